@@ -1,0 +1,20 @@
+from campaigns.choices import RegistrationStatus, Stage
+
+from .journey import ActionStatus, AppendOnlyError, JourneyEvent, MilestoneReached, ScheduledAction
+from .programs import Milestone, ProgramPage
+from .students import Enrollment, Student, validate_time_zone
+
+__all__ = [
+    "ActionStatus",
+    "AppendOnlyError",
+    "Enrollment",
+    "JourneyEvent",
+    "Milestone",
+    "MilestoneReached",
+    "ProgramPage",
+    "RegistrationStatus",
+    "ScheduledAction",
+    "Stage",
+    "Student",
+    "validate_time_zone",
+]

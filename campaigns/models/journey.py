@@ -1,0 +1,120 @@
+"""The journey: append-only events (the history) and scheduled actions (the future)."""
+
+from django.db import models
+from django.utils import timezone
+
+
+class AppendOnlyError(RuntimeError):
+    """Journey events are history: they are added, never changed or removed one by one."""
+
+
+class JourneyEventQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise AppendOnlyError("journey events cannot be updated")
+
+    def delete(self):
+        raise AppendOnlyError("journey events cannot be deleted (erase the student instead)")
+
+
+class JourneyEvent(models.Model):
+    """One thing that happened to a student: what, when, why, and by whom.
+
+    Analytics, the admin timeline and debugging all read these rows. Only erasing the
+    whole student (a legal request) removes them, through the cascade.
+    """
+
+    # Engine rows, written in bulk: keep them out of Wagtail's content reference index.
+    wagtail_reference_index_ignore = True
+
+    student = models.ForeignKey("campaigns.Student", on_delete=models.CASCADE, related_name="events")
+    enrollment = models.ForeignKey(
+        "campaigns.Enrollment", on_delete=models.CASCADE, null=True, blank=True, related_name="events"
+    )
+    program = models.ForeignKey(
+        "campaigns.ProgramPage", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    kind = models.CharField(max_length=60, db_index=True)
+    from_stage = models.CharField(max_length=40, blank=True)
+    to_stage = models.CharField(max_length=40, blank=True)
+    reason = models.CharField(max_length=255, blank=True)
+    actor = models.CharField(max_length=150, help_text='Who caused it: "engine", "admin:alice", "api", ...')
+    occurred_at = models.DateTimeField(default=timezone.now, db_index=True)
+    data = models.JSONField(default=dict, blank=True)
+
+    objects = JourneyEventQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["occurred_at", "id"]
+        indexes = [
+            models.Index(fields=["student", "occurred_at"], name="event_student_time"),
+            models.Index(fields=["program", "kind"], name="event_program_kind"),
+        ]
+
+    def __str__(self) -> str:
+        change = f" {self.from_stage} → {self.to_stage}" if self.to_stage else ""
+        return f"{self.kind}{change}"
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise AppendOnlyError("journey events cannot be changed")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise AppendOnlyError("journey events cannot be deleted (erase the student instead)")
+
+
+class ActionStatus(models.TextChoices):
+    PENDING = "pending", "Pending"
+    DONE = "done", "Done"
+    CANCELLED = "cancelled", "Cancelled"
+    FAILED = "failed", "Failed"
+
+
+class ScheduledAction(models.Model):
+    """Something the engine will do for an enrollment when ``due_at`` comes.
+
+    The periodic tick claims due rows in chunks and hands them to the handler registered
+    for their ``kind``. ``key`` is unique per enrollment, so scheduling the same step twice
+    is a no-op.
+    """
+
+    # Engine rows, written in bulk: keep them out of Wagtail's content reference index.
+    wagtail_reference_index_ignore = True
+
+    enrollment = models.ForeignKey("campaigns.Enrollment", on_delete=models.CASCADE, related_name="actions")
+    kind = models.CharField(max_length=60)
+    key = models.CharField(max_length=120)
+    due_at = models.DateTimeField()
+    status = models.CharField(max_length=10, choices=ActionStatus.choices, default=ActionStatus.PENDING)
+    payload = models.JSONField(default=dict, blank=True)
+    done_at = models.DateTimeField(null=True, blank=True)
+    error = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint("enrollment", "key", name="action_once_per_enrollment")]
+        indexes = [
+            # The tick's only query: pending rows by due time.
+            models.Index(fields=["due_at"], name="action_pending_due", condition=models.Q(status="pending")),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} at {self.due_at:%Y-%m-%d %H:%M} ({self.status})"
+
+
+class MilestoneReached(models.Model):
+    """A student reached a milestone (reported by the platform, the admin, or the day-offset fallback)."""
+
+    # Engine rows, written in bulk: keep them out of Wagtail's content reference index.
+    wagtail_reference_index_ignore = True
+
+    enrollment = models.ForeignKey("campaigns.Enrollment", on_delete=models.CASCADE, related_name="milestones_reached")
+    milestone = models.ForeignKey("campaigns.Milestone", on_delete=models.CASCADE, related_name="+")
+    reached_at = models.DateTimeField(default=timezone.now)
+    source = models.CharField(max_length=40)
+
+    class Meta:
+        constraints = [models.UniqueConstraint("enrollment", "milestone", name="milestone_reached_once")]
+
+    def __str__(self) -> str:
+        return f"milestone {self.milestone_id} reached {self.reached_at:%Y-%m-%d} ({self.source})"

@@ -1,0 +1,87 @@
+"""Students and their enrollments in programs."""
+
+import zoneinfo
+
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.db import models
+from django.db.models.functions import Lower
+from django.utils import timezone
+
+from campaigns.choices import Stage
+
+
+def validate_time_zone(value: str) -> None:
+    if value not in zoneinfo.available_timezones():
+        raise ValidationError(f"{value!r} is not a known time zone (use a name like Europe/Paris).")
+
+
+class Student(models.Model):
+    """A person who takes (or took) a program; no password: they reach their hub by signed links."""
+
+    # Engine rows, written in bulk: keep them out of Wagtail's content reference index.
+    wagtail_reference_index_ignore = True
+
+    email = models.EmailField(max_length=254)
+    first_name = models.CharField(max_length=100, blank=True)
+    last_name = models.CharField(max_length=100, blank=True)
+    time_zone = models.CharField(max_length=64, default="UTC", validators=[validate_time_zone])
+    marketing_consent = models.BooleanField(
+        default=False, help_text="Agreed to receive marketing email (sharing prompts, asks)."
+    )
+    marketing_consent_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            # One student per address whatever its case: Ann@X.org and ann@x.org are one person.
+            models.UniqueConstraint(
+                Lower("email"),
+                name="student_email_unique_ci",
+                violation_error_code="duplicate_email",
+                violation_error_message="A student with this email address already exists.",
+            ),
+        ]
+        ordering = ["email"]
+
+    def __str__(self) -> str:
+        name = self.full_name
+        return f"{name} <{self.email}>" if name else self.email
+
+    @property
+    def full_name(self) -> str:
+        return " ".join(part for part in (self.first_name, self.last_name) if part)
+
+    def validate_constraints(self, exclude=None):
+        # Show a duplicate address on the email field rather than as a form-wide error.
+        try:
+            super().validate_constraints(exclude=exclude)
+        except ValidationError as exc:
+            errors = getattr(exc, "error_dict", {}).get(NON_FIELD_ERRORS, [])
+            if any(error.code == "duplicate_email" for error in errors):
+                raise ValidationError({"email": errors[0].messages}) from None
+            raise
+
+
+class Enrollment(models.Model):
+    """A student in one program. Its stage only changes through services, each change a journey event."""
+
+    # Engine rows, written in bulk: keep them out of Wagtail's content reference index.
+    wagtail_reference_index_ignore = True
+
+    student = models.ForeignKey(Student, on_delete=models.CASCADE, related_name="enrollments")
+    program = models.ForeignKey("campaigns.ProgramPage", on_delete=models.PROTECT, related_name="enrollments")
+    cohort = models.CharField(max_length=60, blank=True, help_text='e.g. "2026-spring"')
+    stage = models.CharField(max_length=40, choices=Stage.choices, default=Stage.ENROLLED, db_index=True)
+    enrolled_at = models.DateTimeField(default=timezone.now)
+    starts_at = models.DateTimeField(default=timezone.now)
+    completed_at = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint("student", "program", name="enrollment_one_per_program")]
+        indexes = [models.Index(fields=["program", "stage"], name="enrollment_program_stage")]
+        ordering = ["-enrolled_at"]
+
+    def __str__(self) -> str:
+        return f"{self.student.email} in {self.program.title}"

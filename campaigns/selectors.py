@@ -1,0 +1,70 @@
+"""Reads: mission progress, a student's timeline, a program's funnel."""
+
+from dataclasses import dataclass
+from datetime import date
+
+from django.db.models import Count, QuerySet
+
+from campaigns.models import Enrollment, JourneyEvent, MilestoneReached, ProgramPage, Stage, Student
+
+
+@dataclass(frozen=True)
+class MissionProgress:
+    statement: str
+    goal: int
+    unit: str
+    deadline: date
+    reached: int
+
+    @property
+    def percent(self) -> float:
+        return min(100.0, round(100.0 * self.reached / self.goal, 1)) if self.goal else 0.0
+
+    def sentence(self) -> str:
+        return (
+            f"We are out to {self.statement} — {self.goal:,} {self.unit} by {self.deadline:%B %Y}; "
+            f"{self.reached:,} so far."
+        )
+
+
+def program_mission_progress(*, program: ProgramPage) -> MissionProgress:
+    """The starting count plus every student who joined and did not withdraw."""
+    joined = Enrollment.objects.filter(program_id=program.pk).exclude(stage=Stage.WITHDRAWN).count()
+    return MissionProgress(
+        statement=program.mission_statement,
+        goal=program.mission_goal,
+        unit=program.mission_unit,
+        deadline=program.mission_deadline,
+        reached=program.mission_start_count + joined,
+    )
+
+
+def student_timeline(*, student: Student) -> QuerySet[JourneyEvent]:
+    """Every event of the student, newest first, across programs."""
+    return JourneyEvent.objects.filter(student=student).select_related("program").order_by("-occurred_at", "-id")
+
+
+def program_funnel(*, program: ProgramPage, cohort: str | None = None) -> dict[str, int]:
+    """How many enrollments ever reached each stage (and each milestone), in journey order."""
+    enrollments = Enrollment.objects.filter(program=program)
+    if cohort:
+        enrollments = enrollments.filter(cohort=cohort)
+    funnel: dict[str, int] = {Stage.ENROLLED.value: enrollments.count()}
+    reached_stage = dict(
+        JourneyEvent.objects.filter(enrollment__in=enrollments, kind="stage_changed")
+        .values("to_stage")
+        .annotate(n=Count("enrollment", distinct=True))
+        .values_list("to_stage", "n")
+    )
+    funnel[Stage.ACTIVE.value] = reached_stage.get(Stage.ACTIVE.value, 0)
+    per_milestone = dict(
+        MilestoneReached.objects.filter(enrollment__in=enrollments)
+        .values("milestone_id")
+        .annotate(n=Count("id"))
+        .values_list("milestone_id", "n")
+    )
+    for milestone in program.ordered_milestones:
+        funnel[f"milestone:{milestone.slug}"] = per_milestone.get(milestone.pk, 0)
+    funnel[Stage.COMPLETED.value] = reached_stage.get(Stage.COMPLETED.value, 0)
+    funnel[Stage.WITHDRAWN.value] = reached_stage.get(Stage.WITHDRAWN.value, 0)
+    return funnel

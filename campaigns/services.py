@@ -1,0 +1,334 @@
+"""Writes to students, enrollments and their journey. Keyword-only; each one transaction.
+
+The events API, the CSV import, the admin and ``simulate_cohort`` all enroll and advance
+students through these functions, so every change leaves the same journey events.
+"""
+
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db import transaction
+from django.utils import timezone
+
+from campaigns import hooks
+from campaigns.models import (
+    ActionStatus,
+    Enrollment,
+    JourneyEvent,
+    Milestone,
+    MilestoneReached,
+    ProgramPage,
+    ScheduledAction,
+    Stage,
+    Student,
+    validate_time_zone,
+)
+
+ENGINE_ACTOR = "engine"
+
+# The actions every enrollment gets when it is created; phase apps schedule their own.
+ACTION_START = "start"
+ACTION_MILESTONE = "milestone"
+ACTION_COMPLETE = "complete"
+
+
+def normalize_email(email: str) -> str:
+    """Trim, lower-case the domain (the local part can be case-sensitive by RFC), validate."""
+    email = (email or "").strip()
+    try:
+        validate_email(email)
+    except ValidationError:
+        raise ValidationError({"email": f"{email!r} is not a valid email address."}) from None
+    local, _, domain = email.rpartition("@")
+    return f"{local}@{domain.lower()}"
+
+
+@transaction.atomic
+def student_upsert(
+    *,
+    email: str,
+    first_name: str = "",
+    last_name: str = "",
+    time_zone: str = "",
+    marketing_consent: bool | None = None,
+    now: datetime | None = None,
+) -> Student:
+    """Find the student by email (any case) or create them; fill in what is given."""
+    now = now or timezone.now()
+    email = normalize_email(email)
+    if time_zone:
+        try:
+            validate_time_zone(time_zone)
+        except ValidationError as exc:
+            raise ValidationError({"time_zone": exc.messages}) from None
+    student = Student.objects.select_for_update().filter(email__iexact=email).first()
+    if student is None:
+        student = Student(email=email, created_at=now)
+    if first_name:
+        student.first_name = first_name.strip()[:100]
+    if last_name:
+        student.last_name = last_name.strip()[:100]
+    if time_zone:
+        student.time_zone = time_zone
+    if marketing_consent is not None and marketing_consent != student.marketing_consent:
+        student.marketing_consent = marketing_consent
+        student.marketing_consent_at = now
+    student.save()
+    return student
+
+
+@transaction.atomic
+def student_enroll(
+    *,
+    email: str,
+    program: ProgramPage,
+    first_name: str = "",
+    last_name: str = "",
+    time_zone: str = "",
+    marketing_consent: bool | None = None,
+    cohort: str = "",
+    starts_at: datetime | None = None,
+    actor: str,
+    reason: str = "",
+    now: datetime | None = None,
+) -> Enrollment:
+    """The one entry point for "this person joins this program" (events API, import, simulator)."""
+    student = student_upsert(
+        email=email,
+        first_name=first_name,
+        last_name=last_name,
+        time_zone=time_zone,
+        marketing_consent=marketing_consent,
+        now=now,
+    )
+    return enrollment_create(
+        student=student, program=program, cohort=cohort, starts_at=starts_at, actor=actor, reason=reason, now=now
+    )
+
+
+@transaction.atomic
+def enrollment_create(
+    *,
+    student: Student,
+    program: ProgramPage,
+    cohort: str = "",
+    starts_at: datetime | None = None,
+    actor: str,
+    reason: str = "",
+    now: datetime | None = None,
+) -> Enrollment:
+    """Enroll once (a repeat returns the existing enrollment) and schedule the journey."""
+    now = now or timezone.now()
+    existing = Enrollment.objects.filter(student=student, program=program).first()
+    if existing is not None:
+        return existing
+    starts_at = starts_at or now
+    enrollment = Enrollment.objects.create(
+        student=student,
+        program=program,
+        cohort=(cohort or f"{starts_at:%Y-%m}")[:60],
+        stage=Stage.ENROLLED,
+        enrolled_at=now,
+        starts_at=starts_at,
+    )
+    JourneyEvent.objects.create(
+        student=student,
+        enrollment=enrollment,
+        program=program,
+        kind="enrolled",
+        to_stage=Stage.ENROLLED,
+        reason=reason or f"enrolled in cohort {enrollment.cohort}",
+        actor=actor,
+        occurred_at=now,
+        data={"cohort": enrollment.cohort, "starts_at": starts_at.isoformat()},
+    )
+    ScheduledAction.objects.bulk_create(journey_actions(enrollment=enrollment, program=program, now=now))
+    if starts_at <= now:
+        from campaigns import tasks  # tasks → engine → services: import here to keep the cycle lazy
+
+        tasks.enqueue_advance(enrollment.pk)
+    return enrollment
+
+
+def journey_actions(*, enrollment: Enrollment, program: ProgramPage, now: datetime) -> list[ScheduledAction]:
+    """The foundation's schedule: start, each milestone's day-offset fallback, graduation."""
+    start = enrollment.starts_at
+    actions = [
+        ScheduledAction(enrollment=enrollment, kind=ACTION_START, key=ACTION_START, due_at=start, created_at=now)
+    ]
+    for milestone in program.ordered_milestones:
+        if milestone.day_offset is not None:
+            actions.append(
+                ScheduledAction(
+                    enrollment=enrollment,
+                    kind=ACTION_MILESTONE,
+                    key=f"{ACTION_MILESTONE}:{milestone.pk}",
+                    due_at=start + timedelta(days=milestone.day_offset),
+                    payload={"milestone_id": milestone.pk},
+                    created_at=now,
+                )
+            )
+    actions.append(
+        ScheduledAction(
+            enrollment=enrollment,
+            kind=ACTION_COMPLETE,
+            key=ACTION_COMPLETE,
+            due_at=start + timedelta(days=program.duration_days),
+            created_at=now,
+        )
+    )
+    return actions
+
+
+@transaction.atomic
+def enrollment_change_stage(
+    *,
+    enrollment: Enrollment,
+    to_stage: str,
+    actor: str,
+    reason: str,
+    now: datetime | None = None,
+) -> Enrollment:
+    """Move one enrollment to ``to_stage`` (an admin's correction, an API event) and record why."""
+    now = now or timezone.now()
+    if to_stage not in Stage.values:
+        raise ValidationError({"stage": f"{to_stage!r} is not a stage."})
+    locked = Enrollment.objects.select_for_update().get(pk=enrollment.pk)
+    if locked.stage == to_stage:
+        raise ValidationError({"stage": f"The enrollment is already {locked.get_stage_display().lower()}."})
+    if not reason.strip():
+        raise ValidationError({"reason": "Say why the stage changes; it goes on the student's timeline."})
+    changed = enrollments_change_stage(
+        enrollment_ids=[locked.pk], from_stage=locked.stage, to_stage=to_stage, actor=actor, reason=reason, now=now
+    )
+    enrollment.refresh_from_db()
+    assert changed == [locked.pk]
+    return enrollment
+
+
+def enrollments_change_stage(
+    *,
+    enrollment_ids: Iterable[int],
+    from_stage: str,
+    to_stage: str,
+    actor: str,
+    reason: str,
+    now: datetime,
+    data: dict | None = None,
+) -> list[int]:
+    """Move every listed enrollment still in ``from_stage`` to ``to_stage``, one event each.
+
+    Set-based so the tick can move thousands per query; the ``from_stage`` filter makes a
+    repeat (a second tick, a retried task) change nothing. Call inside a transaction.
+    """
+    rows = list(
+        Enrollment.objects.filter(pk__in=list(enrollment_ids), stage=from_stage).values_list(
+            "pk", "student_id", "program_id"
+        )
+    )
+    if not rows:
+        return []
+    ids = [pk for pk, _, _ in rows]
+    fields = {"stage": to_stage, "updated_at": now}
+    if to_stage == Stage.COMPLETED:
+        fields["completed_at"] = now
+    Enrollment.objects.filter(pk__in=ids, stage=from_stage).update(**fields)
+    JourneyEvent.objects.bulk_create(
+        [
+            JourneyEvent(
+                student_id=student_id,
+                enrollment_id=pk,
+                program_id=program_id,
+                kind="stage_changed",
+                from_stage=from_stage,
+                to_stage=to_stage,
+                reason=reason,
+                actor=actor,
+                occurred_at=now,
+                data=data or {},
+            )
+            for pk, student_id, program_id in rows
+        ],
+        batch_size=1000,
+    )
+    hooks.run("stages_changed", enrollment_ids=ids, from_stage=from_stage, to_stage=to_stage, now=now)
+    return ids
+
+
+@transaction.atomic
+def enrollment_record_milestone(
+    *,
+    enrollment: Enrollment,
+    milestone: Milestone,
+    source: str,
+    actor: str,
+    now: datetime | None = None,
+) -> MilestoneReached:
+    """The student reached ``milestone`` (idempotent: a repeat returns the first record)."""
+    now = now or timezone.now()
+    if milestone.program_id != enrollment.program_id:
+        raise ValidationError({"milestone": f"{milestone.slug!r} is not a milestone of {enrollment.program.title}."})
+    existing = MilestoneReached.objects.filter(enrollment=enrollment, milestone=milestone).first()
+    if existing is not None:
+        return existing
+    if enrollment.stage == Stage.WITHDRAWN:
+        raise ValidationError({"enrollment": "The student has withdrawn from this program."})
+    if enrollment.stage == Stage.ENROLLED:
+        enrollments_change_stage(
+            enrollment_ids=[enrollment.pk],
+            from_stage=Stage.ENROLLED,
+            to_stage=Stage.ACTIVE,
+            actor=actor,
+            reason=f"reached {milestone.title!r} before the scheduled start",
+            now=now,
+        )
+    # The platform reported it, so the day-offset fallback must not fire later.
+    enrollment.actions.filter(key=f"{ACTION_MILESTONE}:{milestone.pk}", status=ActionStatus.PENDING).update(
+        status=ActionStatus.CANCELLED, done_at=now
+    )
+    reached = milestones_record_reached(pairs=[(enrollment.pk, milestone.pk)], source=source, actor=actor, now=now)
+    return reached[0]
+
+
+def milestones_record_reached(
+    *, pairs: list[tuple[int, int]], source: str, actor: str, now: datetime
+) -> list[MilestoneReached]:
+    """Record (enrollment, milestone) pairs not yet reached, one event each; returns the new rows."""
+    if not pairs:
+        return []
+    enrollment_ids = {e for e, _ in pairs}
+    already = set(
+        MilestoneReached.objects.filter(enrollment_id__in=enrollment_ids).values_list("enrollment_id", "milestone_id")
+    )
+    live = dict(
+        Enrollment.objects.filter(pk__in=enrollment_ids).exclude(stage=Stage.WITHDRAWN).values_list("pk", "student_id")
+    )
+    fresh = [(e, m) for e, m in dict.fromkeys(pairs) if (e, m) not in already and e in live]
+    if not fresh:
+        return []
+    milestones = {m.pk: m for m in Milestone.objects.filter(pk__in={m for _, m in fresh})}
+    programs = dict(Enrollment.objects.filter(pk__in={e for e, _ in fresh}).values_list("pk", "program_id"))
+    created = MilestoneReached.objects.bulk_create(
+        [MilestoneReached(enrollment_id=e, milestone_id=m, reached_at=now, source=source) for e, m in fresh],
+        batch_size=1000,
+    )
+    JourneyEvent.objects.bulk_create(
+        [
+            JourneyEvent(
+                student_id=live[e],
+                enrollment_id=e,
+                program_id=programs[e],
+                kind="milestone_reached",
+                reason=f"reached {milestones[m].title!r} ({source})",
+                actor=actor,
+                occurred_at=now,
+                data={"milestone": milestones[m].slug, "milestone_id": m, "source": source},
+            )
+            for e, m in fresh
+        ],
+        batch_size=1000,
+    )
+    hooks.run("milestones_reached", reached=created, now=now)
+    return created

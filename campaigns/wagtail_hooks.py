@@ -1,0 +1,81 @@
+"""Admin: students (with their timeline), enrollments and the journey log, as snippet viewsets."""
+
+from wagtail.admin.panels import FieldPanel, FieldRowPanel, ObjectList
+from wagtail.permission_policies import ModelPermissionPolicy
+from wagtail.permissions import register_permission_policy
+from wagtail.snippets.models import register_snippet
+from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
+
+from campaigns.admin_views import EnrollmentCreateView, EnrollmentEditView, StudentInspectView
+from campaigns.forms import EnrollmentForm
+from campaigns.models import Enrollment, JourneyEvent, Student
+
+
+class ReadOnlyPolicy(ModelPermissionPolicy):
+    """History is looked at, never added or edited by hand."""
+
+    def user_has_permission(self, user, action):
+        return action == "view" and super().user_has_any_permission(user, {"view", "change"})
+
+    def user_has_any_permission(self, user, actions):
+        return any(self.user_has_permission(user, action) for action in actions)
+
+
+class StudentViewSet(SnippetViewSet):
+    model = Student
+    icon = "user"
+    menu_label = "Students"
+    list_display = ["email", "first_name", "last_name", "time_zone", "marketing_consent", "created_at"]
+    list_filter = ["marketing_consent"]
+    search_fields = ["email", "first_name", "last_name"]
+    inspect_view_enabled = True
+    inspect_view_class = StudentInspectView
+    inspect_view_fields = ["email", "first_name", "last_name", "time_zone", "marketing_consent", "created_at"]
+    panels = [
+        FieldPanel("email"),
+        FieldRowPanel([FieldPanel("first_name"), FieldPanel("last_name")]),
+        FieldPanel("time_zone"),
+        FieldPanel("marketing_consent"),
+    ]
+
+
+class EnrollmentViewSet(SnippetViewSet):
+    model = Enrollment
+    icon = "group"
+    menu_label = "Enrollments"
+    list_display = ["student", "program", "cohort", "stage", "starts_at", "completed_at"]
+    list_filter = ["stage", "program", "cohort"]
+    search_fields = ["cohort"]
+    add_view_class = EnrollmentCreateView
+    edit_view_class = EnrollmentEditView
+    edit_handler = ObjectList(
+        [
+            FieldPanel("student"),
+            FieldPanel("program"),
+            FieldRowPanel([FieldPanel("cohort"), FieldPanel("starts_at")]),
+            FieldRowPanel([FieldPanel("stage"), FieldPanel("stage_change_reason")]),
+        ],
+        base_form_class=EnrollmentForm,
+    )
+
+
+class JourneyEventViewSet(SnippetViewSet):
+    """Read-only: the append-only log, filterable (the student's page shows it per person)."""
+
+    model = JourneyEvent
+    icon = "history"
+    menu_label = "Journey log"
+    list_display = ["occurred_at", "student", "kind", "from_stage", "to_stage", "reason", "actor"]
+    list_filter = ["kind", "program"]
+    inspect_view_enabled = True
+
+
+class PeopleGroup(SnippetViewSetGroup):
+    menu_label = "Students"
+    menu_icon = "group"
+    menu_order = 200
+    items = (StudentViewSet, EnrollmentViewSet, JourneyEventViewSet)
+
+
+register_permission_policy(JourneyEvent, ReadOnlyPolicy(JourneyEvent))
+register_snippet(PeopleGroup)

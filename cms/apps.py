@@ -1,0 +1,13 @@
+from django.apps import AppConfig
+
+
+class CmsConfig(AppConfig):
+    name = "cms"
+    verbose_name = "Site"
+
+    def ready(self) -> None:
+        from django.conf import settings
+
+        if settings.TASK_RUNNER == "celery":
+            # Makes our Celery app the current one, so enqueue() sends to its broker.
+            import cms.celery  # noqa: F401

@@ -1,0 +1,14 @@
+from django.core.management.base import BaseCommand
+
+from cms.demo import DEMO_SLUG, load_demo
+
+
+class Command(BaseCommand):
+    help = "Load the demo program (slug 'demo') and a home page; running it again changes nothing."
+
+    def handle(self, *args, **options):
+        done = load_demo()
+        for line in done:
+            self.stdout.write(line)
+        if not done:
+            self.stdout.write(f"demo program '{DEMO_SLUG}' already present; nothing changed")

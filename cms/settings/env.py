@@ -1,0 +1,98 @@
+"""Reading settings from environment variables, failing with one line that says what to set.
+
+Every setting the engine reads from the environment goes through these helpers so a
+bad value stops start-up with a ``ConfigError`` whose message names the variable and
+the fix; ``manage.py``, ``wsgi.py`` and the Celery app print that single line and exit.
+"""
+
+import os
+
+import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
+
+TASK_RUNNERS = ("q2", "celery")
+
+
+class ConfigError(ImproperlyConfigured):
+    """A setting from the environment is missing or malformed; the message says what to set."""
+
+
+def env_str(name: str, default: str = "") -> str:
+    return os.environ.get(name, default)
+
+
+def env_bool(name: str, default: bool = False) -> bool:
+    raw = os.environ.get(name)
+    if raw is None or raw == "":
+        return default
+    value = raw.strip().lower()
+    if value in ("1", "true", "yes", "on"):
+        return True
+    if value in ("0", "false", "no", "off"):
+        return False
+    raise ConfigError(f"{name}={raw!r} is not a boolean: set {name} to true or false.")
+
+
+def env_int(name: str, default: int, *, minimum: int = 0) -> int:
+    raw = os.environ.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ConfigError(f"{name}={raw!r} is not a whole number: set {name} to e.g. {default}.") from None
+    if value < minimum:
+        raise ConfigError(f"{name}={raw!r} is below {minimum}: set {name} to at least {minimum}.")
+    return value
+
+
+def env_list(name: str, default: list[str]) -> list[str]:
+    raw = os.environ.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    return [item.strip() for item in raw.split(",") if item.strip()]
+
+
+def database_from_env(default_sqlite_path) -> dict:
+    """``DATABASE_URL`` when set (PostgreSQL in production), else the embedded SQLite file."""
+    url = os.environ.get("DATABASE_URL", "").strip()
+    if not url:
+        return sqlite_database(default_sqlite_path)
+    example = "postgres://USER:PASSWORD@HOST:5432/NAME (or unset it to use SQLite)"
+    try:
+        config = dj_database_url.parse(url, conn_max_age=60, conn_health_checks=True)
+    except Exception as exc:  # dj-database-url raises ValueError/KeyError depending on the flaw
+        raise ConfigError(f"DATABASE_URL is malformed ({exc}): set it like {example}.") from None
+    engine = config.get("ENGINE", "")
+    if engine not in ("django.db.backends.postgresql", "django.db.backends.sqlite3"):
+        raise ConfigError(f"DATABASE_URL uses an unsupported database ({engine}): set it like {example}.")
+    if engine == "django.db.backends.sqlite3":
+        return sqlite_database(config["NAME"])
+    if not config.get("NAME"):
+        raise ConfigError(f"DATABASE_URL names no database: set it like {example}.")
+    return config
+
+
+def sqlite_database(path) -> dict:
+    """SQLite tuned for a web process and a worker sharing one file.
+
+    WAL lets readers run beside the single writer; IMMEDIATE transactions take the
+    write lock at BEGIN, so two ticks running at once serialise instead of both
+    reading the same due rows (SQLite has no SELECT ... FOR UPDATE).
+    """
+    return {
+        "ENGINE": "django.db.backends.sqlite3",
+        "NAME": str(path),
+        "OPTIONS": {
+            "transaction_mode": "IMMEDIATE",
+            "timeout": 30,
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        },
+    }
+
+
+def task_runner_from_env() -> str:
+    runner = os.environ.get("TASK_RUNNER", "q2").strip().lower() or "q2"
+    if runner not in TASK_RUNNERS:
+        raise ConfigError(f"TASK_RUNNER={runner!r} is unknown: set TASK_RUNNER to q2 (default) or celery.")
+    return runner
