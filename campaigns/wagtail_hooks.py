@@ -15,10 +15,9 @@ class ReadOnlyPolicy(ModelPermissionPolicy):
     """History is looked at, never added or edited by hand."""
 
     def user_has_permission(self, user, action):
-        return action == "view" and super().user_has_any_permission(user, {"view", "change"})
-
-    def user_has_any_permission(self, user, actions):
-        return any(self.user_has_permission(user, action) for action in actions)
+        if action != "view":
+            return False
+        return super().user_has_permission(user, "view") or super().user_has_permission(user, "change")
 
 
 class StudentViewSet(SnippetViewSet):
@@ -67,6 +66,7 @@ class JourneyEventViewSet(SnippetViewSet):
     menu_label = "Journey log"
     list_display = ["occurred_at", "student", "kind", "from_stage", "to_stage", "reason", "actor"]
     list_filter = ["kind", "program"]
+    ordering = ["-id"]
     inspect_view_enabled = True
 
 

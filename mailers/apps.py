@@ -1,4 +1,4 @@
-from django.apps import AppConfig
+from django.apps import AppConfig, apps
 from django.db.models.signals import post_migrate
 
 
@@ -9,5 +9,6 @@ class MailersConfig(AppConfig):
     def ready(self) -> None:
         from mailers import runner
 
-        # django-q2 keeps its periodic schedule in the database: make it match settings.
-        post_migrate.connect(runner.sync_periodic_schedule, sender=self)
+        # django-q2 keeps its periodic schedule in its own table: make it match settings
+        # each time that app's migrations have run (this app has no models to send the signal).
+        post_migrate.connect(runner.sync_periodic_schedule, sender=apps.get_app_config("django_q"))

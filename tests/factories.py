@@ -4,7 +4,7 @@ from datetime import date, timedelta
 
 import factory
 from django.utils import timezone
-from wagtail.models import Page, Site
+from wagtail.models import Locale, Page, Site
 
 from campaigns import services
 from campaigns.models import Milestone, ProgramPage, Student
@@ -14,7 +14,9 @@ from cms.models import HomePage
 def home_page() -> HomePage:
     home = HomePage.objects.first()
     if home is None:
-        root = Page.get_first_root_node()
+        # A transactional test flushes the rows Wagtail's migrations created; put them back.
+        Locale.objects.get_or_create(language_code="en")
+        root = Page.get_first_root_node() or Page.add_root(instance=Page(title="Root", slug="root"))
         home = HomePage(title="Home", slug="home-test")
         root.add_child(instance=home)
         Site.objects.update_or_create(

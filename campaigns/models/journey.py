@@ -26,25 +26,27 @@ class JourneyEvent(models.Model):
     # Engine rows, written in bulk: keep them out of Wagtail's content reference index.
     wagtail_reference_index_ignore = True
 
-    student = models.ForeignKey("campaigns.Student", on_delete=models.CASCADE, related_name="events")
+    # Indexes are few on purpose: every stage change of every student writes a row here.
+    # (student, occurred_at) serves the timeline, (program, kind) the funnel.
+    student = models.ForeignKey("campaigns.Student", on_delete=models.CASCADE, related_name="events", db_index=False)
     enrollment = models.ForeignKey(
         "campaigns.Enrollment", on_delete=models.CASCADE, null=True, blank=True, related_name="events"
     )
     program = models.ForeignKey(
-        "campaigns.ProgramPage", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        "campaigns.ProgramPage", on_delete=models.PROTECT, null=True, blank=True, related_name="+", db_index=False
     )
-    kind = models.CharField(max_length=60, db_index=True)
+    kind = models.CharField(max_length=60)
     from_stage = models.CharField(max_length=40, blank=True)
     to_stage = models.CharField(max_length=40, blank=True)
     reason = models.CharField(max_length=255, blank=True)
     actor = models.CharField(max_length=150, help_text='Who caused it: "engine", "admin:alice", "api", ...')
-    occurred_at = models.DateTimeField(default=timezone.now, db_index=True)
+    occurred_at = models.DateTimeField(default=timezone.now)
     data = models.JSONField(default=dict, blank=True)
 
     objects = JourneyEventQuerySet.as_manager()
 
     class Meta:
-        ordering = ["occurred_at", "id"]
+        ordering = ["id"]  # insertion order is time order, and the primary key needs no extra index
         indexes = [
             models.Index(fields=["student", "occurred_at"], name="event_student_time"),
             models.Index(fields=["program", "kind"], name="event_program_kind"),
@@ -81,7 +83,10 @@ class ScheduledAction(models.Model):
     # Engine rows, written in bulk: keep them out of Wagtail's content reference index.
     wagtail_reference_index_ignore = True
 
-    enrollment = models.ForeignKey("campaigns.Enrollment", on_delete=models.CASCADE, related_name="actions")
+    # Served by the (enrollment, key) unique index.
+    enrollment = models.ForeignKey(
+        "campaigns.Enrollment", on_delete=models.CASCADE, related_name="actions", db_index=False
+    )
     kind = models.CharField(max_length=60)
     key = models.CharField(max_length=120)
     due_at = models.DateTimeField()

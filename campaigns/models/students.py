@@ -69,10 +69,13 @@ class Enrollment(models.Model):
     # Engine rows, written in bulk: keep them out of Wagtail's content reference index.
     wagtail_reference_index_ignore = True
 
-    student = models.ForeignKey(Student, on_delete=models.CASCADE, related_name="enrollments")
-    program = models.ForeignKey("campaigns.ProgramPage", on_delete=models.PROTECT, related_name="enrollments")
+    # Served by the (student, program) unique index and the (program, stage) index.
+    student = models.ForeignKey(Student, on_delete=models.CASCADE, related_name="enrollments", db_index=False)
+    program = models.ForeignKey(
+        "campaigns.ProgramPage", on_delete=models.PROTECT, related_name="enrollments", db_index=False
+    )
     cohort = models.CharField(max_length=60, blank=True, help_text='e.g. "2026-spring"')
-    stage = models.CharField(max_length=40, choices=Stage.choices, default=Stage.ENROLLED, db_index=True)
+    stage = models.CharField(max_length=40, choices=Stage.choices, default=Stage.ENROLLED)
     enrolled_at = models.DateTimeField(default=timezone.now)
     starts_at = models.DateTimeField(default=timezone.now)
     completed_at = models.DateTimeField(null=True, blank=True)
