@@ -222,11 +222,12 @@ def _insert_stage_events(
     json_param = "CAST(%s AS jsonb)" if connection.vendor == "postgresql" else "%s"
     occurred_at = event.get_field("occurred_at").get_db_prep_value(now, connection)
     placeholders = ", ".join(["%s"] * len(ids))
+    # Table names come from model metadata and every value is a bound parameter.
     sql = (
-        f"INSERT INTO {event.db_table} "
+        f"INSERT INTO {event.db_table} "  # noqa: S608
         "(student_id, enrollment_id, program_id, kind, from_stage, to_stage, reason, actor, occurred_at, data) "
         f"SELECT student_id, id, program_id, %s, %s, %s, %s, %s, %s, {json_param} "
-        f"FROM {enrollment.db_table} WHERE stage = %s AND id IN ({placeholders})"  # noqa: S608 - table names from _meta, values bound
+        f"FROM {enrollment.db_table} WHERE stage = %s AND id IN ({placeholders})"
     )
     params = [
         "stage_changed",

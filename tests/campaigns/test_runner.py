@@ -49,9 +49,8 @@ def test_tasks_are_registered_under_their_dotted_path():
 
 def test_the_celery_path_sends_by_name(settings, django_capture_on_commit_callbacks):
     settings.TASK_RUNNER = "celery"
-    with mock.patch("celery.current_app.send_task") as send:
-        with django_capture_on_commit_callbacks(execute=True):
-            runner.enqueue(tasks.advance_enrollment, 42)
+    with mock.patch("celery.current_app.send_task") as send, django_capture_on_commit_callbacks(execute=True):
+        runner.enqueue(tasks.advance_enrollment, 42)
     send.assert_called_once_with("campaigns.tasks.advance_enrollment", args=[42])
 
 

@@ -134,18 +134,17 @@ def test_celery_worker_runs_a_task_enqueued_after_commit(program, redis_clean, s
     app.conf.broker_url = REDIS_URL
     app.set_current()
     now = timezone.now()
-    with tempfile.TemporaryDirectory() as tmp:
-        proc = celery("worker", "--pool=solo", "--loglevel=INFO")
-        try:
-            with transaction.atomic():
-                enrollment = services.enrollment_create(
-                    student=services.student_upsert(email="now@example.org"),
-                    program=program,
-                    starts_at=now - timedelta(minutes=1),
-                    actor="test",
-                    now=now,
-                )
-                runner.enqueue(tasks.advance_enrollment, enrollment.pk)
-            wait_for_stage(enrollment.pk, Stage.ACTIVE, timeout=60, proc=proc)
-        finally:
-            stop(proc)
+    proc = celery("worker", "--pool=solo", "--loglevel=INFO")
+    try:
+        with transaction.atomic():
+            enrollment = services.enrollment_create(
+                student=services.student_upsert(email="now@example.org"),
+                program=program,
+                starts_at=now - timedelta(minutes=1),
+                actor="test",
+                now=now,
+            )
+            runner.enqueue(tasks.advance_enrollment, enrollment.pk)
+        wait_for_stage(enrollment.pk, Stage.ACTIVE, timeout=60, proc=proc)
+    finally:
+        stop(proc)

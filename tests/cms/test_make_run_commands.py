@@ -1,0 +1,111 @@
+"""The commands `make run` chains: demo data, the admin user, and the engine's two processes."""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.core.management import call_command
+from wagtail.models import Page, Revision, Site
+
+from campaigns.models import ProgramPage
+from cms.models import HomePage
+
+ROOT = Path(__file__).resolve().parents[2]
+pytestmark = pytest.mark.django_db
+
+
+def snapshot():
+    return (
+        Page.objects.count(),
+        Revision.objects.count(),
+        list(Page.objects.order_by("pk").values_list("pk", "slug", "live", "latest_revision_id")),
+    )
+
+
+def test_load_demo_creates_the_demo_program_once(capsys):
+    call_command("load_demo")
+    program = ProgramPage.objects.get(slug="demo")
+    assert program.live
+    assert len(program.ordered_milestones) == 4
+    assert Site.objects.get(is_default_site=True).root_page.specific.__class__ is HomePage
+    before = snapshot()
+    call_command("load_demo")
+    assert snapshot() == before
+    assert "nothing changed" in capsys.readouterr().out
+
+
+def test_demo_program_page_renders(client):
+    call_command("load_demo")
+    response = client.get(ProgramPage.objects.get(slug="demo").url)
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "1,000,000 families" in html and "412,300" in html
+
+
+def test_ensure_admin_takes_credentials_from_the_environment(monkeypatch, capsys):
+    monkeypatch.setenv("DJANGO_SUPERUSER_USERNAME", "creator")
+    monkeypatch.setenv("DJANGO_SUPERUSER_PASSWORD", "a-long-pass-phrase")
+    call_command("ensure_admin")
+    user = get_user_model().objects.get(username="creator")
+    assert user.is_superuser and user.check_password("a-long-pass-phrase")
+    call_command("ensure_admin")
+    assert get_user_model().objects.count() == 1
+    assert "username=creator password=a-long-pass-phrase" in capsys.readouterr().out
+
+
+def test_ensure_admin_generates_and_remembers_a_password(monkeypatch, tmp_path, capsys):
+    from cms.management.commands import ensure_admin
+
+    monkeypatch.delenv("DJANGO_SUPERUSER_USERNAME", raising=False)
+    monkeypatch.delenv("DJANGO_SUPERUSER_PASSWORD", raising=False)
+    monkeypatch.setattr(ensure_admin, "PASSWORD_FILE", tmp_path / ".admin-password")
+    call_command("ensure_admin")
+    first = capsys.readouterr().out
+    password = first.split("password=")[1].strip()
+    assert get_user_model().objects.get(username="admin").check_password(password)
+    call_command("ensure_admin")
+    assert f"password={password}" in capsys.readouterr().out
+
+
+def test_runengine_serves_the_site_and_runs_the_worker_until_stopped(tmp_path):
+    """`make run`'s last step: web + django-q2 worker together; SIGINT (Ctrl-C) stops both."""
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "cms.settings.dev", "DATABASE_URL": f"sqlite:///{tmp_path}/run.db"}
+    for args in (["migrate", "-v0"], ["load_demo"]):
+        subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=env, check=True, capture_output=True)
+    proc = subprocess.Popen(
+        [sys.executable, "manage.py", "runengine", "127.0.0.1:8765"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+    )
+    try:
+        body = None
+        for _ in range(60):
+            try:
+                body = urllib.request.urlopen("http://127.0.0.1:8765/healthz", timeout=2).read()  # noqa: S310
+                break
+            except OSError:
+                time.sleep(0.5)
+        assert body is not None and json.loads(body) == {"ok": True}
+        page = urllib.request.urlopen("http://127.0.0.1:8765/demo/", timeout=5).read().decode()  # noqa: S310
+        assert "Focused Kids" in page
+        workers = subprocess.run(["pgrep", "-f", "manage.py qcluster"], capture_output=True, text=True).stdout.split()
+        assert workers, "the django-q2 worker is not running"
+    finally:
+        os.killpg(proc.pid, signal.SIGINT)  # what Ctrl-C in a terminal does: the whole group
+        out, _ = proc.communicate(timeout=30)
+    assert proc.returncode is not None
+    time.sleep(1)
+    left = subprocess.run(["pgrep", "-f", f"qcluster.*{tmp_path}"], capture_output=True, text=True).stdout
+    assert not left
+    assert "worker pid" in out
