@@ -31,8 +31,9 @@ lint: venv
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports
 
+# Service tests need a database other processes can share: they run in the PostgreSQL pass.
 test-sqlite: venv
-	$(BIN)/pytest
+	$(BIN)/pytest -m "not services"
 
 # Runs when PostgreSQL answers; under CI=true it must (tests/conftest.py fails the run otherwise).
 test-postgres: venv

@@ -9,6 +9,21 @@ from tests.services import reachable
 IN_CI = os.environ.get("CI", "").lower() == "true"
 
 
+def subprocess_env(**extra: str) -> dict[str, str]:
+    """The environment for a child process (manage.py, a worker) started by a test.
+
+    Drops what the test process set for itself (the browser tests' async-unsafe switch,
+    the test settings) so the child starts the way a user's shell would start it.
+    """
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("DJANGO_ALLOW_ASYNC_UNSAFE", "DJANGO_SETTINGS_MODULE", "DATABASE_URL", "TASK_RUNNER", "SECRET_KEY")
+    }
+    env.update(extra)
+    return env
+
+
 def need(condition: bool, why: str) -> None:
     """Skip locally when a service is missing; under CI=true a missing service fails the run."""
     if condition:

@@ -16,6 +16,7 @@ from wagtail.models import Page, Revision, Site
 
 from campaigns.models import ProgramPage
 from cms.models import HomePage
+from tests.conftest import subprocess_env
 
 ROOT = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.django_db
@@ -76,7 +77,7 @@ def test_ensure_admin_generates_and_remembers_a_password(monkeypatch, tmp_path, 
 
 def test_runengine_serves_the_site_and_runs_the_worker_until_stopped(tmp_path):
     """`make run`'s last step: web + django-q2 worker together; SIGINT (Ctrl-C) stops both."""
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "cms.settings.dev", "DATABASE_URL": f"sqlite:///{tmp_path}/run.db"}
+    env = subprocess_env(DJANGO_SETTINGS_MODULE="cms.settings.dev", DATABASE_URL=f"sqlite:///{tmp_path}/run.db")
     for args in (["migrate", "-v0"], ["load_demo"]):
         subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=env, check=True, capture_output=True)
     proc = subprocess.Popen(

@@ -5,7 +5,6 @@ shared, committed database is what lets another process see the rows), then wait
 periodic tick or an enqueued task to move an enrollment forward.
 """
 
-import os
 import subprocess
 import sys
 import tempfile
@@ -20,6 +19,7 @@ from django.utils import timezone
 from campaigns import services, tasks
 from campaigns.models import Enrollment, Stage
 from mailers import runner
+from tests.conftest import subprocess_env
 from tests.factories import program_page
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -30,9 +30,7 @@ pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
 def engine_env(**extra) -> dict:
     db = connection.settings_dict
     url = f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "cms.settings.dev", "DATABASE_URL": url, "LOG_LEVEL": "INFO"}
-    env.update(extra)
-    return env
+    return subprocess_env(DJANGO_SETTINGS_MODULE="cms.settings.dev", DATABASE_URL=url, LOG_LEVEL="INFO", **extra)
 
 
 def wait_for_stage(enrollment_id: int, stage: str, timeout: float, proc: subprocess.Popen) -> None:
