@@ -20,6 +20,7 @@ class StudentInspectView(InspectView):
         context = super().get_context_data(**kwargs)
         context["enrollments"] = self.object.enrollments.select_related("program").order_by("-enrolled_at")
         context["timeline"] = selectors.student_timeline(student=self.object)[:500]
+        context["messages_sent"] = selectors.student_messages(student=self.object)[:200]
         return context
 
 

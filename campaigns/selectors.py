@@ -44,6 +44,13 @@ def student_timeline(*, student: Student) -> QuerySet[JourneyEvent]:
     return JourneyEvent.objects.filter(student=student).select_related("program").order_by("-occurred_at", "-id")
 
 
+def student_messages(*, student: Student):
+    """Every email queued for the student, newest first (mailers keeps a soft reference)."""
+    from mailers.models import Message
+
+    return Message.objects.filter(student_id=student.pk).order_by("-created_at", "-id")
+
+
 def program_funnel(*, program: ProgramPage, cohort: str | None = None) -> dict[str, int]:
     """How many enrollments ever reached each stage (and each milestone), in journey order."""
     enrollments = Enrollment.objects.filter(program=program)

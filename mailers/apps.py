@@ -7,7 +7,7 @@ class MailersConfig(AppConfig):
     verbose_name = "Mail"
 
     def ready(self) -> None:
-        from mailers import runner
+        from mailers import runner, webhooks  # noqa: F401 - webhooks connects the tracking receiver
 
         # django-q2 keeps its periodic schedule in its own table: make it match settings
         # each time that app's migrations have run (this app has no models to send the signal).

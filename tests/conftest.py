@@ -33,6 +33,12 @@ def need(condition: bool, why: str) -> None:
     pytest.skip(why)
 
 
+@pytest.fixture(autouse=True)
+def anymail_test_backend(settings):
+    """Django's test set-up swaps in its locmem backend; we test through anymail's."""
+    settings.EMAIL_BACKEND = "anymail.backends.test.EmailBackend"
+
+
 @pytest.fixture
 def postgres_db():
     need(connection.vendor == "postgresql", "needs PostgreSQL: run with DATABASE_URL=postgres://... (make test does)")

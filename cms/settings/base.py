@@ -2,7 +2,16 @@
 
 from pathlib import Path
 
-from .env import database_from_env, env_bool, env_int, env_list, env_str, task_runner_from_env
+from .env import (
+    database_from_env,
+    email_settings_from_env,
+    env_bool,
+    env_int,
+    env_list,
+    env_str,
+    env_time,
+    task_runner_from_env,
+)
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 BASE_DIR = PROJECT_DIR.parent
@@ -119,7 +128,23 @@ ENGINE_TICK_SECONDS = env_int("ENGINE_TICK_SECONDS", 60, minimum=5)
 # How many due rows one tick claims per transaction.
 ENGINE_TICK_CHUNK = env_int("ENGINE_TICK_CHUNK", 2000, minimum=1)
 # Periodic tasks (dotted path -> seconds), run by django-q2's scheduler or Celery beat.
-PERIODIC_TASKS = {"campaigns.tasks.tick": ENGINE_TICK_SECONDS}
+PERIODIC_TASKS = {"campaigns.tasks.tick": ENGINE_TICK_SECONDS, "mailers.tasks.send_due": 60}
+
+# --- Mail -----------------------------------------------------------------------------
+# Local default: the console (messages appear in `make run`'s output). See README for providers.
+EMAIL_BACKEND, ANYMAIL = email_settings_from_env("console")
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Programs <hello@example.com>")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# One contact budget per address, across every kind and program: marketing emails per window.
+MAIL_BUDGET_MAX = env_int("MAIL_BUDGET_MAX", 2, minimum=1)
+MAIL_BUDGET_DAYS = env_int("MAIL_BUDGET_DAYS", 7, minimum=1)
+# Quiet hours in the recipient's own time zone: marketing waits until they end.
+MAIL_QUIET_START = env_time("MAIL_QUIET_START", "21:00")
+MAIL_QUIET_END = env_time("MAIL_QUIET_END", "08:00")
+MAIL_MAX_ATTEMPTS = env_int("MAIL_MAX_ATTEMPTS", 8, minimum=1)
+MAIL_RETRY_BASE_SECONDS = env_int("MAIL_RETRY_BASE_SECONDS", 60, minimum=1)
+# Unsubscribe and preference links in an email keep working this long (seconds).
+MAIL_LINK_MAX_AGE = env_int("MAIL_LINK_MAX_AGE", 400 * 24 * 3600, minimum=3600)
 
 # django-q2, the embedded default: the ORM broker keeps the queue in our own database.
 Q_CLUSTER = {

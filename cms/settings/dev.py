@@ -6,4 +6,3 @@ from .env import env_bool, env_str
 DEBUG = env_bool("DEBUG", True)
 # A fixed key is fine on a developer's machine; production refuses to start without one.
 SECRET_KEY = env_str("SECRET_KEY", "dev-only-insecure-key-do-not-use-in-production")
-EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"

@@ -5,7 +5,10 @@ bad value stops start-up with a ``ConfigError`` whose message names the variable
 the fix; ``manage.py``, ``wsgi.py`` and the Celery app print that single line and exit.
 """
 
+import importlib.util
 import os
+import re
+from datetime import time
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
@@ -44,6 +47,39 @@ def env_int(name: str, default: int, *, minimum: int = 0) -> int:
     if value < minimum:
         raise ConfigError(f"{name}={raw!r} is below {minimum}: set {name} to at least {minimum}.")
     return value
+
+
+def env_time(name: str, default: str) -> time:
+    raw = os.environ.get(name, "").strip() or default
+    try:
+        hours, minutes = (int(part) for part in raw.split(":"))
+        return time(hours, minutes)
+    except ValueError:
+        raise ConfigError(f"{name}={raw!r} is not a time of day: set {name} like {default}.") from None
+
+
+def email_settings_from_env(default_provider: str) -> tuple[str, dict]:
+    """``EMAIL_PROVIDER`` picks the backend; every ``ANYMAIL_*`` variable goes into ``ANYMAIL``.
+
+    e.g. EMAIL_PROVIDER=postmark ANYMAIL_POSTMARK_SERVER_TOKEN=... ANYMAIL_WEBHOOK_SECRET=user:pass
+    """
+    provider = os.environ.get("EMAIL_PROVIDER", "").strip().lower() or default_provider
+    builtin = {
+        "console": "django.core.mail.backends.console.EmailBackend",
+        "smtp": "django.core.mail.backends.smtp.EmailBackend",
+        "locmem": "django.core.mail.backends.locmem.EmailBackend",
+    }
+    if provider in builtin:
+        backend = builtin[provider]
+    elif re.fullmatch(r"[a-z_]+", provider) and importlib.util.find_spec(f"anymail.backends.{provider}"):
+        backend = f"anymail.backends.{provider}.EmailBackend"
+    else:
+        raise ConfigError(
+            f"EMAIL_PROVIDER={provider!r} is unknown: set it to console, smtp, or an anymail provider "
+            "(amazon_ses, brevo, mailgun, mailjet, postmark, resend, sendgrid, sparkpost, ...)."
+        )
+    anymail = {key[len("ANYMAIL_") :]: value for key, value in os.environ.items() if key.startswith("ANYMAIL_")}
+    return backend, anymail
 
 
 def env_list(name: str, default: list[str]) -> list[str]:

@@ -1,0 +1,73 @@
+"""Admin views of the mailer: a message's full record (with retry) and "send a test to me"."""
+
+from django import forms
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+from wagtail.snippets.views.snippets import InspectView
+
+from mailers import merge, services
+from mailers.models import Message, Status
+
+
+class MessageInspectView(InspectView):
+    template_name = "mailers/admin/message_inspect.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["events"] = self.object.events.order_by("occurred_at")
+        context["can_retry"] = self.object.status == Status.FAILED
+        return context
+
+
+@require_POST
+def message_retry(request, pk: int):
+    if not request.user.has_perm("mailers.change_message"):
+        raise PermissionDenied
+    message = services.message_retry(message=get_object_or_404(Message, pk=pk))
+    messages.success(request, f"Message to {message.to_email} queued again.")
+    return redirect(reverse("wagtailsnippets_mailers_message:inspect", args=[pk]))
+
+
+class SendTestForm(forms.Form):
+    subject = forms.CharField(max_length=200, initial="Hello {{ first_name }}")
+    body = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 8}),
+        initial="Hi {{ first_name }},\n\nThis is how your email will look.\n\nSee you soon!",
+        help_text="Merge fields: " + ", ".join(f"{{{{ {name} }}}}" for name in sorted(merge.KNOWN_FIELDS)),
+    )
+
+    def clean(self):
+        cleaned = super().clean()
+        for field in ("subject", "body"):
+            for problem in merge.check(cleaned.get(field, "")):
+                self.add_error(field, problem)
+        return cleaned
+
+
+def send_test(request):
+    """Write a subject and body with merge fields, and get it in your own inbox as a student would."""
+    if not request.user.email:
+        messages.error(request, "Your account has no email address: add one under Account settings.")
+    form = SendTestForm(request.POST or None)
+    if request.method == "POST" and form.is_valid() and request.user.email:
+        try:
+            message = services.message_send_test(
+                to_email=request.user.email,
+                to_name=request.user.get_full_name(),
+                subject=form.cleaned_data["subject"],
+                body=form.cleaned_data["body"],
+                context={"program_title": "Sample program"},
+            )
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            if message.status == Status.SENT:
+                messages.success(request, f"Test sent to {message.to_email}.")
+            else:
+                messages.warning(request, f"Test not sent ({message.get_status_display()}): {message.last_error}")
+            return redirect("mailers_send_test")
+    return TemplateResponse(request, "mailers/admin/send_test.html", {"form": form, "page_title": "Send a test email"})

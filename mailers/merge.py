@@ -1,0 +1,94 @@
+"""The small, safe merge-field syntax of creator-written copy: ``{{ first_name }}``.
+
+Creators' text never reaches Django's template engine (it would let CMS text run template
+tags). Only ``{{ name }}`` is recognised; anything else that looks like a tag is reported,
+so a typo is caught in the editor, not in a student's inbox.
+"""
+
+import re
+from dataclasses import dataclass
+
+from django.utils.html import conditional_escape, linebreaks, urlize
+
+FIELD = re.compile(r"\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}")
+# Anything template-like that is not a plain field: {% ... %}, {{ a.b }}, {{ x|filter }}, a lone {{ or }}.
+SUSPICIOUS = re.compile(r"\{%.*?%\}|\{\{(?!\s*[A-Za-z_][A-Za-z0-9_]*\s*\}\})[^}]*\}?\}?")
+
+# Every merge field a template may use, with what it means (shown in the editor's help).
+# Later phases add theirs through register_field().
+KNOWN_FIELDS: dict[str, str] = {
+    "first_name": "The recipient's first name (or 'there' when unknown)",
+    "full_name": "The recipient's full name",
+    "program_title": "The program's title",
+    "unsubscribe_url": "The recipient's one-click unsubscribe page",
+    "preferences_url": "The recipient's email preferences page",
+}
+
+
+def register_field(name: str, description: str) -> None:
+    if not FIELD.fullmatch(f"{{{{ {name} }}}}"):
+        raise ValueError(f"{name!r} is not a valid merge field name")
+    KNOWN_FIELDS[name] = description
+
+
+class MergeError(ValueError):
+    """Copy uses fields that do not exist or syntax that is not allowed; ``problems`` lists each."""
+
+    def __init__(self, problems: list[str]):
+        self.problems = problems
+        super().__init__("; ".join(problems))
+
+
+@dataclass(frozen=True)
+class Problem:
+    text: str
+
+
+def check(copy: str, allowed: set[str] | None = None) -> list[str]:
+    """Every problem in ``copy``: unknown fields and template syntax we do not run."""
+    allowed = set(KNOWN_FIELDS) if allowed is None else allowed
+    problems: list[str] = []
+    for name in dict.fromkeys(FIELD.findall(copy)):
+        if name not in allowed:
+            problems.append(f"Unknown merge field {{{{ {name} }}}}; available: {', '.join(sorted(allowed))}.")
+    for match in SUSPICIOUS.finditer(copy):
+        problems.append(f"{match.group(0)!r} is not a merge field; write fields like {{{{ first_name }}}}.")
+    return problems
+
+
+def fields_used(copy: str) -> set[str]:
+    return set(FIELD.findall(copy))
+
+
+def merge_text(copy: str, values: dict[str, object]) -> str:
+    """Plain-text merge. Raises MergeError when a field has no value or the copy is unsafe."""
+    problems = check(copy, allowed=set(values))
+    if problems:
+        raise MergeError(problems)
+    return FIELD.sub(lambda m: str(values[m.group(1)]), copy)
+
+
+def merge_html(copy: str, values: dict[str, object]) -> str:
+    """HTML merge: the copy and every value are escaped; paragraphs and links are made from plain text."""
+    problems = check(copy, allowed=set(values))
+    if problems:
+        raise MergeError(problems)
+    marker = "\x00{}\x00"
+    parts: list[str] = []
+    pieces = FIELD.split(copy)  # text, name, text, name, ...
+    for index, piece in enumerate(pieces):
+        if index % 2:
+            parts.append(marker.format(piece))
+        else:
+            parts.append(piece)
+    html = linebreaks(conditional_escape("".join(parts)))
+
+    def value_html(match: re.Match) -> str:
+        value = str(values[match.group(1)])
+        return (
+            urlize(conditional_escape(value))
+            if value.startswith(("http://", "https://"))
+            else conditional_escape(value)
+        )
+
+    return re.sub("\x00([A-Za-z_][A-Za-z0-9_]*)\x00", value_html, html)

@@ -1,0 +1,11 @@
+from django.urls import path
+
+from mailers import views, webhooks
+
+app_name = "mailers"
+
+urlpatterns = [
+    path("unsubscribe/<str:token>/", views.unsubscribe, name="unsubscribe"),
+    path("preferences/<str:token>/", views.preferences, name="preferences"),
+    path("webhooks/<slug:esp>/tracking/", webhooks.tracking_webhook, name="tracking_webhook"),
+]

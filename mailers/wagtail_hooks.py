@@ -1,0 +1,95 @@
+"""Admin: the message log (filters, full record, retry), contacts (preferences, suppression), send a test."""
+
+from django.urls import path, reverse
+from wagtail import hooks
+from wagtail.admin.menu import MenuItem
+from wagtail.admin.panels import FieldPanel
+from wagtail.permission_policies import ModelPermissionPolicy
+from wagtail.permissions import register_permission_policy
+from wagtail.snippets.models import register_snippet
+from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
+
+from mailers import admin_views
+from mailers.models import Contact, Message
+
+
+class MessageLogPolicy(ModelPermissionPolicy):
+    """Messages are written by the engine; the team reads them (and retries failures)."""
+
+    def user_has_permission(self, user, action):
+        if action not in ("view",):
+            return False
+        return super().user_has_permission(user, "view") or super().user_has_permission(user, "change")
+
+
+class MessageViewSet(SnippetViewSet):
+    model = Message
+    icon = "mail"
+    menu_label = "Message log"
+    list_display = ["created_at", "to_email", "kind", "category", "program_title", "status", "sent_at", "attempts"]
+    list_filter = ["status", "kind", "category", "program_title"]
+    search_fields = ["to_email", "to_name", "subject"]
+    ordering = ["-id"]
+    inspect_view_enabled = True
+    inspect_view_class = admin_views.MessageInspectView
+    inspect_view_fields = [
+        "to_email",
+        "to_name",
+        "kind",
+        "category",
+        "status",
+        "deferred_reason",
+        "last_error",
+        "attempts",
+        "next_attempt_at",
+        "sent_at",
+        "provider",
+        "provider_message_id",
+        "delivered_at",
+        "opened_at",
+        "clicked_at",
+        "bounced_at",
+        "complained_at",
+        "subject",
+        "program_title",
+        "idempotency_key",
+    ]
+
+
+class ContactViewSet(SnippetViewSet):
+    model = Contact
+    icon = "user"
+    menu_label = "Contacts and suppression"
+    list_display = ["email", "wants_program_emails", "wants_referral_asks", "suppressed_reason", "suppressed_at"]
+    list_filter = ["suppressed_reason", "wants_program_emails", "wants_referral_asks"]
+    search_fields = ["email"]
+    panels = [
+        FieldPanel("email", read_only=True),
+        FieldPanel("wants_program_emails"),
+        FieldPanel("wants_referral_asks"),
+        FieldPanel("suppressed_reason"),
+    ]
+
+
+class MailGroup(SnippetViewSetGroup):
+    menu_label = "Mail"
+    menu_icon = "mail"
+    menu_order = 210
+    items = (MessageViewSet, ContactViewSet)
+
+
+register_permission_policy(Message, MessageLogPolicy(Message))
+register_snippet(MailGroup)
+
+
+@hooks.register("register_admin_urls")
+def mail_admin_urls():
+    return [
+        path("mail/send-test/", admin_views.send_test, name="mailers_send_test"),
+        path("mail/messages/<int:pk>/retry/", admin_views.message_retry, name="mailers_message_retry"),
+    ]
+
+
+@hooks.register("register_admin_menu_item")
+def send_test_menu_item():
+    return MenuItem("Send a test email", reverse("mailers_send_test"), icon_name="mail", order=215)

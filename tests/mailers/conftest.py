@@ -1,0 +1,32 @@
+import itertools
+
+import pytest
+from django.core import mail
+
+from mailers import services
+
+
+@pytest.fixture(autouse=True)
+def empty_outbox():
+    mail.outbox = []
+
+
+@pytest.fixture
+def queue(db, django_capture_on_commit_callbacks):
+    """Queue a message the way later phases will; the send task runs on commit (django-q2 sync)."""
+
+    counter = itertools.count()
+
+    def _queue(**kwargs):
+        defaults = {
+            "kind": "announcement",
+            "to_email": "ann@example.org",
+            "to_name": "Ann Lee",
+            "idempotency_key": f"key-{next(counter)}",
+            "context": {"subject": "Hello {{ first_name }}", "body": "Hi {{ first_name }},\n\nA note for you."},
+        }
+        defaults.update(kwargs)
+        with django_capture_on_commit_callbacks(execute=True):
+            return services.message_queue(**defaults)
+
+    return _queue

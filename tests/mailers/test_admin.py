@@ -1,0 +1,78 @@
+"""The team's side of the mailer: the message log, retrying a failure, sending a test to themselves."""
+
+from unittest import mock
+
+import pytest
+from anymail.exceptions import AnymailRecipientsRefused
+from django.core import mail
+from django.urls import reverse
+
+from mailers.models import Message, Status
+from tests.factories import enroll
+
+pytestmark = pytest.mark.django_db
+
+
+def test_send_test_to_me_renders_and_sends(admin_client):
+    page = admin_client.get(reverse("mailers_send_test"))
+    assert page.status_code == 200 and "{{ first_name }}" in page.content.decode()
+    response = admin_client.post(
+        reverse("mailers_send_test"), {"subject": "Hi {{ first_name }}", "body": "For {{ program_title }}"}
+    )
+    assert response.status_code == 302
+    assert mail.outbox[-1].to == ["alice@example.org"]
+    assert mail.outbox[-1].subject == "[Test] Hi there"
+    assert "For Sample program" in mail.outbox[-1].body
+
+
+def test_send_test_shows_merge_errors_and_sends_nothing(admin_client):
+    response = admin_client.post(
+        reverse("mailers_send_test"), {"subject": "Hi {{ frist_name }}", "body": "{% load evil %}"}
+    )
+    assert response.status_code == 200
+    errors = response.context["form"].errors
+    assert "Unknown merge field {{ frist_name }}" in str(errors["subject"])
+    assert "is not a merge field" in str(errors["body"])
+    assert mail.outbox == []
+
+
+def test_message_log_lists_filters_and_shows_a_message(admin_client, queue):
+    sent = queue(to_email="ann@example.org")
+    with mock.patch("anymail.backends.test.EmailBackend.post_to_esp", side_effect=AnymailRecipientsRefused("no")):
+        failed = queue(to_email="bo@example.org")
+    listing = admin_client.get(reverse("wagtailsnippets_mailers_message:list"), {"status": "failed"})
+    html = listing.content.decode()
+    assert "bo@example.org" in html and "ann@example.org" not in html
+    page = admin_client.get(reverse("wagtailsnippets_mailers_message:inspect", args=[sent.pk])).content.decode()
+    assert "Hello Ann" in page and "srcdoc" in page
+    failed_page = admin_client.get(reverse("wagtailsnippets_mailers_message:inspect", args=[failed.pk]))
+    assert "refused by the provider" in failed_page.content.decode() and "Retry sending" in failed_page.content.decode()
+    # The log is the engine's record: nobody adds or edits messages by hand.
+    assert admin_client.get(reverse("wagtailsnippets_mailers_message:add")).status_code in (302, 403)
+
+
+def test_retry_button_requeues_a_failed_message(admin_client, queue, django_capture_on_commit_callbacks):
+    with mock.patch("anymail.backends.test.EmailBackend.post_to_esp", side_effect=AnymailRecipientsRefused("no")):
+        failed = queue()
+    with django_capture_on_commit_callbacks(execute=True):
+        response = admin_client.post(reverse("mailers_message_retry", args=[failed.pk]))
+    assert response.status_code == 302
+    failed.refresh_from_db()
+    assert failed.status == Status.SENT
+
+
+def test_retry_requires_post(admin_client, queue):
+    message = queue()
+    assert admin_client.get(reverse("mailers_message_retry", args=[message.pk])).status_code == 405
+
+
+def test_student_timeline_lists_their_messages(admin_client, program, queue):
+    enrollment = enroll(program=program, email="tl@example.org")
+    queue(
+        to_email="tl@example.org", student_id=enrollment.student_id, program_id=program.pk, program_title=program.title
+    )
+    html = admin_client.get(
+        reverse("wagtailsnippets_campaigns_student:inspect", args=[enrollment.student_id])
+    ).content.decode()
+    assert "Messages" in html
+    assert Message.objects.get().subject in html

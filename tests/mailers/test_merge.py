@@ -1,0 +1,50 @@
+"""Creator copy: a small safe merge syntax, never the template engine."""
+
+import pytest
+
+from mailers import merge
+
+
+def test_fields_are_filled():
+    assert merge.merge_text(
+        "Hi {{ first_name }}, {{program_title}}!", {"first_name": "Ann", "program_title": "Calm"}
+    ) == ("Hi Ann, Calm!")
+
+
+def test_unknown_fields_are_reported_with_what_is_available():
+    problems = merge.check("Hi {{ frist_name }}")
+    assert len(problems) == 1
+    assert "Unknown merge field {{ frist_name }}" in problems[0] and "first_name" in problems[0]
+
+
+@pytest.mark.parametrize(
+    "copy",
+    ["{% load static %}", "{{ first_name|upper }}", "{{ user.password }}", "{% for x in y %}{% endfor %}", "{{ }}"],
+)
+def test_template_syntax_is_refused(copy):
+    assert merge.check(copy)
+    with pytest.raises(merge.MergeError):
+        merge.merge_text(copy, {"first_name": "x", "user": "y"})
+
+
+def test_a_field_without_a_value_cannot_render():
+    with pytest.raises(merge.MergeError, match="special_link"):
+        merge.merge_text("Go: {{ special_link }}", {"first_name": "Ann"})
+
+
+def test_html_escapes_copy_and_values_and_keeps_paragraphs_and_links():
+    html = merge.merge_html(
+        "Hi {{ first_name }} <b>bold</b>\n\nSee {{ url }}",
+        {"first_name": "<script>x</script>", "url": "https://e.org/a?b=1&c=2"},
+    )
+    assert "<script>" not in html and "&lt;script&gt;" in html
+    assert "&lt;b&gt;bold&lt;/b&gt;" in html
+    assert html.count("<p>") == 2
+    assert '<a href="https://e.org/a?b=1&amp;c=2"' in html
+
+
+def test_later_phases_can_register_fields():
+    merge.register_field("mission_goal", "The mission's goal")
+    assert not merge.check("{{ mission_goal }}")
+    with pytest.raises(ValueError):
+        merge.register_field("not valid!", "x")
