@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 from wagtail.snippets.views.snippets import InspectView
 
-from mailers import merge, services
+from mailers import merge, rendering, services
 from mailers.models import Message, Status
 
 
@@ -20,6 +20,16 @@ class MessageInspectView(InspectView):
         context = super().get_context_data(**kwargs)
         context["events"] = self.object.events.order_by("occurred_at")
         context["can_retry"] = self.object.status == Status.FAILED
+        try:
+            # Rendered again from the stored merge values: bodies are not kept per message.
+            context["preview"] = rendering.render(
+                kind_name=self.object.kind,
+                to_email=self.object.to_email,
+                to_name=self.object.to_name,
+                context=self.object.context,
+            )
+        except (merge.MergeError, KeyError) as exc:
+            context["preview_error"] = str(exc)
         return context
 
 

@@ -77,6 +77,7 @@ class Contact(models.Model):
 class Status(models.TextChoices):
     QUEUED = "queued", "Queued"
     DEFERRED = "deferred", "Deferred (budget or quiet hours)"
+    SENDING = "sending", "Handed to the provider, not yet confirmed"
     SENT = "sent", "Sent"
     FAILED = "failed", "Failed"
     SUPPRESSED = "suppressed", "Not sent: address suppressed"
@@ -104,12 +105,13 @@ class Message(models.Model):
     deferred_reason = models.CharField(max_length=200, blank=True)
     last_error = models.TextField(blank=True)
 
+    lease_until = models.DateTimeField(
+        null=True, blank=True, help_text="While sending: after this, a crash is assumed and the message reconciled."
+    )
     subject = models.CharField(max_length=255, blank=True)
-    text_body = models.TextField(blank=True)
-    html_body = models.TextField(blank=True)
     provider = models.CharField(max_length=40, blank=True)
     provider_message_id = models.CharField(max_length=200, blank=True)
-    sent_at = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True, help_text="When it was handed to the provider.")
 
     delivered_at = models.DateTimeField(null=True, blank=True)
     opened_at = models.DateTimeField(null=True, blank=True)
@@ -136,6 +138,7 @@ class Message(models.Model):
             models.Index(Lower("to_email"), "sent_at", name="message_recipient_sent"),
             models.Index(fields=["student_id", "created_at"], name="message_student"),
             models.Index(fields=["provider_message_id"], name="message_provider_id"),
+            models.Index(fields=["lease_until"], name="message_in_doubt", condition=models.Q(status="sending")),
         ]
 
     def __str__(self) -> str:

@@ -33,20 +33,26 @@ def quiet_until(now: datetime, time_zone: str) -> datetime | None:
     return datetime.combine(day, end, tzinfo=tz)
 
 
-def recent_marketing_sends(email: str, now: datetime) -> list[datetime]:
-    """When marketing mail was sent to this address within the budget window, oldest first."""
+def recent_marketing_sends(emails, now: datetime) -> dict[str, list[datetime]]:
+    """Per lower-cased address: when marketing mail went to it within the budget window.
+
+    Messages being sent count too, so two workers cannot both spend the last slot.
+    """
     since = now - timedelta(days=settings.MAIL_BUDGET_DAYS)
-    return list(
+    sent: dict[str, list[datetime]] = {}
+    rows = (
         Message.objects.annotate(email_lower=Lower("to_email"))
         .filter(
-            email_lower=email.lower(),
-            status=Status.SENT,
+            email_lower__in=list({e.lower() for e in emails}),
+            status__in=(Status.SENT, Status.SENDING),
             category__in=Category.marketing(),
             sent_at__gt=since,
         )
-        .order_by("sent_at")
-        .values_list("sent_at", flat=True)
+        .values_list("email_lower", "sent_at")
     )
+    for email, sent_at in rows:
+        sent.setdefault(email, []).append(sent_at)
+    return sent
 
 
 def budget_allows_at(sent: list[datetime], now: datetime) -> datetime | None:

@@ -1,25 +1,20 @@
 """Writes of the mailer: queue a message, send it, and act on what recipients and providers say.
 
-Sending follows one rule: the row is claimed (locked), checked, rendered, handed to the
-provider and marked sent in one transaction, so a second worker cannot send it too and
-a crash before the provider accepted it leaves it queued.
+How a message is claimed, sent and recorded (and settled after a crash) is in sending.py.
 """
 
 import logging
 import re
 import uuid
-from datetime import datetime, timedelta
+from datetime import datetime
 
-from anymail.exceptions import AnymailAPIError, AnymailInvalidAddress, AnymailRecipientsRefused
-from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.mail import EmailMultiAlternatives, get_connection
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.db.models.functions import Lower
 from django.utils import timezone
 
-from mailers import kinds, merge, policy, rendering
+from mailers import kinds, rendering, sending
 from mailers.models import Category, Contact, Message, MessageEvent, Status, SuppressionReason
 
 logger = logging.getLogger(__name__)
@@ -69,6 +64,7 @@ def message_queue(
     # Render once now: unknown fields are reported to the caller, not discovered at send time.
     rendering.render(kind_name=kind, to_email=to_email, to_name=to_name, context=context)
     with transaction.atomic():
+        contact_ensure(email=to_email, now=now)
         message, created = Message.objects.get_or_create(
             idempotency_key=idempotency_key[:200],
             defaults={
@@ -108,136 +104,19 @@ def message_send_test(
     return message
 
 
-# --- Sending ---------------------------------------------------------------------------
+# --- Sending (the mechanics are in mailers/sending.py) ----------------------------------
 
 
-def message_send(*, message_id: int, now: datetime | None = None, connection=None) -> str:
-    """Send one due message if it may go; returns the status it ends in ("skipped" if not due/claimed)."""
-    now = now or timezone.now()
-    with transaction.atomic():
-        message = (
-            Message.objects.select_for_update(skip_locked=True)
-            .filter(pk=message_id, status__in=Status.pending(), next_attempt_at__lte=now)
-            .first()
-        )
-        if message is None:
-            return "skipped"
-        contact = contact_locked(email=message.to_email, now=now)
-        if not contact.accepts(message.category):
-            message.status = Status.SUPPRESSED if contact.is_suppressed else Status.OPTED_OUT
-            message.deferred_reason = contact.get_suppressed_reason_display() or "opted out of this kind of email"
-            message.save(update_fields=["status", "deferred_reason"])
-            return message.status
-        later = policy.next_allowed(
-            category=message.category,
-            time_zone=message.time_zone,
-            sent=policy.recent_marketing_sends(message.to_email, now)
-            if message.category in Category.marketing()
-            else [],
-            now=now,
-        )
-        if later is not None:
-            message.status, message.next_attempt_at, message.deferred_reason = Status.DEFERRED, later[0], later[1]
-            message.save(update_fields=["status", "next_attempt_at", "deferred_reason"])
-            return message.status
-        return _deliver(message, now=now, connection=connection)
+def message_send(*, message_id: int, now: datetime | None = None) -> str:
+    """Send one message if it is due and may go; returns the status it ends in ("skipped" if not due)."""
+    counts = sending.send(ids=[message_id], now=now)
+    return next(iter(counts), "skipped") if sum(counts.values()) else "skipped"
 
 
-def _deliver(message: Message, *, now: datetime, connection) -> str:
-    message.attempts += 1
-    try:
-        rendered = rendering.render(
-            kind_name=message.kind, to_email=message.to_email, to_name=message.to_name, context=message.context
-        )
-    except (merge.MergeError, KeyError) as exc:
-        return _fail(message, f"cannot render: {exc}")
-    email = EmailMultiAlternatives(
-        subject=rendered.subject,
-        body=rendered.text,
-        from_email=settings.DEFAULT_FROM_EMAIL,
-        to=[f"{message.to_name} <{message.to_email}>" if message.to_name else message.to_email],
-        headers=_headers(message, rendered),
-        connection=connection,
-    )
-    email.attach_alternative(rendered.html, "text/html")
-    # anymail passes metadata to the provider, which returns it in tracking webhooks.
-    email.metadata = {"message_id": str(message.pk), "message_key": message.idempotency_key}
-    email.tags = [message.kind]
-    try:
-        email.send()
-    except (AnymailRecipientsRefused, AnymailInvalidAddress) as exc:
-        return _fail(message, f"refused by the provider: {exc}")
-    except AnymailAPIError as exc:
-        if exc.status_code is not None and 400 <= exc.status_code < 500 and exc.status_code != 429:
-            return _fail(message, f"provider rejected the message ({exc.status_code}): {exc}")
-        return _retry(message, now, exc)
-    except Exception as exc:  # connection errors, timeouts, SMTP hiccups: all worth another try
-        return _retry(message, now, exc)
-    status = getattr(email, "anymail_status", None)
-    message.status = Status.SENT
-    message.sent_at = now
-    message.subject, message.text_body, message.html_body = rendered.subject, rendered.text, rendered.html
-    message.provider = _provider_name(email)
-    provider_id = getattr(status, "message_id", None)
-    message.provider_message_id = "" if provider_id is None else str(provider_id)[:200]
-    message.last_error = ""
-    message.deferred_reason = ""
-    message.save()
-    return message.status
-
-
-def _headers(message: Message, rendered: rendering.Rendered) -> dict[str, str]:
-    headers = {"X-Engine-Message": message.idempotency_key}
-    if message.category in Category.marketing():
-        # RFC 8058 one-click unsubscribe: mailbox providers POST to this URL.
-        headers["List-Unsubscribe"] = f"<{rendered.unsubscribe_url}>"
-        headers["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
-    return headers
-
-
-def _provider_name(email) -> str:
-    backend = settings.EMAIL_BACKEND
-    return backend.split(".")[-2] if backend.startswith("anymail.") else backend.rsplit(".", 2)[-2]
-
-
-def _retry(message: Message, now: datetime, exc: Exception) -> str:
-    error = f"{type(exc).__name__}: {exc}"[:2000]
-    if message.attempts >= settings.MAIL_MAX_ATTEMPTS:
-        return _fail(message, f"gave up after {message.attempts} attempts; last error: {error}")
-    delay = min(settings.MAIL_RETRY_BASE_SECONDS * 2 ** (message.attempts - 1), 3600)
-    message.status = Status.QUEUED
-    message.next_attempt_at = now + timedelta(seconds=delay)
-    message.last_error = error
-    message.save(update_fields=["status", "next_attempt_at", "last_error", "attempts"])
-    logger.warning("message %s: transient error, retry in %ss: %s", message.pk, delay, error)
-    return "retrying"
-
-
-def _fail(message: Message, error: str) -> str:
-    message.status = Status.FAILED
-    message.last_error = error[:2000]
-    message.save(update_fields=["status", "last_error", "attempts"])
-    logger.error("message %s failed: %s", message.pk, error)
-    return message.status
-
-
-def messages_send_due(*, now: datetime | None = None, limit: int = 5000) -> dict[str, int]:
-    """The mailer's periodic pass: send everything due (deferred, retried, scheduled), one connection."""
-    now = now or timezone.now()
-    ids = list(
-        Message.objects.filter(status__in=Status.pending(), next_attempt_at__lte=now)
-        .order_by("next_attempt_at", "id")
-        .values_list("pk", flat=True)[:limit]
-    )
-    outcome: dict[str, int] = {}
-    if not ids:
-        return outcome
-    connection = get_connection()
-    with connection:
-        for message_id in ids:
-            status = message_send(message_id=message_id, now=now, connection=connection)
-            outcome[status] = outcome.get(status, 0) + 1
-    return outcome
+def messages_send_due(*, now: datetime | None = None) -> dict[str, int]:
+    """The mailer's periodic pass: settle crashed sends, then send everything due."""
+    sending.reconcile(now=now)
+    return {status: n for status, n in sending.send(now=now).items() if n}
 
 
 def message_retry(*, message: Message, now: datetime | None = None) -> Message:
@@ -255,6 +134,12 @@ def message_retry(*, message: Message, now: datetime | None = None) -> Message:
 
 
 # --- Contacts: preferences, unsubscribe, suppression ------------------------------------
+
+
+def contact_ensure(*, email: str, now: datetime | None = None) -> None:
+    """A contact row for every address we write to (the sender locks it; the admin lists it)."""
+    if not Contact.objects.annotate(e=Lower("email")).filter(e=email.lower()).exists():
+        Contact.objects.bulk_create([Contact(email=email, created_at=now or timezone.now())], ignore_conflicts=True)
 
 
 def contact_locked(*, email: str, now: datetime | None = None) -> Contact:
@@ -360,6 +245,9 @@ def tracking_event_record(*, event, provider: str) -> MessageEvent | None:
                 )
         except IntegrityError:
             return None  # a retried delivery of an event we already have
+        if message is not None and message.status == Status.SENDING and event.event_type not in ("rejected", "failed"):
+            # The provider has it: a send whose worker died before recording it is settled.
+            Message.objects.filter(pk=message.pk, status=Status.SENDING).update(status=Status.SENT, lease_until=None)
         if message is not None and (field := TIMESTAMP_FIELD.get(event.event_type)):
             Message.objects.filter(pk=message.pk, **{f"{field}__isnull": True}).update(**{field: occurred})
         reason = SUPPRESSING_EVENTS.get(event.event_type)

@@ -43,6 +43,7 @@ class MessageViewSet(SnippetViewSet):
         "attempts",
         "next_attempt_at",
         "sent_at",
+        "lease_until",
         "provider",
         "provider_message_id",
         "delivered_at",

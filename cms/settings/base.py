@@ -127,14 +127,19 @@ TASK_RUNNER = task_runner_from_env()
 ENGINE_TICK_SECONDS = env_int("ENGINE_TICK_SECONDS", 60, minimum=5)
 # How many due rows one tick claims per transaction.
 ENGINE_TICK_CHUNK = env_int("ENGINE_TICK_CHUNK", 2000, minimum=1)
-# Periodic tasks (dotted path -> seconds), run by django-q2's scheduler or Celery beat.
-PERIODIC_TASKS = {"campaigns.tasks.tick": ENGINE_TICK_SECONDS, "mailers.tasks.send_due": 60}
 
 # --- Mail -----------------------------------------------------------------------------
 # Local default: the console (messages appear in `make run`'s output). See README for providers.
 EMAIL_BACKEND, ANYMAIL = email_settings_from_env("console")
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Programs <hello@example.com>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# EMAIL_PROVIDER=log writes accepted messages here (crash drills, local load tests).
+MAIL_LOG_PATH = env_str("MAIL_LOG_PATH", str(BASE_DIR / "sent-mail.jsonl"))
+# How often the sender's periodic pass runs (deferred mail, retries, crashed sends).
+MAIL_SEND_DUE_SECONDS = env_int("MAIL_SEND_DUE_SECONDS", 60, minimum=1)
+
+# Periodic tasks (dotted path -> seconds), run by django-q2's scheduler or Celery beat.
+PERIODIC_TASKS = {"campaigns.tasks.tick": ENGINE_TICK_SECONDS, "mailers.tasks.send_due": MAIL_SEND_DUE_SECONDS}
 # One contact budget per address, across every kind and program: marketing emails per window.
 MAIL_BUDGET_MAX = env_int("MAIL_BUDGET_MAX", 2, minimum=1)
 MAIL_BUDGET_DAYS = env_int("MAIL_BUDGET_DAYS", 7, minimum=1)
@@ -143,6 +148,13 @@ MAIL_QUIET_START = env_time("MAIL_QUIET_START", "21:00")
 MAIL_QUIET_END = env_time("MAIL_QUIET_END", "08:00")
 MAIL_MAX_ATTEMPTS = env_int("MAIL_MAX_ATTEMPTS", 8, minimum=1)
 MAIL_RETRY_BASE_SECONDS = env_int("MAIL_RETRY_BASE_SECONDS", 60, minimum=1)
+# Messages claimed per transaction by one sender pass.
+MAIL_SEND_CHUNK = env_int("MAIL_SEND_CHUNK", 500, minimum=1)
+# A message handed to the provider must be recorded within this; past it, its worker is presumed dead.
+MAIL_SEND_LEASE_SECONDS = env_int("MAIL_SEND_LEASE_SECONDS", 300, minimum=1)
+# With a provider that cannot be asked what it accepted: how long to wait for a tracking
+# event proving a crashed send went out before sending it again.
+MAIL_IN_DOUBT_GRACE_SECONDS = env_int("MAIL_IN_DOUBT_GRACE_SECONDS", 3600, minimum=0)
 # Unsubscribe and preference links in an email keep working this long (seconds).
 MAIL_LINK_MAX_AGE = env_int("MAIL_LINK_MAX_AGE", 400 * 24 * 3600, minimum=3600)
 

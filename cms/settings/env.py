@@ -63,11 +63,16 @@ def email_settings_from_env(default_provider: str) -> tuple[str, dict]:
 
     e.g. EMAIL_PROVIDER=postmark ANYMAIL_POSTMARK_SERVER_TOKEN=... ANYMAIL_WEBHOOK_SECRET=user:pass
     """
+    explicit = os.environ.get("EMAIL_BACKEND", "").strip()
+    anymail = {key[len("ANYMAIL_") :]: value for key, value in os.environ.items() if key.startswith("ANYMAIL_")}
+    if explicit:  # a dotted path to any Django email backend, for custom set-ups
+        return explicit, anymail
     provider = os.environ.get("EMAIL_PROVIDER", "").strip().lower() or default_provider
     builtin = {
         "console": "django.core.mail.backends.console.EmailBackend",
         "smtp": "django.core.mail.backends.smtp.EmailBackend",
         "locmem": "django.core.mail.backends.locmem.EmailBackend",
+        "log": "mailers.logbackend.EmailBackend",
     }
     if provider in builtin:
         backend = builtin[provider]
@@ -78,7 +83,6 @@ def email_settings_from_env(default_provider: str) -> tuple[str, dict]:
             f"EMAIL_PROVIDER={provider!r} is unknown: set it to console, smtp, or an anymail provider "
             "(amazon_ses, brevo, mailgun, mailjet, postmark, resend, sendgrid, sparkpost, ...)."
         )
-    anymail = {key[len("ANYMAIL_") :]: value for key, value in os.environ.items() if key.startswith("ANYMAIL_")}
     return backend, anymail
 
 

@@ -48,3 +48,18 @@ def test_later_phases_can_register_fields():
     assert not merge.check("{{ mission_goal }}")
     with pytest.raises(ValueError):
         merge.register_field("not valid!", "x")
+
+
+def test_layout_markers_in_copy_are_not_expanded(db):
+    from mailers import rendering
+
+    rendered = rendering.render(
+        kind_name="announcement",
+        to_email="ann@example.org",
+        to_name="Ann",
+        context={"subject": "@@BODY@@ {{ first_name }}", "body": "Look: @@UNSUBSCRIBE@@ and <i>@@SUBJECT@@</i>"},
+    )
+    assert rendered.subject == "@@BODY@@ Ann"
+    assert "Look: @@UNSUBSCRIBE@@ and <i>@@SUBJECT@@</i>" in rendered.text
+    assert "Look: @@UNSUBSCRIBE@@ and &lt;i&gt;@@SUBJECT@@&lt;/i&gt;" in rendered.html
+    assert "<title>@@BODY@@ Ann</title>" in rendered.html

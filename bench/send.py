@@ -1,0 +1,174 @@
+"""Benchmark: 20,000 outbox messages rendered and handed to anymail's test backend by one
+worker process, on SQLite and on PostgreSQL. Target (issue #3): >= 1,000 messages/second.
+
+The backend is anymail's test backend with an O(1) message id (bench/fast_test_backend.py).
+Baseline, measured in the same run: the same 20,000 messages rendered and handed to the
+same backend with no database at all (the floor our outbox bookkeeping adds to).
+
+    .venv/bin/python bench/send.py [--messages 20000] [--pg postgres://postgres@127.0.0.1:5432/bench_send]
+"""
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+CONTEXT = {
+    "subject": "A milestone worth sharing, {{ first_name }}",
+    "body": "Hi {{ first_name }},\n\nYou reached a real win in {{ program_title }} this week.\n\n"
+    "Who is one person you would like to tell how it felt?",
+    "program_title": "Focused Kids",
+}
+
+
+def setup(database_url: str) -> None:
+    os.environ.update(
+        DJANGO_SETTINGS_MODULE="cms.settings.production",
+        SECRET_KEY="bench-" + "x" * 60,
+        SECURE="false",
+        DATABASE_URL=database_url,
+        EMAIL_BACKEND="bench.fast_test_backend.EmailBackend",
+        LOG_LEVEL="WARNING",
+        ALLOWED_HOSTS="127.0.0.1",
+    )
+    import django
+
+    django.setup()
+
+
+def run_outbox(database_url: str, n: int) -> dict:
+    setup(database_url)
+    from django.core import mail
+    from django.core.management import call_command
+    from django.db import connection
+    from django.utils import timezone
+
+    from mailers import sending
+    from mailers.models import Contact, Message, Status
+
+    call_command("migrate", verbosity=0)
+    Message.objects.all().delete()
+    Contact.objects.all().delete()
+    now = timezone.now()
+    # As message_queue would have left them: a contact row per recipient, the messages queued.
+    Contact.objects.bulk_create([Contact(email=f"student{i}@example.org") for i in range(n)], batch_size=2000)
+    Message.objects.bulk_create(
+        [
+            Message(
+                idempotency_key=f"bench-{i}",
+                kind="announcement",
+                category="program",
+                to_email=f"student{i}@example.org",
+                to_name=f"Student {i}",
+                context=CONTEXT,
+                next_attempt_at=now,
+            )
+            for i in range(n)
+        ],
+        batch_size=2000,
+    )
+    mail.outbox = []
+    started = time.perf_counter()
+    counts = sending.send(now=now)
+    seconds = time.perf_counter() - started
+    sent = Message.objects.filter(status=Status.SENT).count()
+    assert counts.get("sent") == n == sent == len(mail.outbox), (counts, sent, len(mail.outbox))
+    return {"vendor": connection.vendor, "seconds": seconds, "rate": n / seconds}
+
+
+def run_baseline(n: int) -> dict:
+    setup("sqlite:///:memory:")
+    from django.core import mail
+    from django.core.mail import get_connection
+
+    from mailers import rendering, sending
+    from mailers.models import Message
+
+    messages = [
+        Message(
+            pk=i,
+            idempotency_key=f"b-{i}",
+            kind="announcement",
+            category="program",
+            to_email=f"student{i}@example.org",
+            to_name=f"Student {i}",
+            context=CONTEXT,
+        )
+        for i in range(n)
+    ]
+    mail.outbox = []
+    started = time.perf_counter()
+    with get_connection() as connection:
+        for message in messages:
+            rendered = rendering.render(
+                kind_name=message.kind, to_email=message.to_email, to_name=message.to_name, context=message.context
+            )
+            sending.build_email(message, rendered, connection).send()
+    seconds = time.perf_counter() - started
+    assert len(mail.outbox) == n
+    return {"vendor": "none", "seconds": seconds, "rate": n / seconds}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--messages", type=int, default=20_000)
+    parser.add_argument("--pg", default=os.environ.get("BENCH_PG_URL", "postgres://postgres@127.0.0.1:5432/bench_send"))
+    parser.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        kind, *rest = args.child
+        result = run_baseline(args.messages) if kind == "baseline" else run_outbox(rest[0], args.messages)
+        print(json.dumps(result))
+        return
+
+    n = str(args.messages)
+    rows = [("render + send, no database (baseline)", _child(["baseline"], n))]
+    with tempfile.TemporaryDirectory() as tmp:
+        rows.append(("outbox on SQLite", _child(["outbox", f"sqlite:///{tmp}/bench.sqlite3"], n)))
+    if _ensure_pg_database(args.pg):
+        rows.append(("outbox on PostgreSQL", _child(["outbox", args.pg], n)))
+    else:
+        print(f"PostgreSQL not reachable at {args.pg}: skipped")
+    base = rows[0][1]["rate"]
+    print(f"{args.messages:,} messages, one process, anymail test backend")
+    print(f"{'run':<40} {'seconds':>8} {'msg/s':>8} {'x baseline':>11} {'target 1000/s':>14}")
+    for name, result in rows:
+        verdict = "" if result["vendor"] == "none" else ("PASS" if result["rate"] >= 1000 else "FAIL")
+        print(
+            f"{name:<40} {result['seconds']:>8.2f} {result['rate']:>8.0f} {result['rate'] / base:>11.2f} {verdict:>14}"
+        )
+
+
+def _child(args: list[str], n: str) -> dict:
+    out = subprocess.run(
+        [sys.executable, __file__, "--messages", n, "--child", *args], check=True, capture_output=True, text=True
+    )
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def _ensure_pg_database(url: str) -> bool:
+    """A fresh benchmark database (dropped and created again: dead rows from a previous run skew it)."""
+    try:
+        import psycopg
+    except ImportError:
+        return False
+    name = url.rsplit("/", 1)[-1]
+    admin = url.rsplit("/", 1)[0] + "/postgres"
+    try:
+        with psycopg.connect(admin, autocommit=True, connect_timeout=3) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            conn.execute(f'CREATE DATABASE "{name}"')
+        return True
+    except psycopg.OperationalError:
+        return False
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,259 @@
+"""Sending: claim a chunk, hand it to the provider over one connection, record what happened.
+
+1. Claim (one transaction): lock the due messages (``SKIP LOCKED``) and their recipients'
+   contact rows; decide each one — suppressed, opted out, deferred by the budget or quiet
+   hours, or approved. Approved messages become ``sending`` with a lease and count against
+   the budget from that moment.
+2. Deliver (no transaction held): render and send each through anymail.
+3. Record (one transaction): sent, retry later with backoff, or failed.
+
+A worker killed between 2 and 3 leaves messages ``sending`` past their lease. ``reconcile``
+settles them: a backend that can say which messages it accepted (``accepted_keys``) is
+asked; otherwise a provider tracking event proves the send, and only after a grace period
+without one is the message queued again (at-least-once, for providers that cannot be asked).
+"""
+
+import logging
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from anymail.exceptions import AnymailAPIError, AnymailInvalidAddress, AnymailRecipientsRefused
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives, get_connection
+from django.db import connection as db
+from django.db import transaction
+from django.db.models import F
+from django.db.models.functions import Lower
+from django.utils import timezone
+
+from mailers import merge, policy, rendering
+from mailers.models import Category, Contact, Message, MessageEvent, Status
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class Outcome:
+    sent: list[tuple[int, str, str]] = field(default_factory=list)  # (pk, subject, provider message id)
+    retry: list[tuple[int, datetime, str]] = field(default_factory=list)
+    failed: list[tuple[int, str]] = field(default_factory=list)
+
+
+def send(*, ids: list[int] | None = None, now: datetime | None = None, chunk: int | None = None) -> Counter:
+    """Send the given messages (or everything due) that may go now; returns a count per outcome."""
+    now = now or timezone.now()
+    chunk = chunk or settings.MAIL_SEND_CHUNK
+    counts: Counter = Counter()
+    connection = get_connection()
+    with connection:
+        while True:
+            claimed = claim(ids=ids, now=now, chunk=chunk, counts=counts)
+            if claimed is None:
+                break
+            record(deliver(claimed, now=now, connection=connection), counts=counts)
+            if ids is not None:
+                break
+    return counts
+
+
+def claim(*, ids, now: datetime, chunk: int, counts: Counter) -> list[Message] | None:
+    """Lock and decide a chunk; returns the approved messages, or None when nothing was due."""
+    with transaction.atomic():
+        due = Message.objects.select_for_update(skip_locked=True).filter(
+            status__in=Status.pending(), next_attempt_at__lte=now
+        )
+        if ids is not None:
+            due = due.filter(pk__in=ids)
+        batch = list(due.order_by("next_attempt_at", "id")[:chunk])
+        if not batch:
+            return None
+        contacts = _lock_contacts({m.to_email.lower() for m in batch}, now)
+        recent = policy.recent_marketing_sends([m.to_email for m in batch if m.category in Category.marketing()], now)
+        approved: list[Message] = []
+        for message in batch:
+            contact = contacts[message.to_email.lower()]
+            if not contact.accepts(message.category):
+                message.status = Status.SUPPRESSED if contact.is_suppressed else Status.OPTED_OUT
+                message.deferred_reason = contact.get_suppressed_reason_display() or "opted out of this kind of email"
+            elif later := policy.next_allowed(
+                category=message.category,
+                time_zone=message.time_zone,
+                sent=recent.get(message.to_email.lower(), []),
+                now=now,
+            ):
+                message.status, message.next_attempt_at, message.deferred_reason = Status.DEFERRED, later[0], later[1]
+            else:
+                approved.append(message)
+                if message.category in Category.marketing():
+                    recent.setdefault(message.to_email.lower(), []).append(now)
+                continue
+            counts[message.status] += 1
+        approved_pks = {m.pk for m in approved}
+        undecided = [m for m in batch if m.pk not in approved_pks]
+        if undecided:
+            Message.objects.bulk_update(undecided, ["status", "next_attempt_at", "deferred_reason"], batch_size=500)
+        lease = now + timedelta(seconds=settings.MAIL_SEND_LEASE_SECONDS)
+        Message.objects.filter(pk__in=[m.pk for m in approved]).update(
+            status=Status.SENDING, sent_at=now, lease_until=lease, attempts=F("attempts") + 1
+        )
+        for message in approved:
+            message.attempts += 1
+        return approved
+
+
+def _lock_contacts(emails: set[str], now: datetime) -> dict[str, Contact]:
+    """Each recipient's contact row, created when new, locked in a stable order (no deadlocks)."""
+    existing = set(Contact.objects.annotate(e=Lower("email")).filter(e__in=list(emails)).values_list("e", flat=True))
+    Contact.objects.bulk_create(
+        [Contact(email=email, created_at=now) for email in emails - existing], ignore_conflicts=True
+    )
+    locked = Contact.objects.select_for_update().annotate(e=Lower("email")).filter(e__in=list(emails)).order_by("pk")
+    return {contact.e: contact for contact in locked}
+
+
+def deliver(messages: list[Message], *, now: datetime, connection) -> Outcome:
+    outcome = Outcome()
+    for message in messages:
+        try:
+            rendered = rendering.render(
+                kind_name=message.kind, to_email=message.to_email, to_name=message.to_name, context=message.context
+            )
+        except (merge.MergeError, KeyError) as exc:
+            outcome.failed.append((message.pk, f"cannot render: {exc}"))
+            continue
+        message.subject = rendered.subject
+        email = build_email(message, rendered, connection)
+        try:
+            email.send()
+        except (AnymailRecipientsRefused, AnymailInvalidAddress) as exc:
+            outcome.failed.append((message.pk, f"refused by the provider: {exc}"))
+        except AnymailAPIError as exc:
+            if exc.status_code is not None and 400 <= exc.status_code < 500 and exc.status_code != 429:
+                outcome.failed.append((message.pk, f"provider rejected the message ({exc.status_code}): {exc}"))
+            else:
+                _retry_or_fail(outcome, message, now, exc)
+        except Exception as exc:  # connection errors, timeouts, SMTP hiccups: all worth another try
+            _retry_or_fail(outcome, message, now, exc)
+        else:
+            status = getattr(email, "anymail_status", None)
+            provider_id = getattr(status, "message_id", None)
+            outcome.sent.append((message.pk, message.subject, "" if provider_id is None else str(provider_id)[:200]))
+    return outcome
+
+
+def build_email(message: Message, rendered: rendering.Rendered, connection) -> EmailMultiAlternatives:
+    headers = {"X-Engine-Message": message.idempotency_key}
+    if message.category in Category.marketing():
+        # RFC 8058 one-click unsubscribe: mailbox providers POST to this URL.
+        headers["List-Unsubscribe"] = f"<{rendered.unsubscribe_url}>"
+        headers["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
+    email = EmailMultiAlternatives(
+        subject=rendered.subject,
+        body=rendered.text,
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=[f"{message.to_name} <{message.to_email}>" if message.to_name else message.to_email],
+        headers=headers,
+        connection=connection,
+    )
+    email.attach_alternative(rendered.html, "text/html")
+    # anymail passes metadata to the provider, which returns it in tracking webhooks.
+    email.metadata = {"message_id": str(message.pk), "message_key": message.idempotency_key}
+    email.tags = [message.kind]
+    return email
+
+
+def _retry_or_fail(outcome: Outcome, message: Message, now: datetime, exc: Exception) -> None:
+    error = f"{type(exc).__name__}: {exc}"[:2000]
+    if message.attempts >= settings.MAIL_MAX_ATTEMPTS:
+        outcome.failed.append((message.pk, f"gave up after {message.attempts} attempts; last error: {error}"))
+        return
+    delay = min(settings.MAIL_RETRY_BASE_SECONDS * 2 ** (message.attempts - 1), 3600)
+    outcome.retry.append((message.pk, now + timedelta(seconds=delay), error))
+    logger.warning("message %s: transient error, retry in %ss: %s", message.pk, delay, error)
+
+
+def record(outcome: Outcome, *, counts: Counter) -> None:
+    provider = _provider_name()
+    table = Message._meta.db_table
+    with transaction.atomic(), db.cursor() as cursor:
+        if outcome.sent:
+            _mark_sent(cursor, table, provider, outcome.sent)
+        for pk, when, error in outcome.retry:
+            Message.objects.filter(pk=pk, status=Status.SENDING).update(
+                status=Status.QUEUED, next_attempt_at=when, last_error=error, sent_at=None, lease_until=None
+            )
+        for pk, error in outcome.failed:
+            Message.objects.filter(pk=pk, status=Status.SENDING).update(
+                status=Status.FAILED, last_error=error[:2000], sent_at=None, lease_until=None
+            )
+            logger.error("message %s failed: %s", pk, error)
+    counts["sent"] += len(outcome.sent)
+    counts["retrying"] += len(outcome.retry)
+    counts["failed"] += len(outcome.failed)
+
+
+def _mark_sent(cursor, table: str, provider: str, sent: list[tuple[int, str, str]]) -> None:
+    """One statement per chunk on PostgreSQL (a row-by-row UPDATE costs a round trip each);
+    SQLite runs in-process, where a prepared statement repeated is as fast."""
+    set_clause = (
+        "status = %s, subject = v.subject, provider = %s, provider_message_id = v.pid, "
+        "lease_until = NULL, last_error = '', deferred_reason = ''"
+    )
+    if db.vendor == "postgresql":
+        rows = ", ".join(["(%s::bigint, %s, %s)"] * len(sent))
+        cursor.execute(
+            f"UPDATE {table} AS m SET {set_clause} FROM (VALUES {rows}) AS v(id, subject, pid) "  # noqa: S608
+            "WHERE m.id = v.id AND m.status = %s",
+            [Status.SENT, provider, *[value for row in sent for value in row], Status.SENDING],
+        )
+    else:
+        cursor.executemany(
+            f"UPDATE {table} SET status = %s, subject = %s, provider = %s, provider_message_id = %s, "  # noqa: S608
+            "lease_until = NULL, last_error = '', deferred_reason = '' WHERE id = %s AND status = %s",
+            [(Status.SENT, subject, provider, pid, pk, Status.SENDING) for pk, subject, pid in sent],
+        )
+
+
+def _provider_name() -> str:
+    """ "postmark" for anymail.backends.postmark.EmailBackend, "console" for Django's console backend."""
+    parts = settings.EMAIL_BACKEND.split(".")
+    return parts[-2] if len(parts) > 1 else parts[0]
+
+
+def reconcile(*, now: datetime | None = None) -> Counter:
+    """Settle messages left ``sending`` past their lease (their worker died mid-way)."""
+    now = now or timezone.now()
+    counts: Counter = Counter()
+    with transaction.atomic():
+        stuck = list(
+            Message.objects.select_for_update(skip_locked=True)
+            .filter(status=Status.SENDING, lease_until__lt=now)
+            .order_by("id")[:5000]
+        )
+        if not stuck:
+            return counts
+        connection = get_connection()
+        lookup = getattr(connection, "accepted_keys", None)
+        accepted = lookup([m.idempotency_key for m in stuck]) if lookup else None
+        evidenced = set(
+            MessageEvent.objects.filter(message__in=stuck)
+            .exclude(event_type__in=("rejected", "failed"))
+            .values_list("message_id", flat=True)
+        )
+        grace = timedelta(seconds=settings.MAIL_IN_DOUBT_GRACE_SECONDS)
+        for message in stuck:
+            if (accepted is not None and message.idempotency_key in accepted) or message.pk in evidenced:
+                message.status, message.lease_until = Status.SENT, None
+                counts["confirmed"] += 1
+            elif accepted is not None or message.lease_until + grace < now:
+                # The provider never got it (or cannot say, and nothing was heard for the grace period).
+                message.status, message.lease_until, message.sent_at = Status.QUEUED, None, None
+                message.next_attempt_at = now
+                counts["requeued"] += 1
+            else:
+                continue
+        Message.objects.bulk_update(stuck, ["status", "lease_until", "sent_at", "next_attempt_at"], batch_size=500)
+    if counts:
+        logger.warning("reconciled messages left sending by a stopped worker: %s", dict(counts))
+    return counts
