@@ -43,3 +43,12 @@ def phone(browser):
     context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
     yield context.new_page()
     context.close()
+
+
+@pytest.fixture(autouse=True)
+def wagtail_site(transactional_db):
+    """Every real install has Wagtail's root page and a site; a previous transactional test may
+    have flushed them."""
+    from tests.factories import home_page
+
+    return home_page()
