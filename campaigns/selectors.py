@@ -21,10 +21,11 @@ class MissionProgress:
         return min(100.0, round(100.0 * self.reached / self.goal, 1)) if self.goal else 0.0
 
     def sentence(self) -> str:
-        return (
-            f"We are out to {self.statement} — {self.goal:,} {self.unit} by {self.deadline:%B %Y}; "
-            f"{self.reached:,} so far."
-        )
+        """e.g. "We are out to help 1,000,000 families … by December 2030. 412,300 families so far." """
+        return f"We are out to {self.statement} by {self.deadline:%B %Y}. {self.reached:,} {self.unit} so far."
+
+    def figures(self) -> str:
+        return f"{self.reached:,} of {self.goal:,} {self.unit} ({self.percent}%)"
 
 
 def program_mission_progress(*, program: ProgramPage) -> MissionProgress:

@@ -2,6 +2,7 @@
 
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -47,7 +48,8 @@ def test_demo_program_page_renders(client):
     response = client.get(ProgramPage.objects.get(slug="demo").url)
     assert response.status_code == 200
     html = response.content.decode()
-    assert "1,000,000 families" in html and "412,300" in html
+    assert "We are out to help 1,000,000 families raise calm, focused kids by December" in html
+    assert "412,300 families so far." in html and "412,300 of 1,000,000 families (41.2%)" in html
 
 
 def test_ensure_admin_takes_credentials_from_the_environment(monkeypatch, capsys):
@@ -75,11 +77,28 @@ def test_ensure_admin_generates_and_remembers_a_password(monkeypatch, tmp_path, 
     assert f"password={password}" in capsys.readouterr().out
 
 
-def test_runengine_serves_the_site_and_runs_the_worker_until_stopped(tmp_path):
-    """`make run`'s last step: web + django-q2 worker together; SIGINT (Ctrl-C) stops both."""
-    env = subprocess_env(DJANGO_SETTINGS_MODULE="cms.settings.dev", DATABASE_URL=f"sqlite:///{tmp_path}/run.db")
+@pytest.fixture(scope="module")
+def migrated_demo_db(tmp_path_factory):
+    """One SQLite file migrated with the demo loaded, copied by each runengine case."""
+    path = tmp_path_factory.mktemp("run") / "demo.db"
+    env = subprocess_env(DJANGO_SETTINGS_MODULE="cms.settings.dev", DATABASE_URL=f"sqlite:///{path}")
     for args in (["migrate", "-v0"], ["load_demo"]):
         subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=env, check=True, capture_output=True)
+    return path
+
+
+def _ignore_sigint():
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # what a shell does to a job it starts in the background
+
+
+@pytest.mark.parametrize(
+    ("how", "preexec"),
+    [("ctrl-c", None), ("sigterm", None), ("sigint-to-a-background-job", _ignore_sigint)],
+)
+def test_runengine_serves_the_site_and_runs_the_worker_until_stopped(tmp_path, migrated_demo_db, how, preexec):
+    """`make run`'s last step: web + django-q2 worker together; Ctrl-C or `kill` stops both."""
+    shutil.copy(migrated_demo_db, tmp_path / "run.db")
+    env = subprocess_env(DJANGO_SETTINGS_MODULE="cms.settings.dev", DATABASE_URL=f"sqlite:///{tmp_path}/run.db")
     proc = subprocess.Popen(
         [sys.executable, "manage.py", "runengine", "127.0.0.1:8765"],
         cwd=ROOT,
@@ -88,6 +107,7 @@ def test_runengine_serves_the_site_and_runs_the_worker_until_stopped(tmp_path):
         stderr=subprocess.STDOUT,
         text=True,
         start_new_session=True,
+        preexec_fn=preexec,  # noqa: PLW1509 - only changes a signal disposition in the child
     )
     try:
         body = None
@@ -103,7 +123,10 @@ def test_runengine_serves_the_site_and_runs_the_worker_until_stopped(tmp_path):
         workers = subprocess.run(["pgrep", "-f", "manage.py qcluster"], capture_output=True, text=True).stdout.split()
         assert workers, "the django-q2 worker is not running"
     finally:
-        os.killpg(proc.pid, signal.SIGINT)  # what Ctrl-C in a terminal does: the whole group
+        if how == "ctrl-c":
+            os.killpg(proc.pid, signal.SIGINT)  # what Ctrl-C in a terminal does: the whole group
+        else:
+            os.kill(proc.pid, signal.SIGTERM if how == "sigterm" else signal.SIGINT)  # the parent only
         out, _ = proc.communicate(timeout=30)
     assert proc.returncode is not None
     time.sleep(1)

@@ -22,7 +22,9 @@ class Command(BaseCommand):
             )
         manage = Path(settings.BASE_DIR) / "manage.py"
         worker = subprocess.Popen([sys.executable, str(manage), "qcluster"])
-        # `kill` (SIGTERM) must stop the worker too, not only Ctrl-C.
+        # Ctrl-C and `kill` (SIGTERM) both stop the worker too. SIGINT is restored explicitly:
+        # a shell that starts us in the background leaves it ignored.
+        signal.signal(signal.SIGINT, signal.default_int_handler)
         signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
         self.stdout.write(f"engine: web on http://{addrport}/ (admin at /admin/), worker pid {worker.pid}")
         try:
