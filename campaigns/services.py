@@ -8,7 +8,6 @@ from collections.abc import Iterable
 from datetime import datetime, timedelta
 
 from django.core.exceptions import ValidationError
-from django.core.validators import validate_email
 from django.db import connection, transaction
 from django.db.models.functions import Lower
 from django.utils import timezone
@@ -26,6 +25,7 @@ from campaigns.models import (
     Student,
     validate_time_zone,
 )
+from mailers.services import normalize_address
 
 ENGINE_ACTOR = "engine"
 
@@ -36,14 +36,7 @@ ACTION_COMPLETE = "complete"
 
 
 def normalize_email(email: str) -> str:
-    """Trim, lower-case the domain (the local part can be case-sensitive by RFC), validate."""
-    email = (email or "").strip()
-    try:
-        validate_email(email)
-    except ValidationError:
-        raise ValidationError({"email": f"{email!r} is not a valid email address."}) from None
-    local, _, domain = email.rpartition("@")
-    return f"{local}@{domain.lower()}"
+    return normalize_address(email, field="email")
 
 
 @transaction.atomic

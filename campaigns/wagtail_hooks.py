@@ -1,7 +1,6 @@
 """Admin: students (with their timeline), enrollments and the journey log, as snippet viewsets."""
 
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, ObjectList
-from wagtail.permission_policies import ModelPermissionPolicy
 from wagtail.permissions import register_permission_policy
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
@@ -9,15 +8,7 @@ from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
 from campaigns.admin_views import EnrollmentCreateView, EnrollmentEditView, StudentInspectView
 from campaigns.forms import EnrollmentForm
 from campaigns.models import Enrollment, JourneyEvent, Student
-
-
-class ReadOnlyPolicy(ModelPermissionPolicy):
-    """History is looked at, never added or edited by hand."""
-
-    def user_has_permission(self, user, action):
-        if action != "view":
-            return False
-        return super().user_has_permission(user, "view") or super().user_has_permission(user, "change")
+from mailers.permissions import ViewOnlyPolicy
 
 
 class StudentViewSet(SnippetViewSet):
@@ -77,5 +68,5 @@ class PeopleGroup(SnippetViewSetGroup):
     items = (StudentViewSet, EnrollmentViewSet, JourneyEventViewSet)
 
 
-register_permission_policy(JourneyEvent, ReadOnlyPolicy(JourneyEvent))
+register_permission_policy(JourneyEvent, ViewOnlyPolicy(JourneyEvent))
 register_snippet(PeopleGroup)

@@ -20,12 +20,17 @@ from mailers.models import Category, Contact, Message, MessageEvent, Status, Sup
 logger = logging.getLogger(__name__)
 
 
-def normalize_address(email: str) -> str:
+def normalize_address(email: str, *, field: str = "to_email") -> str:
+    """Trim, lower-case the domain (the local part may be case-sensitive by RFC), validate.
+
+    The one definition of a valid address for the whole engine; ``field`` names the form
+    field a ValidationError is reported on.
+    """
     email = (email or "").strip()
     try:
         validate_email(email)
     except ValidationError:
-        raise ValidationError({"to_email": f"{email!r} is not a valid email address."}) from None
+        raise ValidationError({field: f"{email!r} is not a valid email address."}) from None
     local, _, domain = email.rpartition("@")
     return f"{local}@{domain.lower()}"
 

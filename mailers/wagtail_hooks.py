@@ -4,22 +4,13 @@ from django.urls import path, reverse
 from wagtail import hooks
 from wagtail.admin.menu import MenuItem
 from wagtail.admin.panels import FieldPanel
-from wagtail.permission_policies import ModelPermissionPolicy
 from wagtail.permissions import register_permission_policy
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
 
 from mailers import admin_views
 from mailers.models import Contact, Message
-
-
-class MessageLogPolicy(ModelPermissionPolicy):
-    """Messages are written by the engine; the team reads them (and retries failures)."""
-
-    def user_has_permission(self, user, action):
-        if action not in ("view",):
-            return False
-        return super().user_has_permission(user, "view") or super().user_has_permission(user, "change")
+from mailers.permissions import ViewOnlyPolicy
 
 
 class MessageViewSet(SnippetViewSet):
@@ -79,7 +70,7 @@ class MailGroup(SnippetViewSetGroup):
     items = (MessageViewSet, ContactViewSet)
 
 
-register_permission_policy(Message, MessageLogPolicy(Message))
+register_permission_policy(Message, ViewOnlyPolicy(Message))
 register_snippet(MailGroup)
 
 

@@ -1,4 +1,7 @@
 import os
+import signal
+import subprocess
+from pathlib import Path
 
 import pytest
 from django.db import connection
@@ -22,6 +25,34 @@ def subprocess_env(**extra: str) -> dict[str, str]:
     }
     env.update(extra)
     return env
+
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def start_process(args: list[str], env: dict[str, str], **kwargs) -> subprocess.Popen:
+    """A child process (manage.py, celery) in its own process group, output captured as text."""
+    return subprocess.Popen(
+        args,
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+        **kwargs,
+    )
+
+
+def stop_process(proc: subprocess.Popen, sig: int = signal.SIGTERM, timeout: float = 30) -> None:
+    """Signal the child's whole group and wait; kill it if it does not stop in time."""
+    if proc.poll() is None:
+        os.killpg(proc.pid, sig)
+        try:
+            proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait(timeout=10)
 
 
 def need(condition: bool, why: str) -> None:

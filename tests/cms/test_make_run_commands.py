@@ -17,7 +17,7 @@ from wagtail.models import Page, Revision, Site
 
 from campaigns.models import ProgramPage
 from cms.models import HomePage
-from tests.conftest import subprocess_env
+from tests.conftest import start_process, subprocess_env
 
 ROOT = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.django_db
@@ -99,16 +99,8 @@ def test_runengine_serves_the_site_and_runs_the_worker_until_stopped(tmp_path, m
     """`make run`'s last step: web + django-q2 worker together; Ctrl-C or `kill` stops both."""
     shutil.copy(migrated_demo_db, tmp_path / "run.db")
     env = subprocess_env(DJANGO_SETTINGS_MODULE="cms.settings.dev", DATABASE_URL=f"sqlite:///{tmp_path}/run.db")
-    proc = subprocess.Popen(
-        [sys.executable, "manage.py", "runengine", "127.0.0.1:8765"],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        start_new_session=True,
-        preexec_fn=preexec,  # noqa: PLW1509 - only changes a signal disposition in the child
-    )
+    # preexec only changes a signal disposition in the child.
+    proc = start_process([sys.executable, "manage.py", "runengine", "127.0.0.1:8765"], env, preexec_fn=preexec)
     try:
         body = None
         for _ in range(60):

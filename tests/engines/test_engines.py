@@ -19,7 +19,7 @@ from django.utils import timezone
 from campaigns import services, tasks
 from campaigns.models import Enrollment, Stage
 from mailers import runner
-from tests.conftest import subprocess_env
+from tests.conftest import start_process, stop_process, subprocess_env
 from tests.factories import program_page
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -41,18 +41,9 @@ def wait_for_stage(enrollment_id: int, stage: str, timeout: float, proc: subproc
         if proc.poll() is not None:
             break
         time.sleep(0.5)
-    proc.terminate()
-    out, _ = proc.communicate(timeout=20)
+    stop_process(proc)
+    out = proc.stdout.read() if proc.stdout else ""
     pytest.fail(f"enrollment never reached {stage!r} within {timeout}s; engine output:\n{out[-4000:]}")
-
-
-def stop(proc: subprocess.Popen) -> None:
-    if proc.poll() is None:
-        proc.terminate()
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
 
 
 def started_enrollment_waiting_for_the_tick(program) -> int:
@@ -89,29 +80,18 @@ def test_django_q2_cluster_runs_the_scheduled_tick(program):
     runner.sync_periodic_schedule()  # a transactional test before this one may have flushed it
     enrollment_id = started_enrollment_waiting_for_the_tick(program)
     Schedule.objects.filter(name="campaigns.tasks.tick").update(next_run=timezone.now() - timedelta(seconds=1))
-    proc = subprocess.Popen(
-        [sys.executable, "manage.py", "qcluster"],
-        cwd=ROOT,
-        env=engine_env(TASK_RUNNER="q2"),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
+    proc = start_process([sys.executable, "manage.py", "qcluster"], engine_env(TASK_RUNNER="q2"))
     try:
         # django-q2's scheduler wakes every 30 seconds.
         wait_for_stage(enrollment_id, Stage.ACTIVE, timeout=90, proc=proc)
     finally:
-        stop(proc)
+        stop_process(proc)
 
 
 def celery(*args: str) -> subprocess.Popen:
-    return subprocess.Popen(
+    return start_process(
         [str(Path(sys.executable).parent / "celery"), "-A", "cms", *args],
-        cwd=ROOT,
-        env=engine_env(TASK_RUNNER="celery", CELERY_BROKER_URL=REDIS_URL, ENGINE_TICK_SECONDS="5"),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
+        engine_env(TASK_RUNNER="celery", CELERY_BROKER_URL=REDIS_URL, ENGINE_TICK_SECONDS="5"),
     )
 
 
@@ -122,7 +102,7 @@ def test_celery_beat_and_worker_run_the_tick(program, redis_clean):
         try:
             wait_for_stage(enrollment_id, Stage.ACTIVE, timeout=60, proc=proc)
         finally:
-            stop(proc)
+            stop_process(proc)
 
 
 def test_celery_worker_runs_a_task_enqueued_after_commit(program, redis_clean, settings):
@@ -145,4 +125,4 @@ def test_celery_worker_runs_a_task_enqueued_after_commit(program, redis_clean, s
             runner.enqueue(tasks.advance_enrollment, enrollment.pk)
         wait_for_stage(enrollment.pk, Stage.ACTIVE, timeout=60, proc=proc)
     finally:
-        stop(proc)
+        stop_process(proc)

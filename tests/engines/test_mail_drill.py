@@ -3,7 +3,6 @@ again; every message ends sent exactly once (the provider's log holds 2,000 dist
 """
 
 import json
-import os
 import signal
 import subprocess
 import sys
@@ -17,7 +16,7 @@ from django.utils import timezone
 
 from mailers import runner, services, tasks
 from mailers.models import Message, Status
-from tests.conftest import subprocess_env
+from tests.conftest import start_process, stop_process, subprocess_env
 
 ROOT = Path(__file__).resolve().parents[2]
 REDIS_URL = "redis://127.0.0.1:6379/14"
@@ -43,24 +42,9 @@ def worker_env(log_path: Path) -> dict:
 
 
 def start_worker(env: dict, tmp_path: Path) -> subprocess.Popen:
-    return subprocess.Popen(
-        [
-            str(Path(sys.executable).parent / "celery"),
-            "-A",
-            "cms",
-            "worker",
-            "--beat",
-            "--concurrency=2",
-            "--loglevel=WARNING",
-            f"--schedule={tmp_path}/beat",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        start_new_session=True,
-    )
+    celery = str(Path(sys.executable).parent / "celery")
+    args = ["-A", "cms", "worker", "--beat", "--concurrency=2", "--loglevel=WARNING", f"--schedule={tmp_path}/beat"]
+    return start_process([celery, *args], env)
 
 
 def logged(log_path: Path) -> list[str]:
@@ -106,11 +90,8 @@ def test_sigkill_mid_way_sends_every_message_exactly_once(postgres_db, redis_ser
             time.sleep(0.05)
         sent_before_kill = len(logged(log_path))
         assert N // 4 <= sent_before_kill < N, f"the worker did not get a quarter through ({sent_before_kill})"
-        os.killpg(worker.pid, signal.SIGKILL)
-        worker.wait(timeout=20)
     finally:
-        if worker.poll() is None:
-            os.killpg(worker.pid, signal.SIGKILL)
+        stop_process(worker, signal.SIGKILL)
 
     worker = start_worker(env, tmp_path)
     try:
@@ -121,11 +102,7 @@ def test_sigkill_mid_way_sends_every_message_exactly_once(postgres_db, redis_ser
             time.sleep(1)
         time.sleep(3)  # anything still in flight would show up as a duplicate now
     finally:
-        os.killpg(worker.pid, signal.SIGTERM)
-        try:
-            worker.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(worker.pid, signal.SIGKILL)
+        stop_process(worker)
     keys = logged(log_path)
     statuses = dict(Message.objects.values_list("status").annotate(n=__import__("django").db.models.Count("id")))
     assert statuses == {Status.SENT: N}, statuses
