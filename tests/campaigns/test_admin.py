@@ -181,3 +181,16 @@ def test_the_journey_log_is_read_only(admin_client, program):
         302,
         403,
     )
+
+
+def test_preview_shows_unpublished_changes_as_a_visitor_would_see_them(admin_client):
+    admin_client.post(add_url(), {**program_form(), "action-publish": "publish"})
+    program = ProgramPage.objects.get(slug="calm-parents")
+    preview_url = reverse("wagtailadmin_pages:preview_on_edit", args=(program.pk,))
+    data = program_form(mission_statement="help 20,000 parents stay calm")
+    posted = admin_client.post(preview_url, data)
+    assert posted.status_code == 200 and posted.json()["is_valid"]
+    html = admin_client.get(preview_url).content.decode()
+    assert "help 20,000 parents stay calm" in html
+    program.refresh_from_db()
+    assert program.mission_statement == "help 10,000 parents stay calm"  # the live page is untouched
