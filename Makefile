@@ -51,6 +51,7 @@ lock: venv
 
 bench: venv
 	$(PY) bench/tick.py
+	$(PY) bench/send.py
 
 clean:
 	rm -rf $(VENV) db.sqlite3 db.sqlite3-* .pytest_cache .ruff_cache

@@ -42,7 +42,7 @@ def prepare(db_path: str, n: int, now: datetime) -> float:
     setup_django(db_path)
     from django.core.management import call_command
 
-    from campaigns import services
+    from campaigns import bulk
     from campaigns.models import ProgramPage
     from cms.demo import load_demo
 
@@ -50,7 +50,7 @@ def prepare(db_path: str, n: int, now: datetime) -> float:
     load_demo()
     program = ProgramPage.objects.get(slug="demo")
     started = time.perf_counter()
-    created = services.students_bulk_enroll(
+    created = bulk.students_bulk_enroll(
         program=program,
         people=({"email": f"bench{i}@example.org", "first_name": f"B{i}"} for i in range(n)),
         starts_at=now + timedelta(days=1),

@@ -16,7 +16,7 @@ import pytest
 from django.db import connection, transaction
 from django.utils import timezone
 
-from campaigns import services, tasks
+from campaigns import bulk, services, tasks
 from campaigns.models import Enrollment, Stage
 from mailers import runner
 from tests.conftest import start_process, stop_process, subprocess_env
@@ -49,7 +49,7 @@ def wait_for_stage(enrollment_id: int, stage: str, timeout: float, proc: subproc
 def started_enrollment_waiting_for_the_tick(program) -> int:
     """An enrollment whose start is due, enrolled in bulk (which enqueues nothing): only a tick moves it."""
     now = timezone.now()
-    services.students_bulk_enroll(
+    bulk.students_bulk_enroll(
         program=program,
         people=[{"email": "waiting@example.org"}],
         starts_at=now - timedelta(minutes=5),
