@@ -33,6 +33,7 @@ def setup(database_url: str) -> None:
         DJANGO_SETTINGS_MODULE="cms.settings.production",
         SECRET_KEY="bench-" + "x" * 60,
         SECURE="false",
+        BASE_URL="http://127.0.0.1:8000",
         DATABASE_URL=database_url,
         EMAIL_BACKEND="bench.fast_test_backend.EmailBackend",
         LOG_LEVEL="WARNING",

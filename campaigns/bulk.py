@@ -64,8 +64,8 @@ def _bulk_enroll_chunk(program, people, cohort, starts_at, actor, now) -> int:
                 first_name=(p.get("first_name") or "")[:100],
                 last_name=(p.get("last_name") or "")[:100],
                 time_zone=p.get("time_zone") or "UTC",
-                marketing_consent=bool(p.get("marketing_consent")),
-                marketing_consent_at=now if p.get("marketing_consent") else None,
+                marketing_consent=consent(p.get("marketing_consent")),
+                marketing_consent_at=now if consent(p.get("marketing_consent")) else None,
                 created_at=now,
             )
             for p in missing
@@ -126,3 +126,10 @@ def _student_ids_by_lower_email(keys) -> dict[str, int]:
         .filter(email_lower__in=list(keys))
         .values_list("email_lower", "pk")
     )
+
+
+def consent(value) -> bool:
+    """Consent only when clearly given: "false", "0", "no" and empty are not consent."""
+    if isinstance(value, bool):
+        return value
+    return str(value or "").strip().lower() in ("1", "true", "yes", "y", "on")

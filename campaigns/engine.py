@@ -73,15 +73,27 @@ def _run_chunk(*, now: datetime, chunk: int, processed: Counter, enrollment_id: 
                 _mark(ids, ActionStatus.FAILED, now, error=f"no handler registered for {kind!r}")
                 continue
             try:
-                # A savepoint per kind: one broken handler fails its own rows, not the chunk.
+                # A savepoint per kind: a broken handler cannot take the rest of the chunk with it.
                 with transaction.atomic():
                     handler(actions, now)
                     _mark(ids, ActionStatus.DONE, now)
-            except Exception as exc:
-                logger.exception("handler for %r failed on %d actions", kind, len(ids))
-                _mark(ids, ActionStatus.FAILED, now, error=f"{type(exc).__name__}: {exc}")
+            except Exception:
+                logger.exception("handler for %r failed on %d actions; retrying one by one", kind, len(ids))
+                _run_one_by_one(handler, actions, now)
             processed[kind] += len(ids)
         return len(batch)
+
+
+def _run_one_by_one(handler: ActionHandler, actions: list[ScheduledAction], now: datetime) -> None:
+    """After a batch failed: only the actions that fail on their own are marked failed."""
+    for action in actions:
+        try:
+            with transaction.atomic():
+                handler([action], now)
+                _mark([action.pk], ActionStatus.DONE, now)
+        except Exception as exc:
+            logger.exception("action %s (%s) failed", action.pk, action.kind)
+            _mark([action.pk], ActionStatus.FAILED, now, error=f"{type(exc).__name__}: {exc}")
 
 
 def _mark(ids: list[int], status: str, now: datetime, error: str = "") -> None:

@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from datetime import datetime, timedelta
 
 from django.core.exceptions import ValidationError
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from campaigns import hooks
@@ -58,7 +58,12 @@ def student_upsert(
             raise ValidationError({"time_zone": exc.messages}) from None
     student = Student.objects.select_for_update().filter(email__iexact=email).first()
     if student is None:
-        student = Student(email=email, created_at=now)
+        try:
+            with transaction.atomic():  # another request may create the same address meanwhile
+                Student.objects.create(email=email, created_at=now)
+        except IntegrityError:
+            pass
+        student = Student.objects.select_for_update().get(email__iexact=email)
     if first_name:
         student.first_name = first_name.strip()[:100]
     if last_name:
@@ -118,14 +123,18 @@ def enrollment_create(
     if existing is not None:
         return existing
     starts_at = starts_at or now
-    enrollment = Enrollment.objects.create(
-        student=student,
-        program=program,
-        cohort=(cohort or f"{starts_at:%Y-%m}")[:60],
-        stage=Stage.ENROLLED,
-        enrolled_at=now,
-        starts_at=starts_at,
-    )
+    try:
+        with transaction.atomic():  # a concurrent enrollment of the same pair wins; return it
+            enrollment = Enrollment.objects.create(
+                student=student,
+                program=program,
+                cohort=(cohort or f"{starts_at:%Y-%m}")[:60],
+                stage=Stage.ENROLLED,
+                enrolled_at=now,
+                starts_at=starts_at,
+            )
+    except IntegrityError:
+        return Enrollment.objects.get(student=student, program=program)
     JourneyEvent.objects.create(
         student=student,
         enrollment=enrollment,
@@ -312,6 +321,9 @@ def milestones_record_reached(
     if not pairs:
         return []
     enrollment_ids = {e for e, _ in pairs}
+    # Lock the enrollments first: a platform report and the schedule's fallback for the same
+    # milestone then run one after the other, and the second sees the first's row.
+    list(Enrollment.objects.select_for_update().filter(pk__in=enrollment_ids).values_list("pk", flat=True))
     already = set(
         MilestoneReached.objects.filter(enrollment_id__in=enrollment_ids).values_list("enrollment_id", "milestone_id")
     )

@@ -14,9 +14,11 @@ without one is the message queued again (at-least-once, for providers that canno
 """
 
 import logging
+import time
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from email.utils import formataddr
 
 from anymail.exceptions import AnymailAPIError, AnymailInvalidAddress, AnymailRecipientsRefused
 from django.conf import settings
@@ -27,7 +29,7 @@ from django.db.models import F
 from django.db.models.functions import Lower
 from django.utils import timezone
 
-from mailers import merge, policy, rendering
+from mailers import policy, rendering
 from mailers.models import Category, Contact, Message, MessageEvent, Status
 
 logger = logging.getLogger(__name__)
@@ -38,20 +40,29 @@ class Outcome:
     sent: list[tuple[int, str, str]] = field(default_factory=list)  # (pk, subject, provider message id)
     retry: list[tuple[int, datetime, str]] = field(default_factory=list)
     failed: list[tuple[int, str]] = field(default_factory=list)
+    returned: list[int] = field(default_factory=list)  # not attempted before the lease ran out
 
 
 def send(*, ids: list[int] | None = None, now: datetime | None = None, chunk: int | None = None) -> Counter:
     """Send the given messages (or everything due) that may go now; returns a count per outcome."""
-    now = now or timezone.now()
+    fixed_now = now  # tests and simulations pin the clock; otherwise each chunk reads it afresh
     chunk = chunk or settings.MAIL_SEND_CHUNK
     counts: Counter = Counter()
     connection = get_connection()
     with connection:
         while True:
-            claimed = claim(ids=ids, now=now, chunk=chunk, counts=counts)
+            chunk_now = fixed_now or timezone.now()
+            claimed = claim(ids=ids, now=chunk_now, chunk=chunk, counts=counts)
             if claimed is None:
                 break
-            record(deliver(claimed, now=now, connection=connection), counts=counts)
+            # Stop handing messages over well before the lease ends, so reconcile never
+            # re-queues a message this worker may still send.
+            deadline = time.monotonic() + 0.8 * settings.MAIL_SEND_LEASE_SECONDS
+            outcome = Outcome()
+            try:
+                deliver(claimed, now=chunk_now, connection=connection, outcome=outcome, deadline=deadline)
+            finally:
+                record(outcome, counts=counts)
             if ids is not None:
                 break
     return counts
@@ -69,6 +80,9 @@ def claim(*, ids, now: datetime, chunk: int, counts: Counter) -> list[Message] |
         if not batch:
             return None
         contacts = _lock_contacts({m.to_email.lower() for m in batch}, now)
+        # A contact another transaction holds (an unsubscribe in progress) is not waited for:
+        # its messages stay queued for the next pass, and the two can never deadlock.
+        batch = [m for m in batch if m.to_email.lower() in contacts]
         recent = policy.recent_marketing_sends([m.to_email for m in batch if m.category in Category.marketing()], now)
         approved: list[Message] = []
         for message in batch:
@@ -103,27 +117,37 @@ def claim(*, ids, now: datetime, chunk: int, counts: Counter) -> list[Message] |
 
 
 def _lock_contacts(emails: set[str], now: datetime) -> dict[str, Contact]:
-    """Each recipient's contact row, created when new, locked in a stable order (no deadlocks)."""
+    """Each recipient's contact row, created when new, locked unless another transaction holds it."""
     existing = set(Contact.objects.annotate(e=Lower("email")).filter(e__in=list(emails)).values_list("e", flat=True))
     Contact.objects.bulk_create(
         [Contact(email=email, created_at=now) for email in emails - existing], ignore_conflicts=True
     )
-    locked = Contact.objects.select_for_update().annotate(e=Lower("email")).filter(e__in=list(emails)).order_by("pk")
+    locked = (
+        Contact.objects.select_for_update(skip_locked=True)
+        .annotate(e=Lower("email"))
+        .filter(e__in=list(emails))
+        .order_by("pk")
+    )
     return {contact.e: contact for contact in locked}
 
 
-def deliver(messages: list[Message], *, now: datetime, connection) -> Outcome:
-    outcome = Outcome()
+def deliver(
+    messages: list[Message], *, now: datetime, connection, outcome: Outcome | None = None, deadline: float | None = None
+) -> Outcome:
+    outcome = outcome if outcome is not None else Outcome()
     for message in messages:
+        if deadline is not None and time.monotonic() > deadline:
+            outcome.returned.append(message.pk)
+            continue
         try:
             rendered = rendering.render(
                 kind_name=message.kind, to_email=message.to_email, to_name=message.to_name, context=message.context
             )
-        except (merge.MergeError, KeyError) as exc:
-            outcome.failed.append((message.pk, f"cannot render: {exc}"))
+            message.subject = rendered.subject
+            email = build_email(message, rendered, connection)
+        except Exception as exc:  # MergeError, an unknown kind, a bad stored value: this message only
+            outcome.failed.append((message.pk, f"cannot render: {type(exc).__name__}: {exc}"))
             continue
-        message.subject = rendered.subject
-        email = build_email(message, rendered, connection)
         try:
             email.send()
         except (AnymailRecipientsRefused, AnymailInvalidAddress) as exc:
@@ -152,7 +176,8 @@ def build_email(message: Message, rendered: rendering.Rendered, connection) -> E
         subject=rendered.subject,
         body=rendered.text,
         from_email=settings.DEFAULT_FROM_EMAIL,
-        to=[f"{message.to_name} <{message.to_email}>" if message.to_name else message.to_email],
+        # formataddr quotes the name: "Doe, John" or "Eve <eve@x>, " stay one display name.
+        to=[formataddr((message.to_name, message.to_email)) if message.to_name else message.to_email],
         headers=headers,
         connection=connection,
     )
@@ -183,6 +208,10 @@ def record(outcome: Outcome, *, counts: Counter) -> None:
             Message.objects.filter(pk=pk, status=Status.SENDING).update(
                 status=Status.QUEUED, next_attempt_at=when, last_error=error, sent_at=None, lease_until=None
             )
+        if outcome.returned:
+            Message.objects.filter(pk__in=outcome.returned, status=Status.SENDING).update(
+                status=Status.QUEUED, sent_at=None, lease_until=None, attempts=F("attempts") - 1
+            )
         for pk, error in outcome.failed:
             Message.objects.filter(pk=pk, status=Status.SENDING).update(
                 status=Status.FAILED, last_error=error[:2000], sent_at=None, lease_until=None
@@ -191,11 +220,13 @@ def record(outcome: Outcome, *, counts: Counter) -> None:
     counts["sent"] += len(outcome.sent)
     counts["retrying"] += len(outcome.retry)
     counts["failed"] += len(outcome.failed)
+    counts["returned"] += len(outcome.returned)
 
 
 def _mark_sent(cursor, table: str, provider: str, sent: list[tuple[int, str, str]]) -> None:
     """One statement per chunk on PostgreSQL (a row-by-row UPDATE costs a round trip each);
-    SQLite runs in-process, where a prepared statement repeated is as fast."""
+    SQLite runs in-process, where a prepared statement repeated is as fast. A row a fast
+    delivery webhook already marked sent still gets its subject and provider id."""
     set_clause = (
         "status = %s, subject = v.subject, provider = %s, provider_message_id = v.pid, "
         "lease_until = NULL, last_error = '', deferred_reason = ''"
@@ -204,14 +235,14 @@ def _mark_sent(cursor, table: str, provider: str, sent: list[tuple[int, str, str
         rows = ", ".join(["(%s::bigint, %s, %s)"] * len(sent))
         cursor.execute(
             f"UPDATE {table} AS m SET {set_clause} FROM (VALUES {rows}) AS v(id, subject, pid) "  # noqa: S608
-            "WHERE m.id = v.id AND m.status = %s",
-            [Status.SENT, provider, *[value for row in sent for value in row], Status.SENDING],
+            "WHERE m.id = v.id AND m.status IN (%s, %s)",
+            [Status.SENT, provider, *[value for row in sent for value in row], Status.SENDING, Status.SENT],
         )
     else:
         cursor.executemany(
             f"UPDATE {table} SET status = %s, subject = %s, provider = %s, provider_message_id = %s, "  # noqa: S608
-            "lease_until = NULL, last_error = '', deferred_reason = '' WHERE id = %s AND status = %s",
-            [(Status.SENT, subject, provider, pid, pk, Status.SENDING) for pk, subject, pid in sent],
+            "lease_until = NULL, last_error = '', deferred_reason = '' WHERE id = %s AND status IN (%s, %s)",
+            [(Status.SENT, subject, provider, pid, pk, Status.SENDING, Status.SENT) for pk, subject, pid in sent],
         )
 
 

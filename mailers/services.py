@@ -115,7 +115,7 @@ def message_send_test(
 def message_send(*, message_id: int, now: datetime | None = None) -> str:
     """Send one message if it is due and may go; returns the status it ends in ("skipped" if not due)."""
     counts = sending.send(ids=[message_id], now=now)
-    return next(iter(counts), "skipped") if sum(counts.values()) else "skipped"
+    return next((status for status, n in counts.items() if n), "skipped")
 
 
 def messages_send_due(*, now: datetime | None = None) -> dict[str, int]:
@@ -265,16 +265,24 @@ def tracking_event_record(*, event, provider: str) -> MessageEvent | None:
     return recorded
 
 
-SOFT_BOUNCE_TYPES = {"SoftBounce", "Transient", "DnsError", "soft", "Soft", "transient"}
-SOFT_SMTP_CODE = re.compile(r"(^|\D)(4\d\d|4\.\d{1,3}\.\d{1,3})(\D|$)")
+SOFT_BOUNCE_TYPES = {"softbounce", "transient", "dnserror", "soft", "temporary"}
+HARD_BOUNCE_TYPES = {"hardbounce", "hard", "permanent"}
+# Only the reply's leading status decides: "452 4.2.2 mailbox full" or "smtp;421 ...".
+LEADING_SOFT_CODE = re.compile(r"^\s*(?:smtp;\s*)?(?:4\d\d\b|4\.\d{1,3}\.\d{1,3}\b)", re.IGNORECASE)
 
 
 def _is_hard_bounce(event) -> bool:
-    """anymail's "bounced" covers soft bounces for some providers; only permanent ones suppress."""
+    """anymail's "bounced" covers soft bounces for some providers; only permanent ones suppress.
+
+    The provider's own bounce type is trusted first; failing that, the SMTP reply's leading code.
+    """
     raw = event.esp_event if isinstance(event.esp_event, dict) else {}
-    if str(raw.get("Type") or raw.get("bounce_type") or raw.get("type") or "") in SOFT_BOUNCE_TYPES:
+    kind = str(raw.get("Type") or raw.get("bounce_type") or raw.get("type") or "").strip().lower()
+    if kind in HARD_BOUNCE_TYPES:
+        return True
+    if kind in SOFT_BOUNCE_TYPES:
         return False
-    return not SOFT_SMTP_CODE.search(event.mta_response or "")
+    return not LEADING_SOFT_CODE.search(event.mta_response or "")
 
 
 def _message_for_event(event) -> Message | None:

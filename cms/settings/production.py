@@ -11,6 +11,10 @@ if len(SECRET_KEY) < 50:
     )
 DEBUG = False
 
+# Unsubscribe, preference and (later) special-access links in emails are built from it.
+if not env_str("BASE_URL"):
+    raise ConfigError("BASE_URL is not set: set BASE_URL to the public address, e.g. https://engine.example.org.")
+
 # Static files straight from the app server (collectstatic at deploy), right after security.
 MIDDLEWARE = [MIDDLEWARE[0], "whitenoise.middleware.WhiteNoiseMiddleware", *MIDDLEWARE[1:]]  # noqa: F405
 
@@ -21,6 +25,8 @@ STORAGES = {
 
 # HTTPS by default; a deployment behind plain HTTP (e.g. a local benchmark) sets SECURE=false.
 SECURE = env_bool("SECURE", True)
+if SECURE and not WAGTAILADMIN_BASE_URL.startswith("https://"):  # noqa: F405
+    raise ConfigError("BASE_URL must start with https:// in production (or set SECURE=false behind plain HTTP).")
 SECURE_SSL_REDIRECT = SECURE
 SESSION_COOKIE_SECURE = SECURE
 CSRF_COOKIE_SECURE = SECURE

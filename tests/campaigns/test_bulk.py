@@ -38,3 +38,23 @@ def test_a_bad_row_fails_its_batch_with_a_clear_error(program):
     with pytest.raises(ValidationError, match="not a valid email"):
         bulk.students_bulk_enroll(program=program, people=[{"email": "ok@example.org"}, {"email": "broken"}], actor="x")
     assert not Enrollment.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("given", "expected"),
+    [
+        (True, True),
+        ("yes", True),
+        ("1", True),
+        ("TRUE", True),
+        ("false", False),
+        ("0", False),
+        ("", False),
+        (None, False),
+    ],
+)
+def test_consent_is_only_what_was_clearly_given(program, given, expected):
+    bulk.students_bulk_enroll(
+        program=program, people=[{"email": "c@example.org", "marketing_consent": given}], actor="x"
+    )
+    assert Student.objects.get().marketing_consent is expected

@@ -226,3 +226,26 @@ def test_hooks_let_phase_apps_react_without_the_engine_importing_them(program):
     assert seen == ["first-win"]
     with pytest.raises(ValueError, match="unknown hook"):
         hooks.register("nope", on_reached)
+
+
+def test_one_bad_action_does_not_fail_its_whole_batch(program):
+    now = timezone.now()
+    good = enroll(program=program, email="good@example.org", now=now)
+    bad = enroll(program=program, email="bad@example.org", now=now)
+    for enrollment in (good, bad):
+        ScheduledAction.objects.create(enrollment=enrollment, kind="picky", key="picky", due_at=now)
+    done = []
+
+    def picky(actions, when):
+        if any(a.enrollment_id == bad.pk for a in actions):
+            raise ValueError("cannot handle this one")
+        done.extend(a.enrollment_id for a in actions)
+
+    engine.register_action_handler("picky", picky)
+    try:
+        engine.tick(now=now)
+    finally:
+        engine._HANDLERS.pop("picky")
+    assert done == [good.pk]
+    statuses = dict(ScheduledAction.objects.filter(kind="picky").values_list("enrollment_id", "status"))
+    assert statuses == {good.pk: ActionStatus.DONE, bad.pk: ActionStatus.FAILED}

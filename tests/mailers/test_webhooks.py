@@ -152,3 +152,17 @@ def test_events_for_unknown_messages_still_suppress(client):
     assert post(client, payload, **auth()).status_code == 200
     assert Contact.objects.get(email="gone@example.org").suppressed_reason == SuppressionReason.BOUNCED
     assert Message.objects.count() == 0
+
+
+def test_a_hard_bounce_is_trusted_even_when_its_text_mentions_a_4xx_number(client, queue):
+    message = queue()
+    payload = {**bounce(message), "Details": "smtp;550 5.1.1 unknown user (ticket 451 at port 465)"}
+    post(client, payload, **auth())
+    assert Contact.objects.get(email__iexact=message.to_email).suppressed_reason == SuppressionReason.BOUNCED
+
+
+def test_a_bounce_of_unknown_type_with_a_leading_4xx_code_does_not_suppress(client, queue):
+    message = queue()
+    payload = {**bounce(message), "Type": "Unknown", "Details": "452 4.2.2 mailbox full"}
+    post(client, payload, **auth())
+    assert not Contact.objects.get(email__iexact=message.to_email).suppressed_reason
