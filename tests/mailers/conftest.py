@@ -30,3 +30,20 @@ def queue(db, django_capture_on_commit_callbacks):
             return services.message_queue(**defaults)
 
     return _queue
+
+
+def queue_due(n: int, now, prefix: str = "due"):
+    """n transactional messages queued just before ``now`` and due at ``now`` (no send task enqueued)."""
+    from datetime import timedelta
+
+    return [
+        services.message_queue(
+            kind="test",
+            to_email=f"{prefix}{i}@example.org",
+            idempotency_key=f"{prefix}-{i}",
+            context={"subject": "S", "body": "B"},
+            send_after=now,
+            now=now - timedelta(seconds=1),
+        )
+        for i in range(n)
+    ]

@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from mailers import sending, services
 from mailers.models import Message, Status
+from tests.mailers.conftest import queue_due
 
 pytestmark = pytest.mark.django_db
 
@@ -20,20 +21,6 @@ def log_provider(settings, tmp_path):
     return tmp_path / "sent.jsonl"
 
 
-def queued(n: int, now):
-    return [
-        services.message_queue(
-            kind="test",
-            to_email=f"p{i}@example.org",
-            idempotency_key=f"drill-{i}",
-            context={"subject": "S", "body": "B"},
-            send_after=now,
-            now=now - timedelta(seconds=1),
-        )
-        for i in range(n)
-    ]
-
-
 def crash_after_delivery(now):
     """Claim and deliver, then die before recording (what SIGKILL at the worst moment does)."""
     claimed = sending.claim(ids=None, now=now, chunk=100, counts=mock.MagicMock())
@@ -43,7 +30,7 @@ def crash_after_delivery(now):
 
 def test_a_send_the_provider_accepted_is_confirmed_not_repeated(log_provider, settings):
     now = timezone.now()
-    messages = queued(3, now)
+    messages = queue_due(3, now)
     crash_after_delivery(now)
     assert set(Message.objects.values_list("status", flat=True)) == {Status.SENDING}
     lines = log_provider.read_text().splitlines()
@@ -59,7 +46,7 @@ def test_a_send_the_provider_accepted_is_confirmed_not_repeated(log_provider, se
 
 def test_a_send_the_provider_never_got_is_sent_again(log_provider, settings):
     now = timezone.now()
-    queued(2, now)
+    queue_due(2, now)
     sending.claim(ids=None, now=now, chunk=100, counts=mock.MagicMock())  # died before delivering
     later = now + timedelta(seconds=settings.MAIL_SEND_LEASE_SECONDS + 1)
     assert services.messages_send_due(now=later) == {"sent": 2}
@@ -69,7 +56,7 @@ def test_a_send_the_provider_never_got_is_sent_again(log_provider, settings):
 def test_without_a_lookup_a_tracking_event_or_the_grace_period_settles_it(settings, client):
     settings.MAIL_IN_DOUBT_GRACE_SECONDS = 600
     now = timezone.now()
-    first, second = queued(2, now)
+    first, second = queue_due(2, now)
     crash_after_delivery(now)
     assert len(mail.outbox) == 2
     past_lease = now + timedelta(seconds=settings.MAIL_SEND_LEASE_SECONDS + 1)

@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from mailers import sending, services
 from mailers.models import Message, Status
+from tests.mailers.conftest import queue_due
 
 pytestmark = pytest.mark.django_db
 
@@ -47,15 +48,7 @@ def test_a_delivery_webhook_before_the_sender_records_keeps_the_send_record(db):
 
 def test_a_pass_that_outlives_its_lease_hands_the_rest_back(db, settings):
     now = timezone.now()
-    for i in range(3):
-        services.message_queue(
-            kind="test",
-            to_email=f"p{i}@example.org",
-            idempotency_key=f"slow-{i}",
-            context={"subject": "S", "body": "B"},
-            send_after=now,
-            now=now - timedelta(seconds=1),
-        )
+    queue_due(3, now, prefix="slow")
     claimed = sending.claim(ids=None, now=now, chunk=10, counts=mock.MagicMock())
     with sending.get_connection() as connection:
         outcome = sending.deliver(claimed, now=now, connection=connection, deadline=0)  # already past
@@ -68,15 +61,7 @@ def test_a_pass_that_outlives_its_lease_hands_the_rest_back(db, settings):
 def test_each_chunk_reads_the_clock_afresh(db, settings):
     settings.MAIL_SEND_CHUNK = 1
     now = timezone.now()
-    for i in range(2):
-        services.message_queue(
-            kind="test",
-            to_email=f"c{i}@example.org",
-            idempotency_key=f"clock-{i}",
-            context={"subject": "S", "body": "B"},
-            send_after=now,
-            now=now - timedelta(seconds=1),
-        )
+    queue_due(2, now, prefix="clock")
     later = now + timedelta(minutes=10)
     with mock.patch("mailers.sending.timezone.now", side_effect=[now, later, later]):
         counts = sending.send()
