@@ -7,10 +7,12 @@ from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.views.decorators.http import require_POST
-from wagtail.snippets.views.snippets import InspectView
+from wagtail.admin.forms import WagtailAdminModelForm
+from wagtail.log_actions import log
+from wagtail.snippets.views.snippets import CreateView, EditView, InspectView
 
 from mailers import merge, rendering, services
-from mailers.models import Message, Status
+from mailers.models import Contact, Message, Status
 
 
 class MessageInspectView(InspectView):
@@ -31,6 +33,44 @@ class MessageInspectView(InspectView):
         except (merge.MergeError, KeyError) as exc:
             context["preview_error"] = str(exc)
         return context
+
+
+class ContactForm(WagtailAdminModelForm):
+    """The address identifies the contact: it is set once, when the team adds one by hand."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk and "email" in self.fields:
+            self.fields["email"].disabled = True
+
+
+def save_contact_form(*, form, user) -> Contact:
+    """Admin edits of a contact go through the services, so queued mail follows at once."""
+    data = form.cleaned_data
+    email = services.normalize_address(data.get("email") or form.instance.email, field="email")
+    services.contact_set_preferences(
+        email=email, program_emails=data["wants_program_emails"], referral_asks=data["wants_referral_asks"]
+    )
+    reason = data.get("suppressed_reason", "")
+    contact = Contact.objects.get(email__iexact=email)
+    if reason and reason != contact.suppressed_reason:
+        contact = services.contact_suppress(email=email, reason=reason)
+    elif not reason and contact.suppressed_reason:
+        contact = services.contact_clear_suppression(email=email)
+    log(contact, "wagtail.edit", user=user)
+    return contact
+
+
+class ContactCreateView(CreateView):
+    def save_instance(self):
+        self.new_revision = None
+        return save_contact_form(form=self.form, user=self.request.user)
+
+
+class ContactEditView(EditView):
+    def save_instance(self):
+        self.new_revision = None
+        return save_contact_form(form=self.form, user=self.request.user)
 
 
 @require_POST

@@ -206,6 +206,15 @@ def contact_suppress(*, email: str, reason: str, now: datetime | None = None) ->
     return contact
 
 
+@transaction.atomic
+def contact_clear_suppression(*, email: str, now: datetime | None = None) -> Contact:
+    """The team lifts a suppression (e.g. a bounce from a mailbox that works again)."""
+    contact = contact_locked(email=email, now=now)
+    contact.suppressed_reason, contact.suppressed_at = "", None
+    contact.save()
+    return contact
+
+
 def _stop_pending(email: str, categories, status: str, reason: str) -> None:
     Message.objects.annotate(e=Lower("to_email")).filter(
         e=email.lower(), status__in=Status.pending(), category__in=list(categories)

@@ -3,7 +3,7 @@
 from django.urls import path, reverse
 from wagtail import hooks
 from wagtail.admin.menu import MenuItem
-from wagtail.admin.panels import FieldPanel
+from wagtail.admin.panels import FieldPanel, ObjectList
 from wagtail.permissions import register_permission_policy
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
@@ -55,12 +55,17 @@ class ContactViewSet(SnippetViewSet):
     list_display = ["email", "wants_program_emails", "wants_referral_asks", "suppressed_reason", "suppressed_at"]
     list_filter = ["suppressed_reason", "wants_program_emails", "wants_referral_asks"]
     search_fields = ["email"]
-    panels = [
-        FieldPanel("email", read_only=True),
-        FieldPanel("wants_program_emails"),
-        FieldPanel("wants_referral_asks"),
-        FieldPanel("suppressed_reason"),
-    ]
+    add_view_class = admin_views.ContactCreateView
+    edit_view_class = admin_views.ContactEditView
+    edit_handler = ObjectList(
+        [
+            FieldPanel("email"),
+            FieldPanel("wants_program_emails"),
+            FieldPanel("wants_referral_asks"),
+            FieldPanel("suppressed_reason"),
+        ],
+        base_form_class=admin_views.ContactForm,
+    )
 
 
 class MailGroup(SnippetViewSetGroup):

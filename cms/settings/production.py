@@ -11,6 +11,12 @@ if len(SECRET_KEY) < 50:
     )
 DEBUG = False
 
+# Production must really send: the console backend would print students' email to a log.
+if EMAIL_BACKEND == "django.core.mail.backends.console.EmailBackend":  # noqa: F405
+    raise ConfigError(
+        "EMAIL_PROVIDER is not set: set EMAIL_PROVIDER (e.g. postmark, sendgrid, smtp) and its ANYMAIL_* credentials."
+    )
+
 # Unsubscribe, preference and (later) special-access links in emails are built from it.
 if not env_str("BASE_URL"):
     raise ConfigError("BASE_URL is not set: set BASE_URL to the public address, e.g. https://engine.example.org.")

@@ -32,9 +32,18 @@ def manage(*args: str, **env: str) -> subprocess.CompletedProcess:
         ({"DJANGO_SETTINGS_MODULE": "cms.settings.production"}, "SECRET_KEY"),
         ({"DJANGO_SETTINGS_MODULE": "cms.settings.production", "SECRET_KEY": "short"}, "SECRET_KEY"),
         ({"ENGINE_TICK_SECONDS": "soon"}, "ENGINE_TICK_SECONDS"),
-        ({"DJANGO_SETTINGS_MODULE": "cms.settings.production", "SECRET_KEY": "k" * 60}, "BASE_URL"),
+        ({"DJANGO_SETTINGS_MODULE": "cms.settings.production", "SECRET_KEY": "k" * 60}, "EMAIL_PROVIDER"),
         (
-            {"DJANGO_SETTINGS_MODULE": "cms.settings.production", "SECRET_KEY": "k" * 60, "BASE_URL": "http://x.org"},
+            {"DJANGO_SETTINGS_MODULE": "cms.settings.production", "SECRET_KEY": "k" * 60, "EMAIL_PROVIDER": "smtp"},
+            "BASE_URL",
+        ),
+        (
+            {
+                "DJANGO_SETTINGS_MODULE": "cms.settings.production",
+                "SECRET_KEY": "k" * 60,
+                "EMAIL_PROVIDER": "smtp",
+                "BASE_URL": "http://x.org",
+            },
             "BASE_URL",
         ),
         ({"EMAIL_PROVIDER": "pigeon"}, "EMAIL_PROVIDER"),
@@ -60,6 +69,8 @@ def test_production_settings_pass_the_deploy_check():
         SECRET_KEY="x" * 64 + "production-like-secret-key-for-the-deploy-check",
         ALLOWED_HOSTS="engine.example.org",
         BASE_URL="https://engine.example.org",
+        EMAIL_PROVIDER="postmark",
+        ANYMAIL_POSTMARK_SERVER_TOKEN="test-token",
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout

@@ -76,3 +76,52 @@ def test_student_timeline_lists_their_messages(admin_client, program, queue):
     ).content.decode()
     assert "Messages" in html
     assert Message.objects.get().subject in html
+
+
+def test_contact_edits_in_the_admin_apply_at_once(admin_client, queue):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from mailers import services
+    from mailers.models import Contact
+
+    waiting = services.message_queue(
+        kind="announcement",
+        to_email="ann@example.org",
+        idempotency_key="later",
+        context={"subject": "S", "body": "B"},
+        send_after=timezone.now() + timedelta(days=1),
+    )
+    contact = Contact.objects.get(email="ann@example.org")
+    url = reverse("wagtailsnippets_mailers_contact:edit", args=[contact.pk])
+    response = admin_client.post(
+        url,
+        {"email": "ann@example.org", "wants_program_emails": "", "wants_referral_asks": "on", "suppressed_reason": ""},
+    )
+    assert response.status_code == 302
+    waiting.refresh_from_db()
+    assert waiting.status == Status.OPTED_OUT  # program email stopped, as on the public page
+    admin_client.post(url, {"email": "ann@example.org", "wants_referral_asks": "on", "suppressed_reason": "manual"})
+    contact.refresh_from_db()
+    assert contact.suppressed_reason == "manual" and contact.suppressed_at is not None
+    admin_client.post(url, {"email": "ann@example.org", "wants_referral_asks": "on", "suppressed_reason": ""})
+    contact.refresh_from_db()
+    assert contact.suppressed_reason == "" and contact.suppressed_at is None
+    # The address cannot be changed by an edit.
+    admin_client.post(url, {"email": "other@example.org", "wants_referral_asks": "on", "suppressed_reason": ""})
+    contact.refresh_from_db()
+    assert contact.email == "ann@example.org" and not Contact.objects.filter(email="other@example.org").exists()
+
+
+def test_the_team_can_suppress_an_address_never_written_to(admin_client):
+    from mailers.models import Contact
+
+    response = admin_client.post(
+        reverse("wagtailsnippets_mailers_contact:add"),
+        {"email": "Do-Not-Mail@Example.org", "suppressed_reason": "manual"},
+    )
+    assert response.status_code == 302
+    assert Contact.objects.get(email__iexact="do-not-mail@example.org").suppressed_reason == "manual"
+    bad = admin_client.post(reverse("wagtailsnippets_mailers_contact:add"), {"email": "nope"})
+    assert bad.status_code == 200 and Contact.objects.count() == 1
