@@ -323,18 +323,20 @@ def milestones_record_reached(
     enrollment_ids = {e for e, _ in pairs}
     # Lock the enrollments first: a platform report and the schedule's fallback for the same
     # milestone then run one after the other, and the second sees the first's row.
-    list(Enrollment.objects.select_for_update().filter(pk__in=enrollment_ids).values_list("pk", flat=True))
+    live = {
+        pk: (student_id, program_id)
+        for pk, student_id, program_id in Enrollment.objects.select_for_update()
+        .filter(pk__in=enrollment_ids)
+        .exclude(stage=Stage.WITHDRAWN)
+        .values_list("pk", "student_id", "program_id")
+    }
     already = set(
         MilestoneReached.objects.filter(enrollment_id__in=enrollment_ids).values_list("enrollment_id", "milestone_id")
-    )
-    live = dict(
-        Enrollment.objects.filter(pk__in=enrollment_ids).exclude(stage=Stage.WITHDRAWN).values_list("pk", "student_id")
     )
     fresh = [(e, m) for e, m in dict.fromkeys(pairs) if (e, m) not in already and e in live]
     if not fresh:
         return []
     milestones = {m.pk: m for m in Milestone.objects.filter(pk__in={m for _, m in fresh})}
-    programs = dict(Enrollment.objects.filter(pk__in={e for e, _ in fresh}).values_list("pk", "program_id"))
     created = MilestoneReached.objects.bulk_create(
         [MilestoneReached(enrollment_id=e, milestone_id=m, reached_at=now, source=source) for e, m in fresh],
         batch_size=1000,
@@ -342,9 +344,9 @@ def milestones_record_reached(
     JourneyEvent.objects.bulk_create(
         [
             JourneyEvent(
-                student_id=live[e],
+                student_id=live[e][0],
                 enrollment_id=e,
-                program_id=programs[e],
+                program_id=live[e][1],
                 kind="milestone_reached",
                 reason=f"reached {milestones[m].title!r} ({source})",
                 actor=actor,

@@ -41,10 +41,6 @@ def get(name: str) -> EmailKind:
         raise KeyError(f"unknown email kind {name!r}; registered: {', '.join(sorted(_KINDS))}") from None
 
 
-def all_kinds() -> list[EmailKind]:
-    return sorted(_KINDS.values(), key=lambda k: k.name)
-
-
 # The mailer's own kinds.
 TEST = register(
     EmailKind(

@@ -6,7 +6,6 @@ so a typo is caught in the editor, not in a student's inbox.
 """
 
 import re
-from dataclasses import dataclass
 
 from django.utils.html import conditional_escape, linebreaks, urlize
 
@@ -39,11 +38,6 @@ class MergeError(ValueError):
         super().__init__("; ".join(problems))
 
 
-@dataclass(frozen=True)
-class Problem:
-    text: str
-
-
 def check(copy: str, allowed: set[str] | None = None) -> list[str]:
     """Every problem in ``copy``: unknown fields and template syntax we do not run."""
     allowed = set(KNOWN_FIELDS) if allowed is None else allowed
@@ -54,10 +48,6 @@ def check(copy: str, allowed: set[str] | None = None) -> list[str]:
     for match in SUSPICIOUS.finditer(copy):
         problems.append(f"{match.group(0)!r} is not a merge field; write fields like {{{{ first_name }}}}.")
     return problems
-
-
-def fields_used(copy: str) -> set[str]:
-    return set(FIELD.findall(copy))
 
 
 def merge_text(copy: str, values: dict[str, object]) -> str:

@@ -149,16 +149,8 @@ def contact_ensure(*, email: str, now: datetime | None = None) -> None:
 
 def contact_locked(*, email: str, now: datetime | None = None) -> Contact:
     """The address's contact row, created if new, locked for the rest of the transaction."""
-    key = email.lower()
-    contact = Contact.objects.select_for_update().annotate(e=Lower("email")).filter(e=key).first()
-    if contact is None:
-        try:
-            with transaction.atomic():
-                Contact.objects.create(email=email, created_at=now or timezone.now())
-        except IntegrityError:
-            pass  # created meanwhile by another worker
-        contact = Contact.objects.select_for_update().annotate(e=Lower("email")).get(e=key)
-    return contact
+    contact_ensure(email=email, now=now)  # ignore_conflicts: a concurrent creation is fine
+    return Contact.objects.select_for_update().annotate(e=Lower("email")).get(e=email.lower())
 
 
 @transaction.atomic
