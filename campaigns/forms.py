@@ -1,14 +1,30 @@
 """Admin forms: a program page that cannot be published in a broken state, and enrollments
 whose stage only changes through the service (so every change is on the timeline)."""
 
+from collections.abc import Callable
+
 from django import forms
 from django.utils import timezone
 from wagtail.admin.forms import WagtailAdminModelForm, WagtailAdminPageForm
 
 from campaigns.choices import RegistrationStatus, Stage
 
+# Phase apps validate their part of the program (prompts, asks) with checks registered from
+# AppConfig.ready(): ``check(form)`` adds errors to the form or its formsets' forms.
+_FORM_CHECKS: list[Callable] = []
+
+
+def register_form_check(check: Callable) -> None:
+    if check not in _FORM_CHECKS:
+        _FORM_CHECKS.append(check)
+
 
 class ProgramPageForm(WagtailAdminPageForm):
+    @property
+    def is_publishing(self) -> bool:
+        """The editor pressed "Publish" (drafts may hold unfinished copy; the live page may not)."""
+        return bool(self.data) and "action-publish" in self.data
+
     def clean(self):
         cleaned = super().clean()
         today = timezone.localdate()
@@ -25,7 +41,21 @@ class ProgramPageForm(WagtailAdminPageForm):
         ):
             self.add_error("next_launch_on", "The next launch date is in the past.")
         self._check_milestone_slugs()
+        for check in _FORM_CHECKS:
+            check(self)
         return cleaned
+
+    def milestone_slugs(self) -> list[str]:
+        """The milestones this submission keeps (new ones included, deleted ones not)."""
+        formset = self.formsets.get("milestones")
+        if formset is None or not formset.is_bound:
+            return [m.slug for m in self.instance.milestones.all()]
+        deleted = set(formset.deleted_forms) if formset.is_valid() else set()
+        return [
+            form.cleaned_data["slug"]
+            for form in formset.forms
+            if form not in deleted and form.is_valid() and form.cleaned_data.get("slug")
+        ]
 
     def _check_milestone_slugs(self) -> None:
         formset = self.formsets.get("milestones")

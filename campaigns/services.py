@@ -154,6 +154,53 @@ def enrollment_create(
     return enrollment
 
 
+def journey_record(
+    *,
+    enrollment: Enrollment,
+    kind: str,
+    actor: str,
+    reason: str = "",
+    data: dict | None = None,
+    now: datetime | None = None,
+) -> JourneyEvent:
+    """A phase app reports what happened ("prompt completed", "support case opened") on the timeline."""
+    return JourneyEvent.objects.create(
+        student_id=enrollment.student_id,
+        enrollment=enrollment,
+        program_id=enrollment.program_id,
+        kind=kind,
+        reason=reason[:255],
+        actor=actor[:150],
+        occurred_at=now or timezone.now(),
+        data=data or {},
+    )
+
+
+def journey_record_many(*, events: list[tuple[Enrollment, dict]], kind: str, actor: str, now: datetime) -> None:
+    """The same kind of event for many enrollments at once (the tick's handlers): one INSERT per 1,000."""
+    JourneyEvent.objects.bulk_create(
+        [
+            JourneyEvent(
+                student_id=enrollment.student_id,
+                enrollment=enrollment,
+                program_id=enrollment.program_id,
+                kind=kind,
+                reason=str(fields.get("reason", ""))[:255],
+                actor=actor,
+                occurred_at=now,
+                data=fields.get("data", {}),
+            )
+            for enrollment, fields in events
+        ],
+        batch_size=1000,
+    )
+
+
+def actions_schedule(*, actions: list[ScheduledAction]) -> None:
+    """Phase apps schedule their own steps; a step already scheduled for the enrollment is left alone."""
+    ScheduledAction.objects.bulk_create(actions, batch_size=1000, ignore_conflicts=True)
+
+
 def journey_actions(*, enrollment: Enrollment, program: ProgramPage, now: datetime) -> list[ScheduledAction]:
     """The foundation's schedule: start, each milestone's day-offset fallback, graduation."""
     start = enrollment.starts_at

@@ -8,6 +8,7 @@ the funnel is read back from the journey the engine recorded.
 
 import random
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -19,6 +20,16 @@ from campaigns.choices import Stage
 from campaigns.models import Enrollment, ProgramPage
 
 SIMULATOR_ACTOR = "simulator"
+
+# What simulated students do in the phase apps (complete a prompt, give feedback...):
+# ``behaviour(program=, cohort=, day=, now=, rng=)`` registered from AppConfig.ready() runs once
+# per simulated day, after the platform's events and before the tick.
+_BEHAVIOURS: list[Callable] = []
+
+
+def register_behaviour(behaviour: Callable) -> None:
+    if behaviour not in _BEHAVIOURS:
+        _BEHAVIOURS.append(behaviour)
 
 
 class Rollback(Exception):
@@ -89,6 +100,8 @@ def _run(*, program, students, rng, start, run, cohort) -> SimulationResult:
     for day in range(0, last_day + 1):
         now = start + timedelta(days=day, hours=12)
         _platform_events(day=day, plans=plans, milestones={m.pk: m for m in milestones}, now=now)
+        for behaviour in _BEHAVIOURS:
+            behaviour(program=program, cohort=cohort, day=day, now=now, rng=rng)
         for kind, count in engine.tick(now=now).items():
             processed[kind] = processed.get(kind, 0) + count
         ticks += 1

@@ -4,6 +4,7 @@ from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 
+from campaigns import views as campaign_views
 from cms import views
 
 urlpatterns = [
@@ -11,6 +12,10 @@ urlpatterns = [
     path("documents/", include(wagtaildocs_urls)),
     path("healthz", views.healthz, name="healthz"),
     path("mail/", include("mailers.urls")),
+    # The student's hub and the pages under it: signed personal links, no password.
+    path("me/new-link/", campaign_views.new_link, name="hub_new_link"),
+    path("me/<str:token>/", views.hub, name="hub"),
+    path("me/<str:token>/prompts/", include("sharing_prompts.urls")),
 ]
 
 if settings.DEBUG:

@@ -1,3 +1,5 @@
+"""Pages that compose several apps: health check, the student's hub."""
+
 from django.db import connection
 from django.http import JsonResponse
 
@@ -7,3 +9,30 @@ def healthz(request):
     with connection.cursor() as cursor:
         cursor.execute("SELECT 1")
     return JsonResponse({"ok": True})
+
+
+def hub(request, token: str):
+    """The student's personal page: where they are in each program and what is open for them."""
+    from django.shortcuts import render
+
+    from campaigns.models import Enrollment
+    from campaigns.selectors import program_mission_progress
+    from campaigns.views import student_from_link
+    from sharing_prompts.selectors import student_prompts
+
+    student, problem = student_from_link(request, token)
+    if problem:
+        return problem
+    enrollments = [
+        (enrollment, program_mission_progress(program=enrollment.program))
+        for enrollment in Enrollment.objects.filter(student=student).select_related("program")
+    ]
+    prompts = student_prompts(student_id=student.pk)
+    context = {
+        "student": student,
+        "token": token,
+        "enrollments": enrollments,
+        "open_prompts": [p for p in prompts if not p.is_completed],
+        "done_prompts": [p for p in prompts if p.is_completed],
+    }
+    return render(request, "cms/hub.html", context)

@@ -2,7 +2,37 @@ from django.apps import AppConfig
 
 
 class SharingPromptsConfig(AppConfig):
-    """Phase 1 of the method (sow): milestone sharing prompts. Built by a later issue."""
+    """Phase 1 of the method (sow): non-salesy sharing prompts at program milestones."""
 
     name = "sharing_prompts"
     verbose_name = "Sharing prompts"
+
+    def ready(self) -> None:
+        from wagtail.admin.panels import HelpPanel, InlinePanel
+
+        from campaigns import engine, forms, hooks, selectors, simulation
+        from campaigns.models import programs
+        from sharing_prompts import forms as prompt_forms
+        from sharing_prompts import preview, services, simulate
+
+        programs.register_editor_tab(
+            "Sharing prompts",
+            [
+                HelpPanel(
+                    content="<p>At each milestone where students get a real win, ask them to tell a few people "
+                    "close to them how it felt. No links, prices, offers or sign-up calls: the non-salesy "
+                    "check lists anything that reads as selling, as you type and again when you publish.</p>"
+                ),
+                InlinePanel("sharing_prompts", heading="Sharing prompts", label="Sharing prompt"),
+            ],
+        )
+        programs.register_preview_mode(
+            "sharing_prompts", "Sharing prompts (as a student sees them)", preview.render_preview
+        )
+        forms.register_form_check(prompt_forms.check_program_form)
+        hooks.register("milestones_reached", services.prompts_schedule_for_reached)
+        engine.register_action_handler(services.ACTION_PROMPT, services.handle_prompt_actions)
+        engine.register_action_handler(services.ACTION_REMINDER, services.handle_reminder_actions)
+        selectors.register_funnel_step("prompted", "prompted")
+        selectors.register_funnel_step("prompt completed", "prompt_completed")
+        simulation.register_behaviour(simulate.students_complete_prompts)

@@ -3,8 +3,10 @@
 from datetime import date, timedelta
 
 import factory
+from django.urls import reverse
 from django.utils import timezone
 from wagtail.models import Locale, Page, Site
+from wagtail.test.utils.form_data import inline_formset, nested_form_data, rich_text
 
 from campaigns import services
 from campaigns.models import Milestone, ProgramPage, Student
@@ -65,3 +67,53 @@ def enroll(*, program: ProgramPage, email: str = "ann@example.org", starts_at=No
     return services.student_enroll(
         email=email, program=program, starts_at=starts_at or now + timedelta(days=1), actor="test", now=now, **kwargs
     )
+
+
+def program_form(**overrides):
+    """The program editor's POST data (Content tab + inline milestones and prompts), as the browser sends it."""
+    milestones = overrides.pop(
+        "milestones",
+        [
+            {"title": "First win", "slug": "first-win", "description": "", "day_offset": "7"},
+            {"title": "Halfway", "slug": "halfway", "description": "", "day_offset": ""},
+        ],
+    )
+    data = {
+        "title": "Calm Parents",
+        "slug": "calm-parents",
+        "intro": rich_text("<p>Eight weeks.</p>"),
+        "mission_statement": "help 10,000 parents stay calm",
+        "mission_goal": "10000",
+        "mission_unit": "parents",
+        "mission_deadline": (date.today() + timedelta(days=700)).isoformat(),
+        "mission_start_count": "120",
+        "registration_status": "closed",
+        "next_launch_on": (date.today() + timedelta(days=60)).isoformat(),
+        "duration_days": "56",
+        "milestones": inline_formset(milestones),
+        "sharing_prompts": inline_formset(overrides.pop("sharing_prompts", [])),
+        "comments": inline_formset([]),
+    }
+    data.update(overrides)
+    return nested_form_data(data)
+
+
+def add_url():
+    return reverse("wagtailadmin_pages:add", args=("campaigns", "programpage", home_page().pk))
+
+
+def sharing_prompt(*, program: ProgramPage, milestone_slug: str = "first-win", **fields):
+    """Add a sharing prompt to a program and publish it, as the creator would in the editor."""
+    from sharing_prompts.models import SharingPrompt
+
+    defaults = {
+        "ask": "Tell {{ target_count }} people close to you how it felt to reach {{ milestone_title }}.",
+        "target_count": 3,
+        "example_reflection": "I did it: {{ milestone_title }}! I feel calmer than I have in years.",
+        "reminder_after_days": 3,
+    }
+    defaults.update(fields)
+    program = ProgramPage.objects.get(pk=program.pk)
+    program.sharing_prompts.add(SharingPrompt(milestone_slug=milestone_slug, **defaults))
+    program.save_revision().publish()
+    return program.sharing_prompts.get(milestone_slug=milestone_slug)

@@ -1,15 +1,34 @@
 """Programs: the Wagtail page a course creator authors, with its mission and milestones."""
 
+from collections.abc import Callable
+
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.utils.functional import cached_property
+from django.utils.translation import gettext_lazy
 from modelcluster.fields import ParentalKey
-from wagtail.admin.panels import FieldPanel, FieldRowPanel, InlinePanel, MultiFieldPanel
+from wagtail.admin.panels import FieldPanel, FieldRowPanel, InlinePanel, MultiFieldPanel, ObjectList, TabbedInterface
 from wagtail.fields import RichTextField
 from wagtail.models import Orderable, Page
+from wagtail.utils.decorators import cached_classmethod
 
 from campaigns.choices import RegistrationStatus
 from campaigns.forms import ProgramPageForm
+
+# Phase apps add their editor tabs (sharing prompts, feedback, the referral ask) and preview
+# modes from AppConfig.ready(), so this page type does not import them.
+_EDITOR_TABS: list[tuple[str, list]] = []
+_PREVIEW_MODES: dict[str, tuple[str, Callable]] = {}
+
+
+def register_editor_tab(heading: str, panels: list) -> None:
+    if all(existing != heading for existing, _ in _EDITOR_TABS):
+        _EDITOR_TABS.append((heading, panels))
+
+
+def register_preview_mode(name: str, label: str, render: Callable) -> None:
+    """``render(page, request) -> HttpResponse`` shows the (draft) program as a student would see it."""
+    _PREVIEW_MODES[name] = (label, render)
 
 
 class ProgramPage(Page):
@@ -81,6 +100,26 @@ class ProgramPage(Page):
     @property
     def is_registration_open(self) -> bool:
         return self.registration_status == RegistrationStatus.OPEN
+
+    @cached_classmethod
+    def get_edit_handler(cls):
+        # Content first, then one tab per phase app, then Wagtail's own tabs.
+        tabs = [ObjectList(cls.content_panels, heading=gettext_lazy("Content"))]
+        tabs += [ObjectList(panels, heading=heading) for heading, panels in _EDITOR_TABS]
+        tabs += [
+            ObjectList(cls.promote_panels, heading=gettext_lazy("Promote")),
+            ObjectList(cls.settings_panels, heading=gettext_lazy("Settings")),
+        ]
+        return TabbedInterface(tabs, base_form_class=cls.base_form_class).bind_to_model(cls)
+
+    @property
+    def preview_modes(self):
+        return [("", "Program page"), *((name, label) for name, (label, _) in _PREVIEW_MODES.items())]
+
+    def serve_preview(self, request, mode_name):
+        if mode_name in _PREVIEW_MODES:
+            return _PREVIEW_MODES[mode_name][1](self, request)
+        return super().serve_preview(request, mode_name)
 
     def get_context(self, request, *args, **kwargs):
         from campaigns.selectors import program_mission_progress

@@ -1,47 +1,15 @@
 """The course creator's admin: authoring programs, and working with students and enrollments."""
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from django.urls import reverse
 from django.utils import timezone
-from wagtail.test.utils.form_data import inline_formset, nested_form_data, rich_text
 
 from campaigns.models import Enrollment, JourneyEvent, ProgramPage, Stage
-from tests.factories import StudentFactory, enroll, home_page
+from tests.factories import StudentFactory, add_url, enroll, program_form
 
 pytestmark = pytest.mark.django_db
-
-
-def program_form(**overrides):
-    milestones = overrides.pop(
-        "milestones",
-        [
-            {"title": "First win", "slug": "first-win", "description": "", "day_offset": "7"},
-            {"title": "Halfway", "slug": "halfway", "description": "", "day_offset": ""},
-        ],
-    )
-    data = {
-        "title": "Calm Parents",
-        "slug": "calm-parents",
-        "intro": rich_text("<p>Eight weeks.</p>"),
-        "mission_statement": "help 10,000 parents stay calm",
-        "mission_goal": "10000",
-        "mission_unit": "parents",
-        "mission_deadline": (date.today() + timedelta(days=700)).isoformat(),
-        "mission_start_count": "120",
-        "registration_status": "closed",
-        "next_launch_on": (date.today() + timedelta(days=60)).isoformat(),
-        "duration_days": "56",
-        "milestones": inline_formset(milestones),
-        "comments": inline_formset([]),
-    }
-    data.update(overrides)
-    return nested_form_data(data)
-
-
-def add_url():
-    return reverse("wagtailadmin_pages:add", args=("campaigns", "programpage", home_page().pk))
 
 
 def test_creator_publishes_a_program_with_milestones(admin_client):

@@ -6,6 +6,7 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from campaigns.models import Enrollment, JourneyEvent, Student
+from tests.factories import sharing_prompt
 
 pytestmark = pytest.mark.django_db
 
@@ -25,6 +26,8 @@ def test_json_funnel_through_the_engine(program, capsys):
         "milestone:first-win",
         "milestone:halfway",
         "milestone:platform-only",
+        "prompted",
+        "prompt completed",
         "completed",
         "withdrawn",
     ]
@@ -35,6 +38,13 @@ def test_json_funnel_through_the_engine(program, capsys):
     assert 0 < stages["milestone:platform-only"] < 40  # reported by the platform only, not by everyone
     # Rolled back: the simulation leaves nothing behind.
     assert not Student.objects.exists() and not JourneyEvent.objects.exists()
+
+
+def test_students_are_prompted_at_milestones_and_some_never_complete(program, capsys):
+    sharing_prompt(program=program, milestone_slug="first-win")
+    stages = json.loads(run(capsys, "--program", "focus", "--students", "60", "--seed", "5", "--json"))["stages"]
+    assert 0 < stages["prompted"] <= stages["milestone:first-win"]
+    assert 0 < stages["prompt completed"] < stages["prompted"]
 
 
 def test_same_seed_same_funnel(program, capsys):

@@ -1,0 +1,64 @@
+"""Students' link handling shared by every page under their hub: a bad link gets a clear page
+and a way to get a fresh one by email, never an error."""
+
+from django import forms
+from django.http import HttpResponse
+from django.shortcuts import render
+from django.views.decorators.http import require_http_methods
+
+from campaigns import links, ratelimit
+from campaigns.models import Student
+from mailers import kinds
+from mailers import services as mail
+from mailers.models import Category
+
+HUB_LINK_EMAIL = kinds.register(
+    kinds.EmailKind(
+        name="hub_link",
+        category=Category.TRANSACTIONAL,
+        description="A fresh link to the student's hub, sent when they ask for one.",
+        subject="Your personal link",
+        body="Hi {{ first_name }},\n\nHere is your personal link (it works without a password; keep it to "
+        "yourself):\n{{ hub_url }}\n\nIf you did not ask for it, you can ignore this email.",
+    )
+)
+
+
+def student_from_link(request, token: str) -> tuple[Student | None, HttpResponse | None]:
+    """The link's student, or the page to show instead (expired, tampered, or erased)."""
+    check = links.read_hub_token(token)
+    student = Student.objects.filter(pk=check.student_id).first() if check.ok else None
+    if student is None:
+        problem = check.problem or "invalid"
+        return None, render(
+            request, "campaigns/student/link_problem.html", {"problem": problem, "form": NewLinkForm()}, status=403
+        )
+    return student, None
+
+
+class NewLinkForm(forms.Form):
+    email = forms.EmailField(label="Your email address", max_length=254)
+
+
+@require_http_methods(["GET", "POST"])
+def new_link(request):
+    """Email a fresh hub link. The same answer whether or not the address is known (no enumeration)."""
+    form = NewLinkForm(request.POST or None)
+    if request.method == "POST":
+        if not ratelimit.allow(scope="new-link", key=ratelimit.client_ip(request), limit=5):
+            return render(request, "campaigns/student/too_many.html", status=429)
+        if form.is_valid():
+            email = form.cleaned_data["email"]
+            student = Student.objects.filter(email__iexact=email.strip()).first()
+            if student is not None and ratelimit.allow(scope="new-link-to", key=str(student.pk), limit=3):
+                mail.message_queue(
+                    kind=HUB_LINK_EMAIL.name,
+                    to_email=student.email,
+                    to_name=student.full_name,
+                    time_zone=student.time_zone,
+                    idempotency_key=f"hub-link:{student.pk}:{links.hub_token(student.pk)}",
+                    context={"hub_url": links.hub_url(student.pk)},
+                    student_id=student.pk,
+                )
+            return render(request, "campaigns/student/new_link_sent.html", {"email": email})
+    return render(request, "campaigns/student/new_link.html", {"form": form}, status=400 if form.errors else 200)

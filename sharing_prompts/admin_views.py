@@ -1,0 +1,89 @@
+"""Admin: prompt statistics, the editor's live copy check, and "send this prompt to me"."""
+
+import json
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpResponseBadRequest, JsonResponse
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from campaigns.models import ProgramPage
+from mailers import services as mail
+from mailers.models import Status
+from sharing_prompts import preview, selectors
+from sharing_prompts.copy import prompt_problems
+from sharing_prompts.services import PROMPT_BODY
+
+MAX_CHECK_CHARS = 20_000
+
+
+def prompt_stats(request):
+    """Completion rate, people reached and median time to complete, per program, milestone and cohort."""
+    programs = ProgramPage.objects.order_by("title")
+    program_id = request.GET.get("program", "")
+    program_id = int(program_id) if program_id.isdigit() else None
+    cohort = request.GET.get("cohort", "")[:60]
+    context = {
+        "page_title": "Sharing prompts",
+        "programs": programs,
+        "program_id": program_id,
+        "cohorts": selectors.cohorts(program_id=program_id),
+        "cohort": cohort,
+        "rows": selectors.prompt_stats(program_id=program_id, cohort=cohort),
+    }
+    return TemplateResponse(request, "sharing_prompts/admin/stats.html", context)
+
+
+@require_POST
+def check_copy(request):
+    """The editor's live check: JSON in (subject, ask, example), findings and merge problems out."""
+    try:
+        data = json.loads(request.body[: MAX_CHECK_CHARS * 4] or b"{}")
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        return HttpResponseBadRequest("expected a JSON object")
+    if not isinstance(data, dict):
+        return HttpResponseBadRequest("expected a JSON object")
+    report = prompt_problems(
+        subject=str(data.get("subject", ""))[:MAX_CHECK_CHARS],
+        ask=str(data.get("ask", ""))[:MAX_CHECK_CHARS],
+        example=str(data.get("example", ""))[:MAX_CHECK_CHARS],
+    )
+    return JsonResponse(report.as_json())
+
+
+@require_POST
+def send_test(request, page_id: int):
+    """Send one prompt of the program's latest draft to the editor, as a student would get it."""
+    page = get_object_or_404(ProgramPage, pk=page_id)
+    if not page.permissions_for_user(request.user).can_edit():
+        raise PermissionDenied
+    edit_url = reverse("wagtailadmin_pages:edit", args=[page.pk])
+    draft = page.get_latest_revision_as_object()
+    slug = request.POST.get("milestone_slug", "")
+    prompt = next((p for p in draft.sharing_prompts.all() if p.milestone_slug == slug), None)
+    if prompt is None:
+        messages.error(request, f"No sharing prompt for milestone {slug!r} in the latest draft; save it first.")
+        return redirect(edit_url)
+    if not request.user.email:
+        messages.error(request, "Your account has no email address: add one under Account settings.")
+        return redirect(edit_url)
+    values = preview.sample_values(page=draft, prompt=prompt, user=request.user)
+    try:
+        message = mail.message_send_test(
+            to_email=request.user.email,
+            to_name=request.user.get_full_name(),
+            subject=prompt.email_subject,
+            body=PROMPT_BODY.format(ask=prompt.ask),
+            context=values,
+        )
+    except ValidationError as exc:
+        messages.error(request, f"Not sent: {'; '.join(exc.messages)}")
+        return redirect(edit_url)
+    if message.status == Status.SENT:
+        messages.success(request, f"Sharing prompt for “{values['milestone_title']}” sent to {message.to_email}.")
+    else:
+        messages.warning(request, f"Test not sent ({message.get_status_display()}): {message.last_error}")
+    return redirect(edit_url)

@@ -1,0 +1,71 @@
+"""The program editor's "Sharing prompts" preview: each prompt's email and page as a student sees them.
+
+Works on the draft in the editor (Wagtail hands us the unsaved page with its unsaved prompts),
+with the editor as the sample student.
+"""
+
+from types import SimpleNamespace
+
+from django.shortcuts import render
+
+from mailers import merge, rendering
+from sharing_prompts.copy import prompt_problems
+from sharing_prompts.models import Channel
+from sharing_prompts.services import PROMPT_BODY, PROMPT_EMAIL
+
+
+def sample_values(*, page, prompt, user) -> dict[str, object]:
+    milestone = next((m for m in page.milestones.all() if m.slug == prompt.milestone_slug), None)
+    first = (getattr(user, "first_name", "") or "Sam").strip()
+    full = (getattr(user, "get_full_name", lambda: "")() or first).strip()
+    return {
+        "first_name": first,
+        "full_name": full,
+        "program_title": page.title,
+        "milestone_title": milestone.title if milestone else prompt.milestone_slug,
+        "target_count": prompt.target_count,
+        "prompt_url": "#prompt-page",
+        "hub_url": "#hub",
+    }
+
+
+def render_email(*, page, prompt, user) -> tuple[rendering.Rendered | None, list[str]]:
+    """The prompt email for the sample student, or the problems that stop it rendering."""
+    values = sample_values(page=page, prompt=prompt, user=user)
+    context = {**values, "subject": prompt.email_subject, "body": PROMPT_BODY.format(ask=prompt.ask)}
+    try:
+        rendered = rendering.render(
+            kind_name=PROMPT_EMAIL.name,
+            to_email=getattr(user, "email", "") or "you@example.com",
+            to_name=values["full_name"],
+            context=context,
+        )
+    except merge.MergeError as exc:
+        return None, exc.problems
+    return rendered, []
+
+
+def render_preview(page, request):
+    prompts = []
+    for prompt in page.sharing_prompts.all():
+        values = sample_values(page=page, prompt=prompt, user=request.user)
+        email, problems = render_email(page=page, prompt=prompt, user=request.user)
+        report = prompt_problems(subject=prompt.email_subject, ask=prompt.ask, example=prompt.example_reflection)
+        try:
+            ask = merge.merge_text(prompt.ask, values)
+            example = merge.merge_text(prompt.example_reflection, values)
+        except merge.MergeError:
+            ask, example = prompt.ask, prompt.example_reflection
+        prompts.append(
+            SimpleNamespace(
+                prompt=prompt,
+                values=values,
+                email=email,
+                problems=problems,
+                report=report,
+                ask=ask,
+                example=example,
+                channels=[label for value, label in Channel.choices if value in prompt.channels],
+            )
+        )
+    return render(request, "sharing_prompts/preview.html", {"page": page, "prompts": prompts})

@@ -1,0 +1,114 @@
+"""The student's prompt page: what to share, how many people they told, ready share buttons."""
+
+from urllib.parse import quote
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_http_methods
+
+from campaigns import links, ratelimit
+from campaigns.views import student_from_link
+from mailers import merge
+from sharing_prompts import selectors, services
+from sharing_prompts.models import MAX_SHARED, MIN_SHARED
+
+
+class CompletionForm(forms.Form):
+    people_count = forms.IntegerField(
+        label="How many people did you tell?",
+        min_value=MIN_SHARED,
+        max_value=MAX_SHARED,
+        error_messages={
+            "required": f"Enter how many people you told ({MIN_SHARED}–{MAX_SHARED}).",
+            "invalid": f"Enter a whole number from {MIN_SHARED} to {MAX_SHARED}.",
+            "min_value": f"Enter a number from {MIN_SHARED} to {MAX_SHARED}.",
+            "max_value": f"Enter a number from {MIN_SHARED} to {MAX_SHARED}.",
+        },
+    )
+    reflection = forms.CharField(
+        label="Your reflection or victory post (optional)",
+        required=False,
+        max_length=services.MAX_REFLECTION,
+        widget=forms.Textarea(attrs={"rows": 5}),
+    )
+
+
+def _values(delivery, student) -> dict[str, object]:
+    return {
+        "first_name": student.first_name or "there",
+        "full_name": student.full_name or student.first_name or "there",
+        "program_title": delivery.program.title,
+        "milestone_title": delivery.milestone_title,
+        "target_count": delivery.target_count,
+    }
+
+
+def _merged(text: str, values: dict) -> str:
+    try:
+        return merge.merge_text(text, values)
+    except merge.MergeError:
+        return text  # copy published before a field was renamed: show it as written
+
+
+def share_links(text: str, subject: str) -> dict[str, str]:
+    """Buttons that open the student's own apps with their words; no referral link, no offer."""
+    body = quote(text)
+    return {
+        "email": f"mailto:?subject={quote(subject)}&body={body}",
+        "whatsapp": f"https://wa.me/?text={body}",
+        "linkedin": f"https://www.linkedin.com/feed/?shareActive=true&text={body}",
+        "x": f"https://x.com/intent/post?text={body}",
+    }
+
+
+@require_http_methods(["GET", "POST"])
+def prompt_page(request, token: str, delivery_id: int):
+    student, problem = student_from_link(request, token)
+    if problem:
+        return problem
+    hub_url = links.hub_path(student.pk)
+    delivery = selectors.delivery_for_student(student_id=student.pk, delivery_id=delivery_id)
+    if delivery is None:
+        return render(request, "campaigns/student/not_found.html", {"hub_url": hub_url}, status=404)
+    values = _values(delivery, student)
+    status = 200
+    if request.method == "POST":
+        form = CompletionForm(request.POST)
+        if not ratelimit.allow(scope="prompt", key=f"{student.pk}:{ratelimit.client_ip(request)}"):
+            form.add_error(None, "Too many attempts in a short time; wait a few minutes and send again.")
+            status = 429
+        elif form.is_valid():
+            try:
+                services.delivery_complete(
+                    delivery=delivery,
+                    people_count=form.cleaned_data["people_count"],
+                    reflection=form.cleaned_data["reflection"],
+                )
+            except ValidationError as exc:
+                for field, errors in exc.message_dict.items():
+                    form.add_error(field if field in form.fields else None, errors)
+            else:
+                # Back to this very page (built by reverse, never from the request): no open redirect.
+                return redirect(reverse("sharing_prompts:prompt", args=[token, delivery.pk]) + "?saved=1")
+        if form.errors and status == 200:
+            status = 400
+    else:
+        form = CompletionForm(initial={"people_count": delivery.people_count or "", "reflection": delivery.reflection})
+    share_text = (
+        delivery.reflection
+        or _merged(delivery.example_reflection, values)
+        or f"I just reached “{delivery.milestone_title}” and I wanted to tell you how it felt."
+    )
+    context = {
+        "student": student,
+        "delivery": delivery,
+        "ask": _merged(delivery.ask, values),
+        "form": form,
+        "saved": request.GET.get("saved") == "1" and delivery.is_completed,
+        "share_text": share_text,
+        "share": share_links(share_text, f"{delivery.milestone_title}"),
+        "hub_url": hub_url,
+    }
+    return render(request, "sharing_prompts/prompt_page.html", context, status=status)
