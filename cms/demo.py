@@ -1,13 +1,17 @@
-"""The demo program `make run` loads: a site home page and one program with slug ``demo``."""
+"""The demo `make run` loads: a home page, one program (slug ``demo``) with sharing prompts, and a
+demo student who has just reached the first milestone, so their hub and prompt are there to open."""
 
-from datetime import date
+from datetime import date, timedelta
 
 from django.db import transaction
+from django.utils import timezone
 from wagtail.models import Page, Site
 
+from campaigns import engine, links, services
 from campaigns.choices import RegistrationStatus
-from campaigns.models import Milestone, ProgramPage
+from campaigns.models import Milestone, ProgramPage, Student
 from cms.models import HomePage
+from sharing_prompts.models import SharingPrompt
 
 DEMO_SLUG = "demo"
 
@@ -17,6 +21,30 @@ DEMO_MILESTONES = [
     ("first-breakthrough", "First breakthrough", "Your child finished a task they used to abandon.", 35),
     ("graduation", "Graduation", "Eight weeks done: the routines are yours now.", 56),
 ]
+
+DEMO_PROMPTS = [
+    {
+        "milestone_slug": "first-calm-morning",
+        "ask": "Tell {{ target_count }} people close to you how it felt to get through a whole morning "
+        "without raising your voice. What did you do differently?",
+        "target_count": 3,
+        "suggest_victory_post": False,
+        "example_reflection": "This morning we left the house on time and nobody shouted. I kept my voice low "
+        "and gave one instruction at a time. I feel lighter than I have in months.",
+        "reminder_after_days": 3,
+    },
+    {
+        "milestone_slug": "first-breakthrough",
+        "ask": "Share one breakthrough with {{ target_count }} people who know your family: what your child "
+        "finished this week that they used to abandon, and how it felt to watch.",
+        "target_count": 2,
+        "suggest_victory_post": True,
+        "example_reflection": "My son finished a 20-minute puzzle on his own today. A month ago he would have "
+        "walked away after five. I had to step out of the room so he would not see me tear up.",
+        "reminder_after_days": 4,
+    },
+]
+DEMO_STUDENT = "sam.demo@example.com"
 
 
 @transaction.atomic
@@ -30,7 +58,35 @@ def load_demo() -> list[str]:
     if not ProgramPage.objects.filter(slug=DEMO_SLUG).exists():
         program = _create_demo_program(home)
         done.append(f"created and published the demo program {program.title!r} (slug {DEMO_SLUG})")
+    if not Student.objects.filter(email=DEMO_STUDENT).exists():
+        _enroll_demo_student(ProgramPage.objects.get(slug=DEMO_SLUG))
+        done.append(f"enrolled the demo student {DEMO_STUDENT}, who just reached the first milestone")
     return done
+
+
+def demo_student_hub_url() -> str | None:
+    """A fresh personal link to the demo student's hub (links expire, so one is made each run)."""
+    student = Student.objects.filter(email=DEMO_STUDENT).first()
+    return links.hub_url(student.pk) if student else None
+
+
+def _enroll_demo_student(program: ProgramPage) -> None:
+    now = timezone.now()
+    first = program.ordered_milestones[0]
+    enrollment = services.student_enroll(
+        email=DEMO_STUDENT,
+        program=program,
+        first_name="Sam",
+        last_name="Demo",
+        marketing_consent=True,
+        cohort="demo",
+        starts_at=now - timedelta(days=first.day_offset or 7),
+        actor="demo",
+        now=now - timedelta(days=first.day_offset or 7),
+    )
+    # The engine does the rest: the start, the first milestone (by its day offset), the prompt email.
+    while engine.run_due_for_enrollment(enrollment_id=enrollment.pk, now=now):
+        pass  # each pass may schedule the next step (milestone → prompt) due at once
 
 
 def _create_home() -> HomePage:
@@ -75,6 +131,8 @@ def _create_demo_program(home: HomePage) -> ProgramPage:
         program.milestones.add(
             Milestone(slug=slug, title=title, description=description, day_offset=day, sort_order=index)
         )
+    for index, prompt in enumerate(DEMO_PROMPTS):
+        program.sharing_prompts.add(SharingPrompt(sort_order=index, **prompt))
     home.add_child(instance=program)
     program.save_revision().publish()
     return program

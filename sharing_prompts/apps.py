@@ -12,8 +12,8 @@ class SharingPromptsConfig(AppConfig):
 
         from campaigns import engine, forms, hooks, selectors, simulation
         from campaigns.models import programs
+        from sharing_prompts import checks, preview, services, simulate
         from sharing_prompts import forms as prompt_forms
-        from sharing_prompts import preview, services, simulate
 
         programs.register_editor_tab(
             "Sharing prompts",
@@ -36,3 +36,4 @@ class SharingPromptsConfig(AppConfig):
         selectors.register_funnel_step("prompted", "prompted")
         selectors.register_funnel_step("prompt completed", "prompt_completed")
         simulation.register_behaviour(simulate.students_complete_prompts)
+        checks.register_checks()

@@ -6,7 +6,10 @@ admin's preview, so they never disagree.
 
 from dataclasses import dataclass, field
 
+from django.conf import settings
+
 from mailers import merge
+from sharing_prompts.salesy import check_sharing_prompt
 
 # The merge fields a prompt's subject, ask and example may use.
 PROMPT_FIELDS = {
@@ -47,11 +50,11 @@ def prompt_problems(*, subject: str, ask: str, example: str, checkout_url: str =
         problems = merge.check(text or "", allowed=allowed)
         if problems:
             report.merge_problems[name] = problems
-    from sharing_prompts.salesy import check_sharing_prompt  # noqa: PLC0415 - the check is its own module
-
     seen: set[str] = set()
     for text in (subject, ask, example):
-        for finding in check_sharing_prompt(text or "", checkout_url=checkout_url):
+        for finding in check_sharing_prompt(
+            text or "", checkout_url=checkout_url, site_url=settings.WAGTAILADMIN_BASE_URL
+        ):
             if finding.phrase.lower() not in seen:
                 seen.add(finding.phrase.lower())
                 report.findings.append((finding.phrase, finding.reason))
