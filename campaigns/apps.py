@@ -6,6 +6,7 @@ class CampaignsConfig(AppConfig):
     verbose_name = "Programs and journeys"
 
     def ready(self) -> None:
-        from campaigns import engine
+        from campaigns import copy_checks, engine, smarti
 
         engine.register_foundation_handlers()
+        copy_checks.register("referral_ask", smarti.referral_ask_report)

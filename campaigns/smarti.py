@@ -1,0 +1,330 @@
+"""The SMART-I check for the referral ask (issue #6).
+
+Seed 002: "'Please help spread the word' is ten kinds of lame" — an ask must be Specific,
+Measurable, Actionable, Relevant to the mission, Time-bound and Inspiring. This module scores a
+referral ask on those six, each with a reason a creator can act on.
+
+Rendered merge fields count: the copy is checked with ``{{ field }}`` replaced by ``values``.
+A field without a value (missing, None or "") stays unrendered and counts as absent, so the
+creator sees which criteria rest on a value. Some fields meet a criterion by being rendered:
+``{{ ask_count }}`` → measurable, ``{{ ask_deadline }}`` → time-bound,
+``{{ mission_statement }}`` / ``{{ mission_progress }}`` → relevant, ``{{ special_link }}`` → the
+means of acting, ``{{ testimonial_quote }}`` → one of the two cues inspiring needs.
+
+The criteria are word heuristics (English), not a reader: they reward the shapes the seed
+teaches ("think of 1–3 parents you know whose kids struggle with focus … in the next 7 days …
+send them your special link"). Known limits: a number of people must sit within a few words of
+a person noun ("three of your closest friends" passes, "three — yes, three — friends" does not);
+"today"/"this week" anywhere count as a window; relevance without a mission statement only looks
+for mission words ("mission", "our goal", "we are out to").
+"""
+
+import re
+from dataclasses import dataclass
+
+from mailers.merge import FIELD
+
+CRITERIA = ("specific", "measurable", "actionable", "relevant", "time_bound", "inspiring")
+
+
+@dataclass(frozen=True)
+class Criterion:
+    met: bool
+    reason: str
+
+
+@dataclass(frozen=True)
+class SmartIReport:
+    """The six criteria in order (``CRITERIA``), each met or not with its reason; ``score`` is how many are met."""
+
+    criteria: dict[str, Criterion]
+
+    @property
+    def score(self) -> int:
+        return sum(criterion.met for criterion in self.criteria.values())
+
+    def as_json(self) -> dict:
+        return {
+            "criteria": {name: {"met": c.met, "reason": c.reason} for name, c in self.criteria.items()},
+            "score": self.score,
+        }
+
+
+@dataclass(frozen=True)
+class _Copy:
+    """The ask as the check sees it: rendered text, and which fields were rendered or left empty."""
+
+    text: str  # rendered; unrendered fields blanked so "{{ special_link }}" reads as no link
+    values: dict[str, str]  # the rendered fields and their values
+    unfilled: set[str]  # fields in the copy without a value
+
+    def rendered(self, name: str) -> bool:
+        return name in self.values
+
+    def no_value_note(self, name: str) -> str:
+        return f" ({{{{ {name} }}}} has no value here, so it does not count)" if name in self.unfilled else ""
+
+
+_NUMBER_WORDS = "one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve"
+_N = rf"(?:\d{{1,3}}|{_NUMBER_WORDS})"
+_COUNT = re.compile(
+    rf"(?<![\d,.])\b(?:between\s+{_N}\s+and\s+{_N}|(?:up\s+to|at\s+least|no\s+more\s+than|just|only)\s+{_N}"
+    rf"|{_N}(?:\s*(?:-|–|—|to|or)\s*{_N})?)\b(?!\s*(?:million|thousand|hundred|billion|[,.]\d|%))",
+    re.IGNORECASE,
+)
+_PERSON = (
+    r"(?:people|persons?|friends?|parents?|famil(?:y|ies)|kids?|children|child|moms?|mums?|mothers?|dads?|"
+    r"fathers?|colleagues?|co-?workers?|neighbou?rs?|women|men|coaches?|teachers?|students?|folks|relatives?|"
+    r"siblings?|sisters?|brothers?|clients?|peers?|teens?|teenagers?|couples?|partners?|caregivers?|patients?|"
+    r"entrepreneurs?|leaders?|managers?|owners?|loved\s+ones|grandparents?|adults?|runners?|nurses?|doctors?)"
+)
+_PERSON_RE = re.compile(rf"\s*\b{_PERSON}\b", re.IGNORECASE)
+# Words allowed between a number and its person noun: "three of your closest friends" (not
+# "the"/"our": "one of the people whose lives…" describes, it does not count).
+_FILLER = {
+    "of", "your", "my", "closest", "close", "best", "dear", "dearest", "good", "other",
+    "more", "special", "favorite", "favourite", "trusted", "fellow", "old", "new", "important", "loved", "own",
+}  # fmt: skip
+
+# A person noun narrowed by who they are: "parents you know whose kids struggle with focus",
+# "kids in your life or your kids' lives who have ADHD", "friends with teenagers".
+_WORD = r"[\w'’-]+"
+_SPECIFIC = re.compile(
+    rf"\b{_PERSON}\b"
+    r"(?:\s+(?:you|u)\s+(?:know|love|care\s+about|work\s+with|met))?"
+    rf"(?:\s+(?:in|from|at|of|on)\s+(?:your|the|their|our)\s+{_WORD}(?:\s+{_WORD})?)?"
+    rf"(?:\s+or\s+(?:your\s+|their\s+)?{_WORD}(?:\s+{_WORD})?)?"
+    r"\s+(?:who|whose|that(?!\s+(?:the|it|you|we|this|our|i|they|he|she|your|there|a)\b)|with|struggling|dealing"
+    r"|facing|living|battling|going\s+through|trying|looking|wanting|hoping|suffering|raising|working\s+on|need)\b"
+    r"(?:\s+[^\s.,;:!?]+){0,4}",
+    re.IGNORECASE,
+)
+_VAGUE = re.compile(
+    r"\b(?:spread\s+the\s+word|anyone|anybody|everyone|everybody|all\s+your\s+friends|your\s+friends|"
+    r"your\s+network|your\s+people|people\s+you\s+know|someone)\b",
+    re.IGNORECASE,
+)
+# Verbs the reader can do now. Words that are also nouns ("this email", "a call") count only
+# with an object after them ("email them", "text your sister").
+_ACTION = re.compile(
+    r"\b(?:send|forward|share|introduce|invite|reach(?:ing)?\s+out|pass\s+(?:it|this|the\s+link|them)\s+on|tell"
+    r"|(?:text|call|e-?mail|message|dm|post|copy|whatsapp)(?=\s+(?:them|him|her|it|this|that|these|those|the|your"
+    r"|a|an|one|two|three|\d)\b))\b",
+    re.IGNORECASE,
+)
+_LINK = re.compile(
+    r"https?://\S+|\bwww\.\S+|\b[a-z0-9-]+(?:\.[a-z0-9-]+)*\.(?:com|org|net|io|co|app|dev|school|academy|example)"
+    r"(?:/\S*)?\b",
+    re.IGNORECASE,
+)
+_MONTHS = (
+    r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sep(?:t(?:ember)?)?|"
+    r"oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?"
+)
+_DAYS = r"(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|tonight|tomorrow|midnight)"
+_UNIT = r"(?:hours?|days?|weeks?|weekend|months?)"
+_WINDOW = re.compile(
+    rf"\b(?:(?:in|within|over|during)\s+the\s+(?:next|coming)\s+(?:{_N}\s+)?{_UNIT}"
+    rf"|within\s+(?:{_N}|a|an)\s+{_UNIT}|in\s+(?:the\s+)?next\s+(?:{_N}\s+)?{_UNIT}"
+    rf"|(?:by|before|until|till)\s+(?:this\s+|next\s+)?(?:{_DAYS}|the\s+end\s+of\s+(?:the\s+|this\s+|next\s+)?"
+    rf"(?:day|week|month)|end\s+of\s+(?:the\s+)?(?:day|week|month)|{_MONTHS}(?:\s+\d{{1,2}}(?:st|nd|rd|th)?)?"
+    rf"|\d{{1,2}}(?:st|nd|rd|th)?\s+(?:of\s+)?{_MONTHS}|\d{{1,2}}/\d{{1,2}}|\d{{4}}-\d{{2}}-\d{{2}})"
+    r"|this\s+(?:week|weekend|month)|today|tonight|tomorrow)\b",
+    re.IGNORECASE,
+)
+_MISSION_WORDS = re.compile(
+    r"\b(?:mission|our\s+(?:big\s+)?(?:goal|why|purpose|cause)|we(?:'re|’re|\s+are)\s+out\s+to)\b", re.IGNORECASE
+)
+_INSPIRING = re.compile(
+    r"\b(?:difference|chang(?:e|es|ed|ing)|life-changing|transform\w*|imagin\w*|thriv\w*|mission|dreams?|"
+    r"grateful|gratitude|inspir\w*|impact\w*|overcom\w*|heartfelt|touched|breakthroughs?|freedom|hope\w*|proud|"
+    r"together|world|big\s+why|help(?:s|ed|ing)?|lives|empower\w*|brave|courage\w*|joy\w*|beautiful)\b",
+    re.IGNORECASE,
+)
+_STOPWORDS = {
+    "a", "an", "and", "are", "as", "at", "be", "by", "for", "from", "has", "have", "help", "helping", "how", "in",
+    "into", "is", "it", "its", "of", "on", "or", "our", "so", "than", "that", "the", "their", "them", "they",
+    "this", "to", "up", "us", "was", "we", "were", "what", "when", "which", "who", "will", "with", "within",
+    "without", "you", "your", "more", "most", "every", "each", "all", "any", "out", "over", "make", "makes",
+    "making", "want", "need", "lives", "life", "year", "years", "people",
+}  # fmt: skip
+_EXAMPLE_PEOPLE = "“parents you know whose kids struggle with focus”"
+
+
+def _quote(phrase: str) -> str:
+    return "“" + " ".join(phrase.split()) + "”"
+
+
+def _stem(word: str) -> str:
+    word = word.lower().replace("’", "'").removesuffix("'s")
+    for suffix, replacement in (("ies", "y"), ("ing", ""), ("es", ""), ("s", "")):
+        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
+            return word[: -len(suffix)] + replacement
+    return word
+
+
+def _content_words(text: str) -> dict[str, str]:
+    """stem → first surface form, for words that carry meaning."""
+    words: dict[str, str] = {}
+    for word in re.findall(r"[A-Za-z][\w'’-]*", text):
+        if len(word) > 2 and word.lower() not in _STOPWORDS:
+            words.setdefault(_stem(word), word)
+    return words
+
+
+def _render(copy: str, values: dict[str, object]) -> _Copy:
+    given = {name: str(value) for name, value in values.items() if value is not None and str(value) != ""}
+    present = set(FIELD.findall(copy))
+    rendered = {name: given[name] for name in present if name in given}
+    text = FIELD.sub(lambda m: rendered.get(m.group(1), " "), copy)
+    return _Copy(text=text, values=rendered, unfilled=present - set(given))
+
+
+# What comes right before the people the ask is about: "think of 1–3 parents…", "reach out to friends…".
+_POINTED = re.compile(
+    r"(?:\b(?:think\s+of|picture|name|list|reach\s+out\s+to|introduce|invite|text|call|email|tell)"
+    rf"(?:\s+[\w'’]+){{0,3}}|{_COUNT.pattern}(?:\s+(?:{'|'.join(sorted(_FILLER))}))*)\s*$",
+    re.IGNORECASE,
+)
+
+
+def _specific(copy: _Copy) -> Criterion:
+    matches = list(_SPECIFIC.finditer(copy.text))
+    # Prefer the people the ask points at over a description ("people whose lives we touched").
+    pointed = [m for m in matches if _POINTED.search(copy.text[max(0, m.start() - 60) : m.start()])]
+    match = (pointed or matches or [None])[0]
+    if match:
+        return Criterion(True, f"Specific: names who to think of ({_quote(match.group(0))})")
+    vague = _VAGUE.search(copy.text)
+    if vague:
+        return Criterion(
+            False, f"Specific: {_quote(vague.group(0))} does not say who — name the people, e.g. {_EXAMPLE_PEOPLE}"
+        )
+    return Criterion(False, f"Specific: does not name which people to think of, e.g. {_EXAMPLE_PEOPLE}")
+
+
+def _people_count(text: str) -> str | None:
+    """The first "number of people" phrase: "1–3 parents", "between one and three kids"."""
+    for match in _COUNT.finditer(text):
+        digits = [int(d) for d in re.findall(r"\d+", match.group(0))]
+        if any(d > 20 for d in digits):
+            continue  # "100 families we helped" is mission progress, not an ask
+        end = match.end()
+        for _ in range(4):
+            person = _PERSON_RE.match(text, end)
+            if person:
+                return text[match.start() : person.end()]
+            filler = re.match(r"\s+([\w'’]+)", text[end:])
+            if not filler or filler.group(1).lower() not in _FILLER:
+                break
+            end += filler.end()
+    return None
+
+
+def _measurable(copy: _Copy) -> Criterion:
+    phrase = _people_count(copy.text)
+    if phrase:
+        return Criterion(True, f"Measurable: asks for {' '.join(phrase.split())}")
+    if copy.rendered("ask_count"):
+        return Criterion(True, f"Measurable: asks for {copy.values['ask_count']} people")
+    return Criterion(
+        False, "Measurable: no number of people is asked for, e.g. “1–3 friends”" + copy.no_value_note("ask_count")
+    )
+
+
+def _actionable(copy: _Copy) -> Criterion:
+    verb = _ACTION.search(copy.text)
+    link = copy.rendered("special_link") or _LINK.search(copy.text) is not None
+    if verb and link:
+        return Criterion(True, f"Actionable: says what to do ({_quote(verb.group(0))}) and gives the link to share")
+    note = copy.no_value_note("special_link")
+    if verb:
+        return Criterion(False, f"Actionable: asks them to {_quote(verb.group(0))} but gives no link to share{note}")
+    if link:
+        return Criterion(False, "Actionable: gives a link but no concrete action (send, forward, text, introduce…)")
+    return Criterion(False, f"Actionable: no concrete action (send, forward, text, introduce…) and no link{note}")
+
+
+def _relevant(copy: _Copy, mission_statement: str) -> Criterion:
+    for name in ("mission_statement", "mission_progress"):
+        if copy.rendered(name):
+            return Criterion(True, f"Relevant: states the mission ({{{{ {name} }}}})")
+    note = copy.no_value_note("mission_statement") or copy.no_value_note("mission_progress")
+    if mission_statement.strip():
+        mission = _content_words(mission_statement)
+        ours = _content_words(copy.text)
+        shared = [ours[stem] for stem in ours if stem in mission]
+        if len(shared) >= min(2, len(mission)) and shared:
+            return Criterion(True, "Relevant: ties the ask to the mission (" + ", ".join(map(_quote, shared[:3])) + ")")
+        return Criterion(False, f"Relevant: does not say what the mission is — state it{note}")
+    words = _MISSION_WORDS.search(copy.text)
+    if words and not note:  # "We have a mission – {{ mission_statement }}" with no value states none
+        return Criterion(True, f"Relevant: talks about the mission ({_quote(words.group(0))})")
+    return Criterion(False, f"Relevant: does not connect the ask to the mission{note}")
+
+
+def _time_bound(copy: _Copy) -> Criterion:
+    window = _WINDOW.search(copy.text)
+    if window:
+        return Criterion(True, f"Time-bound: gives a window ({_quote(window.group(0))})")
+    if copy.rendered("ask_deadline"):
+        return Criterion(True, f"Time-bound: gives a deadline ({copy.values['ask_deadline']})")
+    return Criterion(
+        False, "Time-bound: no window or deadline, e.g. “in the next 7 days”" + copy.no_value_note("ask_deadline")
+    )
+
+
+def _inspiring(copy: _Copy) -> Criterion:
+    cues: dict[str, str] = {}
+    for match in _INSPIRING.finditer(copy.text):
+        cues.setdefault(match.group(0).lower()[:4], match.group(0))
+    quoted = copy.rendered("testimonial_quote")
+    words = ", ".join(_quote(w) for w in list(cues.values())[:3])
+    if len(cues) + quoted >= 2:
+        if quoted:
+            return Criterion(
+                True,
+                "Inspiring: quotes their own testimonial back" + (f" and speaks to impact ({words})" if words else ""),
+            )
+        return Criterion(True, f"Inspiring: speaks to impact and feeling ({words})")
+    return Criterion(
+        False,
+        "Inspiring: little to light people up — say what difference it makes, quote their testimonial"
+        + copy.no_value_note("testimonial_quote"),
+    )
+
+
+def check_referral_ask(
+    *, subject: str, body: str, values: dict[str, object] | None = None, mission_statement: str = ""
+) -> SmartIReport:
+    """Score a referral ask on SMART-I with merge fields rendered from ``values``.
+
+    ``mission_statement`` defaults to ``values["mission_statement"]`` when that is given.
+    """
+    values = values or {}
+    copy = _render(f"{subject}\n\n{body}", values)
+    mission = mission_statement or str(values.get("mission_statement") or "")
+    results = {
+        "specific": _specific(copy),
+        "measurable": _measurable(copy),
+        "actionable": _actionable(copy),
+        "relevant": _relevant(copy, mission),
+        "time_bound": _time_bound(copy),
+        "inspiring": _inspiring(copy),
+    }
+    return SmartIReport(criteria={name: results[name] for name in CRITERIA})
+
+
+def split_subject(text: str) -> tuple[str, str]:
+    """A file's first line ``Subject: …`` (if present) is the subject; the rest is the body."""
+    lines = text.replace("\r\n", "\n").split("\n")
+    first = re.match(r"\s*subject\s*:(.*)$", lines[0], re.IGNORECASE)
+    if not first:
+        return "", text.replace("\r\n", "\n")
+    return first.group(1).strip(), "\n".join(lines[1:]).strip("\n")
+
+
+def referral_ask_report(text: str, *, values: dict[str, object] | None = None, mission_statement: str = "") -> dict:
+    """The registry's form of the check: one text (``Subject:`` line optional) in, the JSON report out."""
+    subject, body = split_subject(text)
+    return check_referral_ask(subject=subject, body=body, values=values, mission_statement=mission_statement).as_json()
