@@ -92,6 +92,7 @@ def program_form(**overrides):
         "duration_days": "56",
         "milestones": inline_formset(milestones),
         "sharing_prompts": inline_formset(overrides.pop("sharing_prompts", [])),
+        "feedback_plans": inline_formset(overrides.pop("feedback_plans", []), max=1),
         "comments": inline_formset([]),
     }
     data.update(overrides)

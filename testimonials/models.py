@@ -1,0 +1,274 @@
+"""Feedback for everyone, support for the unhappy, testimonials from the happy (phases 2–4).
+
+- ``FeedbackPlan``: the creator's feedback request for a program (authored on the program page).
+- ``FeedbackResponse``: one student's answer to one round of it (score, answers, route).
+- ``SupportCase``: an unhappy student's case for the team; while open, no asks go to them.
+- ``Testimonial``: what a student wrote, with their consent level, moderated before it shows.
+"""
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.utils import timezone
+from modelcluster.fields import ParentalKey
+from wagtail.admin.panels import FieldPanel, FieldRowPanel, MultiFieldPanel
+from wagtail.models import Orderable
+
+SCORES = range(0, 11)
+
+
+class Route(models.TextChoices):
+    HAPPY = "happy", "Happy"
+    NEUTRAL = "neutral", "Neutral"
+    UNHAPPY = "unhappy", "Unhappy"
+
+
+class FeedbackPlan(Orderable):
+    """When and how a program asks its students for feedback, and what happens next.
+
+    One per program (the editor allows one); the engine reads the published row.
+    """
+
+    program = ParentalKey("campaigns.ProgramPage", on_delete=models.CASCADE, related_name="feedback_plans")
+    after_milestone_slug = models.SlugField(
+        max_length=60,
+        blank=True,
+        verbose_name="after milestone",
+        help_text="Ask right after this milestone. Leave empty to ask some days after the student graduates.",
+    )
+    days_after_completion = models.PositiveSmallIntegerField(
+        default=3,
+        validators=[MaxValueValidator(365)],
+        help_text="Used when no milestone is set: ask this many days after graduation.",
+    )
+    email_subject = models.CharField(max_length=150, default="{{ first_name }}, how was {{ program_title }}?")
+    email_intro = models.TextField(
+        default="You have come a long way in {{ program_title }}. One click tells us how it went: "
+        "how likely are you to recommend it to a friend?",
+        help_text="Above the 0–10 scale. Merge fields: {{ first_name }}, {{ program_title }}.",
+    )
+    questions = models.TextField(
+        default="What was different for you before and after the program?\n"
+        "Which moment made you feel it was working?\n"
+        "What would you tell a friend who is where you were?",
+        help_text="One question per line, asked after the score. Make them recall what changed.",
+    )
+    happy_min = models.PositiveSmallIntegerField(
+        default=9, validators=[MaxValueValidator(10)], help_text="Scores from here up are happy (default 9)."
+    )
+    neutral_min = models.PositiveSmallIntegerField(
+        default=7,
+        validators=[MaxValueValidator(10)],
+        help_text="Scores from here to below the happy threshold are neutral (default 7); lower is unhappy.",
+    )
+    support_email = models.EmailField(help_text="Where new support cases are emailed.")
+    helpdesk_webhook_url = models.URLField(
+        blank=True,
+        help_text="Optional: new cases are also POSTed here as JSON, signed with HMAC-SHA256 "
+        "(header X-Signature-SHA256) using HELPDESK_WEBHOOK_SECRET.",
+    )
+    cooloff_days = models.PositiveSmallIntegerField(
+        default=14,
+        validators=[MinValueValidator(1), MaxValueValidator(365)],
+        help_text="After a case is resolved as made right, ask for feedback again after this many days.",
+    )
+    testimonial_subject = models.CharField(
+        max_length=150, default="{{ first_name }}, would you put what changed into words?"
+    )
+    testimonial_intro = models.TextField(
+        default="Thank you for your kind words about {{ program_title }}. Would you let us share them, "
+        "so others who are where you were can see what is possible? We have started it from what you "
+        "wrote: edit it as you like and choose how your name appears.",
+        help_text="The testimonial request email. Merge fields: {{ first_name }}, {{ program_title }}.",
+    )
+    testimonial_questions = models.TextField(
+        default="What was life like before the program?\nWhat changed?\nWho would you recommend it to?",
+        help_text="One guided question per line, shown on the testimonial form.",
+    )
+
+    panels = [
+        FieldRowPanel([FieldPanel("after_milestone_slug"), FieldPanel("days_after_completion")]),
+        FieldPanel("email_subject"),
+        FieldPanel("email_intro"),
+        FieldPanel("questions"),
+        FieldRowPanel([FieldPanel("happy_min"), FieldPanel("neutral_min")]),
+        MultiFieldPanel(
+            [FieldPanel("support_email"), FieldPanel("helpdesk_webhook_url"), FieldPanel("cooloff_days")],
+            heading="Support for unhappy students",
+        ),
+        MultiFieldPanel(
+            [FieldPanel("testimonial_subject"), FieldPanel("testimonial_intro"), FieldPanel("testimonial_questions")],
+            heading="Testimonial request (to happy students)",
+        ),
+    ]
+
+    class Meta(Orderable.Meta):
+        verbose_name = "feedback request"
+
+    def __str__(self) -> str:
+        return f"feedback request of program {self.program_id}"
+
+    @property
+    def question_list(self) -> list[str]:
+        return [line.strip() for line in self.questions.splitlines() if line.strip()]
+
+    @property
+    def testimonial_question_list(self) -> list[str]:
+        return [line.strip() for line in self.testimonial_questions.splitlines() if line.strip()]
+
+
+class FeedbackResponse(models.Model):
+    """One round of feedback from one student: the request, the score they clicked, their answers, the route."""
+
+    wagtail_reference_index_ignore = True
+
+    enrollment = models.ForeignKey("campaigns.Enrollment", on_delete=models.CASCADE, related_name="feedback")
+    student = models.ForeignKey("campaigns.Student", on_delete=models.CASCADE, related_name="feedback")
+    program = models.ForeignKey("campaigns.ProgramPage", on_delete=models.PROTECT, related_name="+")
+    cohort = models.CharField(max_length=60, blank=True)
+    round = models.PositiveSmallIntegerField(default=1, help_text="2 and up: asked again after a resolved case.")
+    requested_at = models.DateTimeField(default=timezone.now)
+    questions = models.JSONField(default=list, help_text="The questions as they were asked.")
+    score = models.PositiveSmallIntegerField(null=True, blank=True, validators=[MaxValueValidator(10)])
+    scored_at = models.DateTimeField(null=True, blank=True)
+    answers = models.JSONField(default=list, blank=True, help_text="[{question, answer}], in order.")
+    answered_at = models.DateTimeField(null=True, blank=True)
+    route = models.CharField(max_length=10, choices=Route.choices, blank=True)
+    route_reasons = models.JSONField(default=list, blank=True)
+    sentiment = models.FloatField(null=True, blank=True)
+    routed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint("enrollment", "round", name="feedback_once_per_round")]
+        ordering = ["-requested_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"feedback round {self.round} of student {self.student_id}: {self.score}"
+
+    @property
+    def text(self) -> str:
+        return "\n".join(str(a.get("answer", "")) for a in self.answers if a.get("answer"))
+
+
+class CaseStatus(models.TextChoices):
+    OPEN = "open", "Open"
+    MADE_RIGHT = "made_right", "Resolved: made right"
+    CLOSED = "closed", "Closed (not made right)"
+
+    @classmethod
+    def open_values(cls) -> tuple[str, ...]:
+        return (cls.OPEN.value,)
+
+
+class SupportCase(models.Model):
+    """An unhappy student, for the support team. While open, no testimonial request or referral ask goes out."""
+
+    wagtail_reference_index_ignore = True
+
+    response = models.OneToOneField(FeedbackResponse, on_delete=models.CASCADE, related_name="support_case")
+    student = models.ForeignKey("campaigns.Student", on_delete=models.CASCADE, related_name="support_cases")
+    program = models.ForeignKey("campaigns.ProgramPage", on_delete=models.PROTECT, related_name="+")
+    status = models.CharField(max_length=12, choices=CaseStatus.choices, default=CaseStatus.OPEN)
+    assigned_to = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    reason = models.TextField(help_text="Why it was opened (the routing's reasons).")
+    student_words = models.TextField(blank=True, help_text="What the student told us (vent page included).")
+    resolution_note = models.TextField(blank=True)
+    opened_at = models.DateTimeField(default=timezone.now)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    webhook_status = models.CharField(max_length=40, blank=True, help_text="Help-desk webhook delivery.")
+
+    class Meta:
+        ordering = ["-opened_at", "-id"]
+        indexes = [models.Index(fields=["student", "status"], name="case_student_status")]
+
+    def __str__(self) -> str:
+        return f"case #{self.pk} ({self.get_status_display()})"
+
+
+class Consent(models.TextChoices):
+    FULL = "full", "My full name and photo"
+    FIRST_NAME = "first_name", "My first name only"
+    ANONYMOUS = "anonymous", "Anonymously"
+    PRIVATE = "private", "Private: for the team only, never published"
+
+    @classmethod
+    def publishable(cls) -> tuple[str, ...]:
+        return (cls.FULL.value, cls.FIRST_NAME.value, cls.ANONYMOUS.value)
+
+
+class ModerationStatus(models.TextChoices):
+    PENDING = "pending", "Pending"
+    APPROVED = "approved", "Approved"
+    FEATURED = "featured", "Featured"
+    REJECTED = "rejected", "Rejected"
+
+    @classmethod
+    def visible(cls) -> tuple[str, ...]:
+        return (cls.APPROVED.value, cls.FEATURED.value)
+
+
+class VisibleTestimonialQuerySet(models.QuerySet):
+    def visible(self):
+        """What may be shown anywhere: approved or featured, publishable consent, not withdrawn."""
+        return self.filter(
+            status__in=ModerationStatus.visible(), consent__in=Consent.publishable(), withdrawn_at__isnull=True
+        )
+
+
+class Testimonial(models.Model):
+    """A student's testimonial for a program, shown only as far as their consent allows, after moderation.
+
+    The text is stored as the student typed it (plain text, always escaped when shown).
+    """
+
+    wagtail_reference_index_ignore = True
+
+    student = models.ForeignKey("campaigns.Student", on_delete=models.CASCADE, related_name="testimonials")
+    program = models.ForeignKey("campaigns.ProgramPage", on_delete=models.PROTECT, related_name="+")
+    text = models.TextField()
+    answers = models.JSONField(default=list, blank=True, help_text="[{question, answer}] of the guided questions.")
+    consent = models.CharField(max_length=12, choices=Consent.choices)
+    photo = models.ImageField(upload_to="testimonials/photos/", blank=True)
+    status = models.CharField(max_length=10, choices=ModerationStatus.choices, default=ModerationStatus.PENDING)
+    submitted_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+    withdrawn_at = models.DateTimeField(null=True, blank=True)
+    moderated_at = models.DateTimeField(null=True, blank=True)
+    moderated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    moderation_note = models.CharField(max_length=255, blank=True)
+
+    objects = VisibleTestimonialQuerySet.as_manager()
+
+    class Meta:
+        constraints = [models.UniqueConstraint("student", "program", name="testimonial_one_per_program")]
+        ordering = ["-submitted_at", "-id"]
+        indexes = [models.Index(fields=["status", "program"], name="testimonial_status_program")]
+
+    def __str__(self) -> str:
+        return f"{self.attribution}: {self.text[:60]}"
+
+    @property
+    def is_visible(self) -> bool:
+        return (
+            self.status in ModerationStatus.visible()
+            and self.consent in Consent.publishable()
+            and self.withdrawn_at is None
+        )
+
+    @property
+    def attribution(self) -> str:
+        """The name as consent allows: "Maria Lopez" / "Maria" / "A graduate"."""
+        student = self.student
+        if self.consent == Consent.FULL:
+            return student.full_name or student.first_name or "A graduate"
+        if self.consent == Consent.FIRST_NAME:
+            return student.first_name or "A graduate"
+        return "A graduate"
+
+    @property
+    def shows_photo(self) -> bool:
+        return self.consent == Consent.FULL and bool(self.photo)
