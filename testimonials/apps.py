@@ -10,7 +10,11 @@ class TestimonialsConfig(AppConfig):
     def ready(self) -> None:
         from wagtail.admin.panels import HelpPanel, InlinePanel
 
+        from campaigns import engine, hooks, selectors, simulation
+        from campaigns import forms as campaign_forms
         from campaigns.models import programs
+        from testimonials import forms as plan_forms
+        from testimonials import services, simulate
 
         programs.register_editor_tab(
             "Feedback & testimonials",
@@ -26,3 +30,17 @@ class TestimonialsConfig(AppConfig):
                 ),
             ],
         )
+        campaign_forms.register_form_check(plan_forms.check_program_form)
+        hooks.register("milestones_reached", services.feedback_schedule_after_milestones)
+        hooks.register("stages_changed", services.feedback_schedule_after_completion)
+        engine.register_action_handler(services.ACTION_REQUEST, services.handle_request_actions)
+        engine.register_action_handler(services.ACTION_ROUTE, services.handle_route_actions)
+        for label, kind in (
+            ("feedback", "feedback_scored"),
+            ("happy", "feedback_happy"),
+            ("neutral", "feedback_neutral"),
+            ("unhappy", "feedback_unhappy"),
+            ("testimonial", "testimonial_submitted"),
+        ):
+            selectors.register_funnel_step(label, kind)
+        simulation.register_behaviour(simulate.students_give_feedback)

@@ -1,0 +1,53 @@
+"""Admin: the support queue. The team assigns a case and resolves it; edits go through the service
+so every change is on the student's timeline and "made right" schedules the next feedback round."""
+
+from wagtail.admin.forms import WagtailAdminModelForm
+from wagtail.admin.panels import FieldPanel, ObjectList
+from wagtail.log_actions import log
+from wagtail.snippets.views.snippets import EditView, SnippetViewSet
+
+from testimonials import support
+from testimonials.models import SupportCase
+
+
+class SupportCaseForm(WagtailAdminModelForm):
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("status") not in (None, "open") and not (cleaned.get("resolution_note") or "").strip():
+            self.add_error("resolution_note", "Say how it was resolved; it goes on the student's timeline.")
+        return cleaned
+
+
+class SupportCaseEditView(EditView):
+    template_name = "testimonials/admin/case_edit.html"
+
+    def save_instance(self):
+        self.new_revision = None
+        data = self.form.cleaned_data
+        case = support.case_update(
+            case=self.object,
+            status=data["status"],
+            assigned_to=data.get("assigned_to"),
+            note=data.get("resolution_note", ""),
+            actor=f"admin:{self.request.user.get_username()}",
+        )
+        log(case, "wagtail.edit", user=self.request.user)
+        return case
+
+
+class SupportCaseViewSet(SnippetViewSet):
+    model = SupportCase
+    icon = "help"
+    menu_label = "Support cases"
+    menu_order = 202
+    add_to_admin_menu = True
+    list_display = ["__str__", "student", "program", "status", "assigned_to", "opened_at"]
+    list_filter = ["status", "program", "assigned_to"]
+    search_fields = ["reason", "student_words"]
+    edit_view_class = SupportCaseEditView
+    add_view_enabled = False
+    inspect_view_enabled = True
+    edit_handler = ObjectList(
+        [FieldPanel("assigned_to"), FieldPanel("status"), FieldPanel("resolution_note")],
+        base_form_class=SupportCaseForm,
+    )

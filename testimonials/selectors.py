@@ -1,0 +1,28 @@
+"""Reads for the student's hub: open feedback requests and their testimonial, per program."""
+
+from dataclasses import dataclass
+
+from django.urls import reverse
+
+from testimonials.models import FeedbackResponse, Testimonial
+
+
+@dataclass
+class ProgramPhase:
+    feedback_url: str = ""
+    testimonial: Testimonial | None = None
+
+
+def student_feedback_and_testimonials(*, student_id: int) -> dict[int, ProgramPhase]:
+    from testimonials.services import response_token
+
+    phases: dict[int, ProgramPhase] = {}
+    for response in FeedbackResponse.objects.filter(
+        student_id=student_id, answered_at__isnull=True, routed_at__isnull=True
+    ):
+        phases.setdefault(response.program_id, ProgramPhase()).feedback_url = reverse(
+            "testimonials:feedback", args=[response_token(response.pk)]
+        )
+    for testimonial in Testimonial.objects.filter(student_id=student_id):
+        phases.setdefault(testimonial.program_id, ProgramPhase()).testimonial = testimonial
+    return phases

@@ -1,0 +1,132 @@
+"""The student's testimonial: write it, edit it, withdraw it (and its consent) at any time.
+
+Any student may submit one (nothing is tied to a happy score); a changed text goes back to
+moderation; withdrawing hides it everywhere at once because every place that shows one asks
+``Testimonial.objects.visible()`` when it renders.
+"""
+
+import uuid
+from datetime import datetime
+
+from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.utils import timezone
+
+from campaigns import services as journey
+from campaigns.models import Enrollment
+from testimonials.images import process_photo
+from testimonials.models import Consent, FeedbackResponse, ModerationStatus, Testimonial
+
+MAX_TEXT = 3000
+MIN_TEXT = 20
+
+
+def prefill_text(*, student_id: int, program_id: int) -> str:
+    """The student's own words from their latest feedback: the testimonial starts from them."""
+    response = (
+        FeedbackResponse.objects.filter(student_id=student_id, program_id=program_id, answered_at__isnull=False)
+        .order_by("-answered_at")
+        .first()
+    )
+    return response.text if response else ""
+
+
+def _enrollment(student_id: int, program_id: int) -> Enrollment:
+    enrollment = Enrollment.objects.filter(student_id=student_id, program_id=program_id).first()
+    if enrollment is None:
+        raise ValidationError("You can only write a testimonial for a program you took.")
+    return enrollment
+
+
+def _clean_text(text: str) -> str:
+    # Stored exactly as typed (minus outer whitespace): HTML stays text and is escaped wherever shown.
+    text = (text or "").replace("\x00", "").strip()
+    if len(text) < MIN_TEXT:
+        raise ValidationError({"text": f"Write at least {MIN_TEXT} characters, in your own words."})
+    if len(text) > MAX_TEXT:
+        raise ValidationError({"text": f"Keep it under {MAX_TEXT} characters (it is {len(text)})."})
+    return text
+
+
+@transaction.atomic
+def testimonial_save(
+    *,
+    student_id: int,
+    program_id: int,
+    text: str,
+    consent: str,
+    answers: list[dict] | None = None,
+    photo=None,
+    remove_photo: bool = False,
+    now: datetime | None = None,
+) -> Testimonial:
+    """Submit or edit: one testimonial per student and program; a new text is moderated again."""
+    now = now or timezone.now()
+    if consent not in Consent.values:
+        raise ValidationError({"consent": "Choose how your testimonial may be shown."})
+    text = _clean_text(text)
+    enrollment = _enrollment(student_id, program_id)
+    processed = process_photo(photo) if photo else None  # ValidationError with a clear message
+    testimonial = Testimonial.objects.select_for_update().filter(student_id=student_id, program_id=program_id).first()
+    created = testimonial is None
+    if created:
+        testimonial = Testimonial(student_id=student_id, program_id=program_id, submitted_at=now)
+    text_changed = created or testimonial.text != text or testimonial.withdrawn_at is not None
+    consent_changed = not created and testimonial.consent != consent
+    testimonial.text = text
+    testimonial.answers = answers or []
+    testimonial.consent = consent
+    testimonial.updated_at = now
+    testimonial.withdrawn_at = None
+    if text_changed:
+        testimonial.status = ModerationStatus.PENDING
+    if remove_photo and testimonial.photo:
+        testimonial.photo.delete(save=False)
+    if processed:
+        if testimonial.photo:
+            testimonial.photo.delete(save=False)
+        # A random name: the file's URL is never guessable (photos are served through a view anyway).
+        testimonial.photo.save(f"{uuid.uuid4().hex}.jpg", ContentFile(processed), save=False)
+    testimonial.save()
+    kind = "testimonial_submitted" if created else "testimonial_edited"
+    details = []
+    if consent_changed:
+        details.append(f"consent now {testimonial.get_consent_display().lower()}")
+    if text_changed and not created:
+        details.append("text changed: back to moderation")
+    journey.journey_record(
+        enrollment=enrollment,
+        kind=kind,
+        actor="student",
+        reason=("testimonial submitted" if created else "testimonial edited")
+        + (f" ({'; '.join(details)})" if details else ""),
+        data={"testimonial_id": testimonial.pk, "consent": consent},
+        now=now,
+    )
+    return testimonial
+
+
+@transaction.atomic
+def testimonial_withdraw(*, testimonial: Testimonial, now: datetime | None = None) -> Testimonial:
+    """Withdraw the testimonial and its consent: gone from the wall, blocks, cards and emails at once."""
+    now = now or timezone.now()
+    testimonial = Testimonial.objects.select_for_update().get(pk=testimonial.pk)
+    if testimonial.withdrawn_at:
+        return testimonial
+    testimonial.withdrawn_at = now
+    testimonial.updated_at = now
+    if testimonial.photo:
+        testimonial.photo.delete(save=False)
+    testimonial.save(update_fields=["withdrawn_at", "updated_at", "photo"])
+    enrollment = Enrollment.objects.filter(student_id=testimonial.student_id, program_id=testimonial.program_id).first()
+    if enrollment:
+        journey.journey_record(
+            enrollment=enrollment,
+            kind="testimonial_withdrawn",
+            actor="student",
+            reason="testimonial and its consent withdrawn",
+            data={"testimonial_id": testimonial.pk},
+            now=now,
+        )
+    return testimonial

@@ -1,0 +1,205 @@
+"""Support for unhappy students: open a case (email the team, post to their help desk), hear the
+student out, and resolve it; "made right" brings one more feedback round after a cool-off.
+
+While a case is open no testimonial request or referral ask goes to the student: the
+``support_case_opened`` / ``support_case_resolved`` journey events tell the referral half.
+"""
+
+import hashlib
+import hmac
+import json
+import logging
+import time
+import urllib.error
+import urllib.request
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+
+from campaigns import services as journey
+from mailers import kinds
+from mailers import services as mail
+from mailers.models import Category
+from mailers.rendering import absolute
+from mailers.runner import enqueue, task
+from testimonials.models import CaseStatus, FeedbackPlan, FeedbackResponse, SupportCase
+
+logger = logging.getLogger(__name__)
+
+MAX_WORDS = 5000
+CASE_EMAIL = kinds.register(
+    kinds.EmailKind(
+        name="support_case_opened",
+        category=Category.TRANSACTIONAL,
+        description="To the program's support address when an unhappy student's case opens.",
+        subject="Support case #{{ case_id }}: {{ student_name }} in {{ program_title }}",
+        body="A student gave unhappy feedback and needs a person.\n\nStudent: {{ student_name }} "
+        "<{{ student_email }}>\nProgram: {{ program_title }}\nScore: {{ score }}/10\nWhy: {{ reason }}\n\n"
+        "What they wrote:\n{{ student_words }}\n\nOpen the case: {{ case_url }}",
+    )
+)
+
+
+def case_open(
+    *, response: FeedbackResponse, plan: FeedbackPlan | None, reasons: list[str], now: datetime
+) -> SupportCase:
+    """One case per response (a replay returns it); emailed and posted once, after commit."""
+    case, created = SupportCase.objects.get_or_create(
+        response=response,
+        defaults={
+            "student_id": response.student_id,
+            "program_id": response.program_id,
+            "reason": "\n".join(reasons),
+            "student_words": response.text,
+            "opened_at": now,
+        },
+    )
+    if not created:
+        return case
+    journey.journey_record(
+        enrollment=response.enrollment,
+        kind="support_case_opened",
+        actor=journey.ENGINE_ACTOR,
+        reason=f"support case #{case.pk} opened",
+        data={"case_id": case.pk, "response_id": response.pk},
+        now=now,
+    )
+    if plan is not None:
+        student = response.student
+        mail.message_queue(
+            kind=CASE_EMAIL.name,
+            to_email=plan.support_email,
+            to_name="Support",
+            idempotency_key=f"support-case:{case.pk}",
+            context={
+                "case_id": case.pk,
+                "student_name": student.full_name or student.email,
+                "student_email": student.email,
+                "program_title": response.program.title,
+                "score": response.score,
+                "reason": case.reason,
+                "student_words": case.student_words or "(nothing yet)",
+                "case_url": absolute(reverse("wagtailsnippets_testimonials_supportcase:edit", args=[case.pk])),
+            },
+            program_id=response.program_id,
+            now=now,
+        )
+        if plan.helpdesk_webhook_url:
+            enqueue(post_case_webhook, case.pk)
+    return case
+
+
+@transaction.atomic
+def case_add_words(*, case: SupportCase, words: str, now: datetime | None = None) -> SupportCase:
+    """The vent page: the student says more; it is appended, never replacing what they said before."""
+    words = (words or "").strip()
+    if not words:
+        return case
+    words = words[:MAX_WORDS]
+    case = SupportCase.objects.select_for_update().get(pk=case.pk)
+    stamp = (now or timezone.now()).strftime("%Y-%m-%d %H:%M")
+    case.student_words = f"{case.student_words}\n\n[{stamp}] {words}".strip()
+    case.save(update_fields=["student_words"])
+    return case
+
+
+@transaction.atomic
+def case_update(
+    *, case: SupportCase, status: str, assigned_to=None, note: str = "", actor: str, now: datetime | None = None
+) -> SupportCase:
+    """The team assigns and resolves. Resolving as made right schedules one more feedback round."""
+    now = now or timezone.now()
+    case = SupportCase.objects.select_for_update().select_related("response__enrollment").get(pk=case.pk)
+    was = case.status
+    case.assigned_to = assigned_to
+    case.resolution_note = note
+    case.status = status
+    if status != CaseStatus.OPEN and was == CaseStatus.OPEN:
+        case.resolved_at = now
+    elif status == CaseStatus.OPEN:
+        case.resolved_at = None
+    case.save()
+    enrollment = case.response.enrollment
+    if status != was:
+        journey.journey_record(
+            enrollment=enrollment,
+            kind="support_case_opened" if status == CaseStatus.OPEN else "support_case_resolved",
+            actor=actor,
+            reason=f"case #{case.pk}: {case.get_status_display()}" + (f" — {note}" if note else ""),
+            data={"case_id": case.pk, "status": status},
+            now=now,
+        )
+    if status == CaseStatus.MADE_RIGHT and was != CaseStatus.MADE_RIGHT:
+        from testimonials.services import _plans, feedback_ask_again
+
+        plan = _plans([case.program_id]).get(case.program_id)
+        cooloff = plan.cooloff_days if plan else 14
+        feedback_ask_again(
+            enrollment=enrollment, after_round=case.response.round, due_at=now + timedelta(days=cooloff), now=now
+        )
+    return case
+
+
+# --- The help-desk webhook -----------------------------------------------------------------
+
+
+def webhook_signature(body: bytes, secret: str) -> str:
+    return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+
+
+def webhook_payload(case: SupportCase) -> dict:
+    response = case.response
+    return {
+        "event": "support_case.opened",
+        "case_id": case.pk,
+        "opened_at": case.opened_at.isoformat(),
+        "program": {"id": case.program_id, "title": case.program.title},
+        "student": {"id": case.student_id, "name": case.student.full_name, "email": case.student.email},
+        "score": response.score,
+        "reason": case.reason,
+        "student_words": case.student_words,
+        "admin_url": absolute(reverse("wagtailsnippets_testimonials_supportcase:edit", args=[case.pk])),
+    }
+
+
+@task
+def post_case_webhook(case_id: int) -> str:
+    """POST the case to the creator's help desk, signed (HMAC-SHA256 of the body) so they can trust it."""
+    case = SupportCase.objects.select_related("response", "program", "student").filter(pk=case_id).first()
+    plan = FeedbackPlan.objects.filter(program_id=case.program_id).first() if case else None
+    if case is None or plan is None or not plan.helpdesk_webhook_url:
+        return "skipped"
+    secret = settings.HELPDESK_WEBHOOK_SECRET
+    if not secret:
+        status = "not sent: set HELPDESK_WEBHOOK_SECRET"
+        logger.warning("help-desk webhook for case %s not sent: HELPDESK_WEBHOOK_SECRET is not set", case_id)
+    else:
+        status = _post(plan.helpdesk_webhook_url, json.dumps(webhook_payload(case)).encode(), secret)
+    SupportCase.objects.filter(pk=case_id).update(webhook_status=status[:40])
+    return status
+
+
+def _post(url: str, body: bytes, secret: str) -> str:
+    headers = {
+        "Content-Type": "application/json",
+        "User-Agent": "testimonial-engine/1",
+        "X-Signature-SHA256": webhook_signature(body, secret),
+    }
+    error = ""
+    for attempt, pause in enumerate((0, 2, 8), start=1):
+        time.sleep(pause)
+        request = urllib.request.Request(url, data=body, headers=headers, method="POST")  # noqa: S310 - http(s) only (URLField)
+        try:
+            with urllib.request.urlopen(request, timeout=10) as reply:  # noqa: S310
+                return f"delivered ({reply.status})"
+        except urllib.error.HTTPError as exc:
+            error = f"HTTP {exc.code}"
+            if exc.code < 500:
+                break  # the help desk refused it; retrying will not help
+        except (urllib.error.URLError, TimeoutError, OSError) as exc:
+            error = type(exc).__name__
+        logger.warning("help-desk webhook attempt %d to %s failed: %s", attempt, url, error)
+    return f"failed: {error}"

@@ -1,0 +1,15 @@
+from django.urls import path
+
+from testimonials import views
+
+app_name = "testimonials"
+
+urlpatterns = [
+    # Reached from the feedback email: a signed token per feedback round.
+    path("feedback/<str:token>/", views.feedback, name="feedback"),
+    path("feedback/<str:token>/thanks/", views.thanks, name="thanks"),
+    path("feedback/<str:token>/<str:value>/", views.score, name="score"),
+    # Under the student's hub.
+    path("me/<str:token>/testimonial/<int:program_id>/", views.testimonial_form, name="form"),
+    path("me/<str:token>/testimonial/<int:program_id>/withdraw/", views.testimonial_withdraw, name="withdraw"),
+]

@@ -1,0 +1,254 @@
+"""Students' pages: the one-click score, the follow-up questions, the vent page, the testimonial form."""
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_http_methods
+
+from campaigns import bots, links, ratelimit
+from campaigns.views import NewLinkForm, student_from_link
+from testimonials import services, submissions, support
+from testimonials.models import SCORES, Consent, FeedbackResponse, Route, SupportCase, Testimonial
+
+SCORE_CHOICES = [(s, str(s)) for s in SCORES]
+
+
+def _response_from_token(request, token: str) -> tuple[FeedbackResponse | None, HttpResponse | None]:
+    check = services.read_response_token(token)
+    response = (
+        FeedbackResponse.objects.select_related("program", "student", "enrollment").filter(pk=check.student_id).first()
+        if check.ok
+        else None
+    )
+    if response is None:
+        context = {"problem": check.problem or "invalid", "form": NewLinkForm()}
+        return None, render(request, "campaigns/student/link_problem.html", context, status=403)
+    return response, None
+
+
+class FeedbackForm(forms.Form):
+    score = forms.TypedChoiceField(
+        choices=SCORE_CHOICES,
+        coerce=int,
+        widget=forms.RadioSelect,
+        label="How likely are you to recommend it to a friend?",
+        error_messages={"required": "Choose a score from 0 to 10.", "invalid_choice": "Choose a score from 0 to 10."},
+    )
+
+    def __init__(self, *args, questions: list[str], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.questions = questions
+        for index, question in enumerate(questions):
+            self.fields[f"answer_{index}"] = forms.CharField(
+                label=question, required=False, max_length=services.MAX_ANSWER, widget=forms.Textarea({"rows": 4})
+            )
+
+    def answer_fields(self):
+        return [self[f"answer_{i}"] for i in range(len(self.questions))]
+
+
+@require_http_methods(["GET", "HEAD"])
+def score(request, token: str, value: str):
+    """The email's 0–10 links. A person's click records the score and opens the questions.
+
+    Link scanners (and HEAD requests) see the page but record nothing; a GET never routes on
+    its own, so a replayed link cannot open a second case (routing waits for the form or a delay).
+    """
+    response, problem = _response_from_token(request, token)
+    if problem:
+        return problem
+    value = int(value) if value.isdigit() else -1
+    if value not in SCORES:
+        return render(request, "testimonials/bad_score.html", {"retry": _feedback_url(token)}, status=400)
+    if not bots.is_bot(request):
+        services.feedback_record_score(response=response, score=value)
+        response.refresh_from_db()
+    return _feedback_page(
+        request, token, response, FeedbackForm(initial=_initial(response, value), questions=_q(response))
+    )
+
+
+def _q(response: FeedbackResponse) -> list[str]:
+    return list(response.questions or [])
+
+
+def _initial(response: FeedbackResponse, value: int | None) -> dict:
+    initial = {"score": value if value is not None else response.score}
+    for index, answer in enumerate(response.answers or []):
+        initial[f"answer_{index}"] = answer.get("answer", "")
+    return initial
+
+
+def _feedback_url(token: str) -> str:
+    return reverse("testimonials:feedback", args=[token])
+
+
+def _feedback_page(request, token, response, form, status=200):
+    context = {"response": response, "form": form, "token": token, "scores": list(SCORES)}
+    return render(request, "testimonials/feedback.html", context, status=status)
+
+
+@require_http_methods(["GET", "POST"])
+def feedback(request, token: str):
+    """The follow-up: score (pre-set) and the creator's questions; sending it routes the feedback."""
+    response, problem = _response_from_token(request, token)
+    if problem:
+        return problem
+    if request.method == "GET":
+        return _feedback_page(
+            request, token, response, FeedbackForm(initial=_initial(response, None), questions=_q(response))
+        )
+    form = FeedbackForm(request.POST, questions=_q(response))
+    if not ratelimit.allow(scope="feedback", key=f"{response.pk}:{ratelimit.client_ip(request)}"):
+        form.add_error(None, "Too many attempts in a short time; wait a few minutes and send again.")
+        return _feedback_page(request, token, response, form, status=429)
+    if not form.is_valid():
+        return _feedback_page(request, token, response, form, status=400)
+    try:
+        services.feedback_submit(
+            response=response,
+            score=form.cleaned_data["score"],
+            answers=[form.cleaned_data.get(f"answer_{i}", "") for i in range(len(form.questions))],
+        )
+    except ValidationError as exc:
+        form.add_error(None, exc)
+        return _feedback_page(request, token, response, form, status=400)
+    return redirect(reverse("testimonials:thanks", args=[token]))
+
+
+@require_http_methods(["GET", "POST"])
+def thanks(request, token: str):
+    """After routing: unhappy → be heard (and say more); neutral → thank you; happy → the testimonial invitation."""
+    response, problem = _response_from_token(request, token)
+    if problem:
+        return problem
+    case = SupportCase.objects.filter(response=response).first()
+    said_more = False
+    posted = request.method == "POST" and case is not None
+    if posted and ratelimit.allow(scope="vent", key=f"{case.pk}:{ratelimit.client_ip(request)}"):
+        support.case_add_words(case=case, words=request.POST.get("words", ""))
+        said_more = True
+    context = {
+        "response": response,
+        "case": case,
+        "said_more": said_more,
+        "token": token,
+        "testimonial_url": links.hub_path(response.student_id, "testimonials:form", response.program_id),
+        "hub_url": links.hub_path(response.student_id),
+        "Route": Route,
+    }
+    return render(request, "testimonials/thanks.html", context)
+
+
+# --- The testimonial form (under the student's hub) -------------------------------------------
+
+
+class TestimonialForm(forms.Form):
+    text = forms.CharField(
+        label="Your testimonial",
+        min_length=submissions.MIN_TEXT,
+        max_length=submissions.MAX_TEXT,
+        widget=forms.Textarea({"rows": 7}),
+        help_text="In your own words. It is shown exactly as you write it, after a quick check by the team.",
+    )
+    consent = forms.ChoiceField(
+        choices=Consent.choices,
+        widget=forms.RadioSelect,
+        label="How may we show it?",
+        error_messages={"required": "Choose how your testimonial may be shown."},
+    )
+    photo = forms.FileField(
+        required=False, label="A photo of you (optional, shown only with your full name)", widget=forms.FileInput
+    )
+    remove_photo = forms.BooleanField(required=False, label="Remove my photo")
+
+    def __init__(self, *args, questions: list[str], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.questions = questions
+        for index, question in enumerate(questions):
+            self.fields[f"guided_{index}"] = forms.CharField(
+                label=question, required=False, max_length=2000, widget=forms.Textarea({"rows": 3})
+            )
+
+    def guided_fields(self):
+        return [self[f"guided_{i}"] for i in range(len(self.questions))]
+
+
+@require_http_methods(["GET", "POST"])
+def testimonial_form(request, token: str, program_id: int):
+    student, problem = student_from_link(request, token)
+    if problem:
+        return problem
+    enrollment = student.enrollments.select_related("program").filter(program_id=program_id).first()
+    if enrollment is None:
+        hub = links.hub_path(student.pk)
+        return render(request, "campaigns/student/not_found.html", {"hub_url": hub}, status=404)
+    plan = services._plans([program_id]).get(program_id)
+    questions = plan.testimonial_question_list if plan else []
+    testimonial = Testimonial.objects.filter(student=student, program_id=program_id).first()
+    status = 200
+    if request.method == "POST":
+        form = TestimonialForm(request.POST, request.FILES, questions=questions)
+        if not ratelimit.allow(scope="testimonial", key=f"{student.pk}:{ratelimit.client_ip(request)}"):
+            form.add_error(None, "Too many attempts in a short time; wait a few minutes and send again.")
+            status = 429
+        elif form.is_valid():
+            try:
+                testimonial = submissions.testimonial_save(
+                    student_id=student.pk,
+                    program_id=program_id,
+                    text=form.cleaned_data["text"],
+                    consent=form.cleaned_data["consent"],
+                    answers=[
+                        {"question": q, "answer": form.cleaned_data.get(f"guided_{i}", "")}
+                        for i, q in enumerate(questions)
+                    ],
+                    photo=form.cleaned_data.get("photo"),
+                    remove_photo=form.cleaned_data.get("remove_photo", False),
+                )
+            except ValidationError as exc:
+                _add_errors(form, exc)
+            else:
+                return redirect(reverse("testimonials:form", args=[token, program_id]) + "?saved=1")
+        if form.errors and status == 200:
+            status = 400
+    else:
+        initial = {"consent": testimonial.consent if testimonial else Consent.FIRST_NAME}
+        if testimonial and not testimonial.withdrawn_at:
+            initial["text"] = testimonial.text
+            for index, answer in enumerate(testimonial.answers or []):
+                initial[f"guided_{index}"] = answer.get("answer", "")
+        else:
+            initial["text"] = submissions.prefill_text(student_id=student.pk, program_id=program_id)
+        form = TestimonialForm(initial=initial, questions=questions)
+    context = {
+        "student": student,
+        "program": enrollment.program,
+        "testimonial": testimonial,
+        "form": form,
+        "saved": request.GET.get("saved") == "1",
+        "hub_url": links.hub_path(student.pk),
+        "withdraw_url": reverse("testimonials:withdraw", args=[token, program_id]),
+    }
+    return render(request, "testimonials/testimonial_form.html", context, status=status)
+
+
+def _add_errors(form: forms.Form, exc: ValidationError) -> None:
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.message_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error("photo" if getattr(exc, "code", "") else None, exc.messages)
+
+
+@require_http_methods(["POST"])
+def testimonial_withdraw(request, token: str, program_id: int):
+    student, problem = student_from_link(request, token)
+    if problem:
+        return problem
+    testimonial = Testimonial.objects.filter(student=student, program_id=program_id).first()
+    if testimonial is not None:
+        submissions.testimonial_withdraw(testimonial=testimonial)
+    return redirect(reverse("testimonials:form", args=[token, program_id]) + "?withdrawn=1")
