@@ -1,9 +1,11 @@
 """Benchmark: 20,000 outbox messages rendered and handed to anymail's test backend by one
-worker process, on SQLite and on PostgreSQL. Target (issue #3): >= 1,000 messages/second.
+worker process, on SQLite and on PostgreSQL, one call per message and batched (anymail's
+batch send, MAIL_BATCH_SIZE recipients per call). Target (issue #3): >= 1,000 messages/second.
 
 The backend is anymail's test backend with an O(1) message id (bench/fast_test_backend.py).
 Baseline, measured in the same run: the same 20,000 messages rendered and handed to the
-same backend with no database at all (the floor our outbox bookkeeping adds to).
+same backend with no database at all (the floor our outbox bookkeeping adds to), one call
+per message, and batched.
 
     .venv/bin/python bench/send.py [--messages 20000] [--pg postgres://postgres@127.0.0.1:5432/bench_send]
 """
@@ -28,8 +30,13 @@ CONTEXT = {
 }
 
 
-def setup(database_url: str) -> None:
+BATCH_FORMAT, BATCH_SIZE = "%recipient.{}%", "500"  # Mailgun's merge syntax; the default size
+
+
+def setup(database_url: str, batched: bool = False) -> None:
     os.environ.update(
+        MAIL_BATCH_MERGE_FORMAT=BATCH_FORMAT if batched else "off",
+        MAIL_BATCH_SIZE=BATCH_SIZE,
         DJANGO_SETTINGS_MODULE="cms.settings.production",
         SECRET_KEY="bench-" + "x" * 60,
         SECURE="false",
@@ -44,8 +51,8 @@ def setup(database_url: str) -> None:
     django.setup()
 
 
-def run_outbox(database_url: str, n: int) -> dict:
-    setup(database_url)
+def run_outbox(database_url: str, n: int, batched: bool) -> dict:
+    setup(database_url, batched)
     from django.core import mail
     from django.core.management import call_command
     from django.db import connection
@@ -80,17 +87,19 @@ def run_outbox(database_url: str, n: int) -> dict:
     counts = sending.send(now=now)
     seconds = time.perf_counter() - started
     sent = Message.objects.filter(status=Status.SENT).count()
-    assert counts.get("sent") == n == sent == len(mail.outbox), (counts, sent, len(mail.outbox))
-    return {"vendor": connection.vendor, "seconds": seconds, "rate": n / seconds}
+    recipients = sum(len(email.to) for email in mail.outbox)
+    assert counts.get("sent") == n == sent == recipients, (counts, sent, recipients)
+    return {"vendor": connection.vendor, "seconds": seconds, "rate": n / seconds, "calls": len(mail.outbox)}
 
 
-def run_baseline(n: int) -> dict:
-    setup("sqlite:///:memory:")
+def run_baseline(n: int, batched: bool) -> dict:
+    setup("sqlite:///:memory:", batched)
     from django.core import mail
     from django.core.mail import get_connection
 
-    from mailers import rendering, sending
+    from mailers import batching, rendering, sending
     from mailers.models import Message
+    from mailers.outcomes import Outcome
 
     messages = [
         Message(
@@ -107,14 +116,23 @@ def run_baseline(n: int) -> dict:
     mail.outbox = []
     started = time.perf_counter()
     with get_connection() as connection:
-        for message in messages:
-            rendered = rendering.render(
-                kind_name=message.kind, to_email=message.to_email, to_name=message.to_name, context=message.context
-            )
-            sending.build_email(message, rendered, connection).send()
+        if batched:  # in chunks, as the sender claims them
+            chunk = int(os.environ.get("MAIL_SEND_CHUNK", 500))
+            for start in range(0, n, chunk):
+                outcome = Outcome()
+                rest = batching.deliver(
+                    messages[start : start + chunk], now=None, connection=connection, outcome=outcome, deadline=None
+                )
+                assert not rest and len(outcome.sent) == len(messages[start : start + chunk])
+        else:
+            for message in messages:
+                rendered = rendering.render(
+                    kind_name=message.kind, to_email=message.to_email, to_name=message.to_name, context=message.context
+                )
+                sending.build_email(message, rendered, connection).send()
     seconds = time.perf_counter() - started
-    assert len(mail.outbox) == n
-    return {"vendor": "none", "seconds": seconds, "rate": n / seconds}
+    assert sum(len(email.to) for email in mail.outbox) == n
+    return {"vendor": "none", "seconds": seconds, "rate": n / seconds, "calls": len(mail.outbox)}
 
 
 def main() -> None:
@@ -124,26 +142,34 @@ def main() -> None:
     parser.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
-        kind, *rest = args.child
-        result = run_baseline(args.messages) if kind == "baseline" else run_outbox(rest[0], args.messages)
+        kind, mode, *rest = args.child
+        batched = mode == "batched"
+        if kind == "baseline":
+            result = run_baseline(args.messages, batched)
+        else:
+            result = run_outbox(rest[0], args.messages, batched)
         print(json.dumps(result))
         return
 
     n = str(args.messages)
-    rows = [("render + send, no database (baseline)", _child(["baseline"], n))]
-    with tempfile.TemporaryDirectory() as tmp:
-        rows.append(("outbox on SQLite", _child(["outbox", f"sqlite:///{tmp}/bench.sqlite3"], n)))
-    if _ensure_pg_database(args.pg):
-        rows.append(("outbox on PostgreSQL", _child(["outbox", args.pg], n)))
-    else:
-        print(f"PostgreSQL not reachable at {args.pg}: skipped")
+    rows = [("render + send, no database (baseline)", _child(["baseline", "single"], n))]
+    rows.append((f"  batched ({BATCH_SIZE}/call), no database", _child(["baseline", "batched"], n)))
+    for mode in ("single", "batched"):
+        label = "" if mode == "single" else f", batched ({BATCH_SIZE}/call)"
+        with tempfile.TemporaryDirectory() as tmp:
+            rows.append((f"outbox on SQLite{label}", _child(["outbox", mode, f"sqlite:///{tmp}/bench.sqlite3"], n)))
+        if _ensure_pg_database(args.pg):
+            rows.append((f"outbox on PostgreSQL{label}", _child(["outbox", mode, args.pg], n)))
+        else:
+            print(f"PostgreSQL not reachable at {args.pg}: skipped")
     base = rows[0][1]["rate"]
     print(f"{args.messages:,} messages, one process, anymail test backend")
-    print(f"{'run':<40} {'seconds':>8} {'msg/s':>8} {'x baseline':>11} {'target 1000/s':>14}")
+    print(f"{'run':<44} {'calls':>6} {'seconds':>8} {'msg/s':>8} {'x baseline':>11} {'target 1000/s':>14}")
     for name, result in rows:
         verdict = "" if result["vendor"] == "none" else ("PASS" if result["rate"] >= 1000 else "FAIL")
         print(
-            f"{name:<40} {result['seconds']:>8.2f} {result['rate']:>8.0f} {result['rate'] / base:>11.2f} {verdict:>14}"
+            f"{name:<44} {result['calls']:>6} {result['seconds']:>8.2f} {result['rate']:>8.0f}"
+            f" {result['rate'] / base:>11.2f} {verdict:>14}"
         )
 
 

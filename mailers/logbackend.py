@@ -10,6 +10,7 @@ import json
 import os
 
 from anymail.backends.test import EmailBackend as AnymailTestBackend
+from anymail.message import AnymailRecipientStatus
 from django.conf import settings
 
 
@@ -22,19 +23,32 @@ class EmailBackend(AnymailTestBackend):
 
     def post_to_esp(self, payload, message):
         response = super().post_to_esp(payload, message)
-        line = json.dumps(
-            {"key": message.extra_headers.get("X-Engine-Message", ""), "to": message.to, "subject": message.subject}
+        # A batch send carries each recipient's key in its merge headers: one line per
+        # recipient, as a real provider keeps one message per recipient of a batch.
+        merge_headers = getattr(message, "merge_headers", None) or {}
+        keyed = {
+            email: merge_headers.get(email, message.extra_headers).get("X-Engine-Message", "")
+            for email in payload.recipient_emails
+        }
+        lines = "".join(
+            json.dumps({"key": key, "to": [email], "subject": message.subject}) + "\n" for email, key in keyed.items()
         )
-        # One write() per line in append mode: lines from concurrent workers never interleave,
-        # and a line written survives the process being killed right after.
+        # One write() in append mode: lines from concurrent workers never interleave, and
+        # what was written survives the process being killed right after.
         fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
         try:
-            os.write(fd, (line + "\n").encode())
+            os.write(fd, lines.encode())
         finally:
             os.close(fd)
         from django.core import mail
 
         mail.outbox.remove(message)  # the file is the record; don't grow memory in a long-lived worker
+        if "recipient_status" in response:  # each recipient's provider id is its key
+            statuses = response["recipient_status"]
+            response["recipient_status"] = {
+                email: AnymailRecipientStatus(message_id=keyed.get(email, ""), status=status.status)
+                for email, status in statuses.items()
+            }
         return response
 
     def get_esp_message_id(self, message):

@@ -72,13 +72,14 @@ def merge_html(copy: str, values: dict[str, object]) -> str:
         else:
             parts.append(piece)
     html = linebreaks(conditional_escape("".join(parts)))
+    return re.sub("\x00([A-Za-z_][A-Za-z0-9_]*)\x00", lambda m: value_html(values[m.group(1)]), html)
 
-    def value_html(match: re.Match) -> str:
-        value = str(values[match.group(1)])
-        return (
-            urlize(conditional_escape(value))
-            if value.startswith(("http://", "https://"))
-            else conditional_escape(value)
-        )
 
-    return re.sub("\x00([A-Za-z_][A-Za-z0-9_]*)\x00", value_html, html)
+def value_html(value: object) -> str:
+    """How one merge value appears in the HTML body: escaped, and a link when it is a URL.
+
+    Public because batch sending computes each recipient's HTML value on its own, to hand
+    to the provider as merge data (it must match what merge_html would have put there).
+    """
+    text = str(value)
+    return urlize(conditional_escape(text)) if text.startswith(("http://", "https://")) else conditional_escape(text)

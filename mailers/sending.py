@@ -4,7 +4,9 @@
    contact rows; decide each one — suppressed, opted out, deferred by the budget or quiet
    hours, or approved. Approved messages become ``sending`` with a lease and count against
    the budget from that moment.
-2. Deliver (no transaction held): render and send each through anymail.
+2. Deliver (no transaction held): render and send each through anymail; with batching on
+   (``MAIL_BATCH_MERGE_FORMAT``), messages sharing their copy go many to a call (batching.py),
+   each still recorded on its own message.
 3. Record (one transaction): sent, retry later with backoff, or failed.
 
 A worker killed between 2 and 3 leaves messages ``sending`` past their lease. ``reconcile``
@@ -16,11 +18,9 @@ without one is the message queued again (at-least-once, for providers that canno
 import logging
 import time
 from collections import Counter
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from email.utils import formataddr
 
-from anymail.exceptions import AnymailAPIError, AnymailInvalidAddress, AnymailRecipientsRefused
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
 from django.db import connection as db
@@ -29,18 +29,11 @@ from django.db.models import F
 from django.db.models.functions import Lower
 from django.utils import timezone
 
-from mailers import policy, rendering
+from mailers import batching, policy, rendering
 from mailers.models import Category, Contact, Message, MessageEvent, Status
+from mailers.outcomes import Outcome, send_failed
 
 logger = logging.getLogger(__name__)
-
-
-@dataclass
-class Outcome:
-    sent: list[tuple[int, str, str]] = field(default_factory=list)  # (pk, subject, provider message id)
-    retry: list[tuple[int, datetime, str]] = field(default_factory=list)
-    failed: list[tuple[int, str]] = field(default_factory=list)
-    returned: list[int] = field(default_factory=list)  # not attempted before the lease ran out
 
 
 def send(*, ids: list[int] | None = None, now: datetime | None = None, chunk: int | None = None) -> Counter:
@@ -135,6 +128,8 @@ def deliver(
     messages: list[Message], *, now: datetime, connection, outcome: Outcome | None = None, deadline: float | None = None
 ) -> Outcome:
     outcome = outcome if outcome is not None else Outcome()
+    if batching.enabled(connection):
+        messages = batching.deliver(messages, now=now, connection=connection, outcome=outcome, deadline=deadline)
     for message in messages:
         if deadline is not None and time.monotonic() > deadline:
             outcome.returned.append(message.pk)
@@ -150,15 +145,8 @@ def deliver(
             continue
         try:
             email.send()
-        except (AnymailRecipientsRefused, AnymailInvalidAddress) as exc:
-            outcome.failed.append((message.pk, f"refused by the provider: {exc}"))
-        except AnymailAPIError as exc:
-            if exc.status_code is not None and 400 <= exc.status_code < 500 and exc.status_code != 429:
-                outcome.failed.append((message.pk, f"provider rejected the message ({exc.status_code}): {exc}"))
-            else:
-                _retry_or_fail(outcome, message, now, exc)
-        except Exception as exc:  # connection errors, timeouts, SMTP hiccups: all worth another try
-            _retry_or_fail(outcome, message, now, exc)
+        except Exception as exc:  # classified in outcomes.send_failed: fail, or retry with backoff
+            send_failed(outcome, [message], now, exc)
         else:
             status = getattr(email, "anymail_status", None)
             provider_id = getattr(status, "message_id", None)
@@ -167,18 +155,15 @@ def deliver(
 
 
 def build_email(message: Message, rendered: rendering.Rendered, connection) -> EmailMultiAlternatives:
-    headers = {"X-Engine-Message": message.idempotency_key}
-    if message.category in Category.marketing():
-        # RFC 8058 one-click unsubscribe: mailbox providers POST to this URL.
-        headers["List-Unsubscribe"] = f"<{rendered.unsubscribe_url}>"
-        headers["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
     email = EmailMultiAlternatives(
         subject=rendered.subject,
         body=rendered.text,
         from_email=settings.DEFAULT_FROM_EMAIL,
         # formataddr quotes the name: "Doe, John" or "Eve <eve@x>, " stay one display name.
         to=[formataddr((message.to_name, message.to_email)) if message.to_name else message.to_email],
-        headers=headers,
+        headers=rendering.email_headers(
+            category=message.category, idempotency_key=message.idempotency_key, unsubscribe_url=rendered.unsubscribe_url
+        ),
         connection=connection,
     )
     email.attach_alternative(rendered.html, "text/html")
@@ -186,16 +171,6 @@ def build_email(message: Message, rendered: rendering.Rendered, connection) -> E
     email.metadata = {"message_id": str(message.pk), "message_key": message.idempotency_key}
     email.tags = [message.kind]
     return email
-
-
-def _retry_or_fail(outcome: Outcome, message: Message, now: datetime, exc: Exception) -> None:
-    error = f"{type(exc).__name__}: {exc}"[:2000]
-    if message.attempts >= settings.MAIL_MAX_ATTEMPTS:
-        outcome.failed.append((message.pk, f"gave up after {message.attempts} attempts; last error: {error}"))
-        return
-    delay = min(settings.MAIL_RETRY_BASE_SECONDS * 2 ** (message.attempts - 1), 3600)
-    outcome.retry.append((message.pk, now + timedelta(seconds=delay), error))
-    logger.warning("message %s: transient error, retry in %ss: %s", message.pk, delay, error)
 
 
 def record(outcome: Outcome, *, counts: Counter) -> None:

@@ -294,5 +294,9 @@ def _message_for_event(event) -> Message | None:
         if found is not None:
             return found
     if event.message_id:
-        return Message.objects.filter(provider_message_id=str(event.message_id)).first()
+        found = Message.objects.filter(provider_message_id=str(event.message_id))
+        if event.recipient:
+            # Some providers give every recipient of a batch send the same message id.
+            found = found.annotate(e=Lower("to_email")).filter(e=event.recipient.strip().lower())
+        return found.first()
     return None

@@ -3,6 +3,7 @@
 from pathlib import Path
 
 from .env import (
+    batch_merge_format_from_env,
     database_from_env,
     email_settings_from_env,
     env_bool,
@@ -150,6 +151,10 @@ MAIL_MAX_ATTEMPTS = env_int("MAIL_MAX_ATTEMPTS", 8, minimum=1)
 MAIL_RETRY_BASE_SECONDS = env_int("MAIL_RETRY_BASE_SECONDS", 60, minimum=1)
 # Messages claimed per transaction by one sender pass.
 MAIL_SEND_CHUNK = env_int("MAIL_SEND_CHUNK", 500, minimum=1)
+# Batch sending: the provider's merge-field syntax ({} = the field name; empty = one call
+# per message) and the most recipients per call. See README.
+MAIL_BATCH_MERGE_FORMAT = batch_merge_format_from_env(EMAIL_BACKEND)
+MAIL_BATCH_SIZE = env_int("MAIL_BATCH_SIZE", 500, minimum=1)
 # A message handed to the provider must be recorded within this; past it, its worker is presumed dead.
 MAIL_SEND_LEASE_SECONDS = env_int("MAIL_SEND_LEASE_SECONDS", 300, minimum=1)
 # With a provider that cannot be asked what it accepted: how long to wait for a tracking

@@ -86,6 +86,43 @@ def email_settings_from_env(default_provider: str) -> tuple[str, dict]:
     return backend, anymail
 
 
+# The merge-field syntax of providers whose batch send anymail supports with our own
+# rendered content (no stored template), and that insert values verbatim: batching is on by
+# default with these. Values go in pre-escaped for HTML, so a syntax that escapes again
+# (SparkPost's double braces) is not used.
+BATCH_MERGE_FORMATS = {
+    "anymail.backends.mailgun.EmailBackend": "%recipient.{}%",
+    "anymail.backends.sendgrid.EmailBackend": "-{}-",
+    "anymail.backends.sparkpost.EmailBackend": "{{{{}}}}",
+}
+# anymail cannot send per-recipient merge data (or metadata) with these without a stored template.
+# (Django's own backends know nothing of merge data at all.)
+NO_BATCH_BACKENDS = ("postmark", "amazon_ses", "resend", "mailersend", "postal", "scaleway")
+NO_BATCH_BACKENDS += ("console", "smtp", "locmem")
+
+
+def batch_merge_format_from_env(backend: str) -> str:
+    """``MAIL_BATCH_MERGE_FORMAT``: the provider's merge field, ``{}`` standing for the name.
+
+    Unset: the provider's own syntax where known (else batching is off); ``off``: off.
+    """
+    raw = os.environ.get("MAIL_BATCH_MERGE_FORMAT", "").strip()
+    if raw.lower() in ("off", "none", "false", "0"):
+        return ""
+    if not raw:
+        return BATCH_MERGE_FORMATS.get(backend, "")
+    if raw.count("{}") != 1 or raw.startswith("{}") or raw.endswith("{}") or set(raw) & set("<>&\"'"):
+        raise ConfigError(
+            f"MAIL_BATCH_MERGE_FORMAT={raw!r} is not a merge field: write the provider's syntax with {{}} "
+            "for the name and text on both sides, e.g. %recipient.{}% (Mailgun) or *|{}|* (Mandrill); off disables."
+        )
+    if any(f".{name}." in backend or backend.endswith(f".{name}") for name in NO_BATCH_BACKENDS):
+        raise ConfigError(
+            f"MAIL_BATCH_MERGE_FORMAT is set but {backend} cannot batch-send our rendered copy: unset it."
+        )
+    return raw
+
+
 def env_list(name: str, default: list[str]) -> list[str]:
     raw = os.environ.get(name)
     if raw is None or raw.strip() == "":
