@@ -1,0 +1,113 @@
+"""The student's testimonial form: consent, photo, edit, withdraw, and bad input that loses nothing."""
+
+import io
+
+import pytest
+from django.core.cache import cache
+from django.core.files.uploadedfile import SimpleUploadedFile
+from PIL import Image
+
+from campaigns import links
+from campaigns.models import JourneyEvent
+from testimonials.models import Consent, ModerationStatus, Testimonial
+from tests.factories import enroll
+
+pytestmark = pytest.mark.django_db
+TEXT = "Before the program mornings were a battle. Now we leave on time and I feel calm."
+
+
+@pytest.fixture(autouse=True)
+def fresh_limits():
+    cache.clear()
+
+
+@pytest.fixture
+def student_url(program):
+    enrollment = enroll(program=program, first_name="Maria", last_name="Lopez")
+    return enrollment.student, links.hub_path(enrollment.student_id, "testimonials:form", program.pk)
+
+
+def jpeg(size=(800, 600)) -> SimpleUploadedFile:
+    buffer = io.BytesIO()
+    Image.new("RGB", size, (200, 120, 40)).save(buffer, "JPEG")
+    return SimpleUploadedFile("me.jpg", buffer.getvalue(), content_type="image/jpeg")
+
+
+def test_any_student_can_submit_with_a_consent_level_and_a_photo(client, student_url, program):
+    student, url = student_url
+    response = client.post(url, {"text": TEXT, "consent": Consent.FULL, "photo": jpeg()})
+    assert response.status_code == 302 and response["Location"].endswith("?saved=1")
+    testimonial = Testimonial.objects.get(student=student)
+    assert testimonial.status == ModerationStatus.PENDING and testimonial.consent == Consent.FULL
+    assert testimonial.attribution == "Maria Lopez"
+    with Image.open(testimonial.photo.path) as photo:
+        assert photo.size == (512, 512) and not photo.getexif()
+    assert JourneyEvent.objects.filter(kind="testimonial_submitted").count() == 1
+    assert "The team will check it shortly" in client.get(response["Location"]).content.decode()
+
+
+def test_a_fake_image_is_refused_with_a_clear_error_and_the_text_is_kept(client, student_url):
+    _, url = student_url
+    fake = SimpleUploadedFile("me.jpg", b"<?php echo 'hi'; ?>" * 50, content_type="image/jpeg")
+    response = client.post(url, {"text": TEXT, "consent": Consent.FIRST_NAME, "photo": fake})
+    assert response.status_code == 400
+    body = response.content.decode()
+    assert "Before the program mornings were a battle" in body
+    assert "image" in body.lower()
+    assert not Testimonial.objects.exists()
+
+
+def test_an_oversized_image_is_refused(client, student_url, settings):
+    _, url = student_url
+    big = SimpleUploadedFile("big.jpg", b"\xff\xd8\xff" + b"0" * (5 * 1024 * 1024 + 10), content_type="image/jpeg")
+    response = client.post(url, {"text": TEXT, "consent": Consent.FIRST_NAME, "photo": big})
+    assert response.status_code == 400
+    assert not Testimonial.objects.exists()
+
+
+def test_html_in_the_text_is_stored_as_text_and_escaped(client, student_url):
+    student, url = student_url
+    text = "<script>alert('x')</script> This program changed how I parent, truly."
+    client.post(url, {"text": text, "consent": Consent.ANONYMOUS})
+    assert Testimonial.objects.get(student=student).text == text
+    body = client.get(url).content.decode()
+    assert "<script>alert" not in body and "&lt;script&gt;alert" in body
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        ({"text": "too short", "consent": "first_name"}, "at least 20 characters"),
+        ({"text": TEXT, "consent": "everyone"}, "Select a valid choice"),
+        ({"text": TEXT}, "Choose how your testimonial may be shown."),
+        ({"text": "x" * 3001, "consent": "first_name"}, "at most 3000 characters"),
+    ],
+)
+def test_bad_input_gets_a_clear_error(client, student_url, data, message):
+    _, url = student_url
+    response = client.post(url, data)
+    assert response.status_code == 400 and message in response.content.decode()
+    assert not Testimonial.objects.exists()
+
+
+def test_editing_the_text_goes_back_to_moderation_and_withdrawal_hides_it(client, student_url):
+    student, url = student_url
+    client.post(url, {"text": TEXT, "consent": Consent.FIRST_NAME})
+    Testimonial.objects.filter(student=student).update(status=ModerationStatus.APPROVED)
+    assert Testimonial.objects.visible().count() == 1
+    client.post(url, {"text": TEXT, "consent": Consent.ANONYMOUS})  # consent only: stays approved
+    assert Testimonial.objects.visible().get().attribution == "A graduate"
+    client.post(url, {"text": TEXT + " Thank you!", "consent": Consent.ANONYMOUS})
+    assert Testimonial.objects.get().status == ModerationStatus.PENDING
+    Testimonial.objects.update(status=ModerationStatus.APPROVED)
+    response = client.post(url.replace("/testimonial/", "/testimonial/").rstrip("/") + "/withdraw/")
+    assert response.status_code == 302
+    assert Testimonial.objects.visible().count() == 0
+    assert "Withdrawn" in client.get(response["Location"]).content.decode()
+    assert Testimonial.objects.filter(student=student).count() == 1  # kept for the record, never shown
+
+
+def test_a_program_the_student_did_not_take_is_not_theirs(client, student_url, program):
+    student, _ = student_url
+    response = client.get(links.hub_path(student.pk, "testimonials:form", program.pk + 999))
+    assert response.status_code == 404
