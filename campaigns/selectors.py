@@ -9,12 +9,13 @@ from campaigns.models import Enrollment, JourneyEvent, MilestoneReached, Program
 
 # Funnel steps phase apps add (label, journey event kind), in journey order, registered from
 # AppConfig.ready(): the funnel counts enrollments with at least one such event.
-_FUNNEL_STEPS: list[tuple[str, str]] = []
+# ``after_graduation`` places a step after "completed" (feedback, testimonials, asks).
+_FUNNEL_STEPS: list[tuple[str, str, bool]] = []
 
 
-def register_funnel_step(label: str, event_kind: str) -> None:
-    if (label, event_kind) not in _FUNNEL_STEPS:
-        _FUNNEL_STEPS.append((label, event_kind))
+def register_funnel_step(label: str, event_kind: str, *, after_graduation: bool = False) -> None:
+    if (label, event_kind, after_graduation) not in _FUNNEL_STEPS:
+        _FUNNEL_STEPS.append((label, event_kind, after_graduation))
 
 
 @dataclass(frozen=True)
@@ -82,15 +83,18 @@ def program_funnel(*, program: ProgramPage, cohort: str | None = None) -> dict[s
     )
     for milestone in program.ordered_milestones:
         funnel[f"milestone:{milestone.slug}"] = per_milestone.get(milestone.pk, 0)
-    if _FUNNEL_STEPS:
-        per_kind = dict(
-            JourneyEvent.objects.filter(enrollment__in=enrollments, kind__in=[kind for _, kind in _FUNNEL_STEPS])
-            .values("kind")
-            .annotate(n=Count("enrollment", distinct=True))
-            .values_list("kind", "n")
-        )
-        for label, kind in _FUNNEL_STEPS:
+    per_kind = dict(
+        JourneyEvent.objects.filter(enrollment__in=enrollments, kind__in=[kind for _, kind, _ in _FUNNEL_STEPS])
+        .values("kind")
+        .annotate(n=Count("enrollment", distinct=True))
+        .values_list("kind", "n")
+    )
+    for label, kind, after_graduation in _FUNNEL_STEPS:
+        if not after_graduation:
             funnel[label] = per_kind.get(kind, 0)
     funnel[Stage.COMPLETED.value] = reached_stage.get(Stage.COMPLETED.value, 0)
+    for label, kind, after_graduation in _FUNNEL_STEPS:
+        if after_graduation:
+            funnel[label] = per_kind.get(kind, 0)
     funnel[Stage.WITHDRAWN.value] = reached_stage.get(Stage.WITHDRAWN.value, 0)
     return funnel

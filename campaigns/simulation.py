@@ -20,6 +20,7 @@ from campaigns.choices import Stage
 from campaigns.models import Enrollment, ProgramPage
 
 SIMULATOR_ACTOR = "simulator"
+TAIL_DAYS = 21
 
 # What simulated students do in the phase apps (complete a prompt, give feedback...):
 # ``behaviour(program=, cohort=, day=, now=, rng=)`` registered from AppConfig.ready() runs once
@@ -94,7 +95,8 @@ def _run(*, program, students, rng, start, run, cohort) -> SimulationResult:
         )
         plans[enrollment.pk] = _plan_student(rng=rng, milestones=milestones, duration=program.duration_days)
 
-    last_day = program.duration_days + 2
+    # Three weeks past graduation: feedback, testimonials and asks happen after the program.
+    last_day = program.duration_days + TAIL_DAYS
     processed: dict[str, int] = {}
     ticks = 0
     for day in range(0, last_day + 1):

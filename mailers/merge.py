@@ -55,7 +55,7 @@ def merge_text(copy: str, values: dict[str, object]) -> str:
     problems = check(copy, allowed=set(values))
     if problems:
         raise MergeError(problems)
-    return FIELD.sub(lambda m: str(values[m.group(1)]), copy)
+    return FIELD.sub(lambda m: value_text(values[m.group(1)]), copy)
 
 
 def merge_html(copy: str, values: dict[str, object]) -> str:
@@ -75,11 +75,41 @@ def merge_html(copy: str, values: dict[str, object]) -> str:
     return re.sub("\x00([A-Za-z_][A-Za-z0-9_]*)\x00", lambda m: value_html(values[m.group(1)]), html)
 
 
+def is_link_list(value: object) -> bool:
+    """A row of links, e.g. the feedback email's 0–10 scale: ``[{"label": "0", "url": "https://…"}, …]``."""
+    return (
+        isinstance(value, list)
+        and bool(value)
+        and all(isinstance(item, dict) and {"label", "url"} <= set(item) for item in value)
+    )
+
+
+def value_text(value: object) -> str:
+    """How one merge value appears in the text part: as is; a link list as "label — url" lines."""
+    if is_link_list(value):
+        return "\n".join(f"{item['label']} — {item['url']}" for item in value)
+    return str(value)
+
+
+# A link list in HTML: a row of tappable buttons (inline styles: mail clients drop stylesheets).
+BUTTON = (
+    '<a href="{url}" style="display:inline-block;min-width:32px;margin:2px;padding:10px 4px;border-radius:6px;'
+    'background:#2f6f4f;color:#ffffff;font-weight:bold;text-align:center;text-decoration:none;">{label}</a>'
+)
+
+
 def value_html(value: object) -> str:
     """How one merge value appears in the HTML body: escaped, and a link when it is a URL.
 
     Public because batch sending computes each recipient's HTML value on its own, to hand
     to the provider as merge data (it must match what merge_html would have put there).
     """
+    if is_link_list(value):
+        buttons = "".join(
+            BUTTON.format(url=conditional_escape(str(item["url"])), label=conditional_escape(str(item["label"])))
+            for item in value
+            if str(item["url"]).startswith(("http://", "https://"))
+        )
+        return f'<span style="display:block;line-height:2.6;">{buttons}</span>'
     text = str(value)
     return urlize(conditional_escape(text)) if text.startswith(("http://", "https://")) else conditional_escape(text)

@@ -177,7 +177,7 @@ def batch_values(*, kind_name: str, to_email: str, to_name: str, context: dict, 
     missing = sorted({key[2:] for key in keys if key[0] in "the"} - set(values))
     if missing:
         raise merge.MergeError([f"no value for {{{{ {name} }}}}" for name in missing])
-    forms = {"t": str, "h": merge.value_html, "e": lambda value: escape(str(value))}
+    forms = {"t": merge.value_text, "h": merge.value_html, "e": lambda value: escape(str(value))}
     data = {
         key: (subject if key == "s_text" else escape(subject)) if key[0] == "s" else forms[key[0]](values[key[2:]])
         for key in keys

@@ -42,5 +42,5 @@ class TestimonialsConfig(AppConfig):
             ("unhappy", "feedback_unhappy"),
             ("testimonial", "testimonial_submitted"),
         ):
-            selectors.register_funnel_step(label, kind)
+            selectors.register_funnel_step(label, kind, after_graduation=True)
         simulation.register_behaviour(simulate.students_give_feedback)

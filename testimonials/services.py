@@ -183,7 +183,6 @@ def _queue_feedback_email(*, response: FeedbackResponse, enrollment: Enrollment,
     student = enrollment.student
     if not student.marketing_consent:
         return False
-    scale = "\n".join(f"{score} — {score_url(response.pk, score)}" for score in SCORES)
     mail.message_queue(
         kind=FEEDBACK_EMAIL.name,
         to_email=student.email,
@@ -193,8 +192,8 @@ def _queue_feedback_email(*, response: FeedbackResponse, enrollment: Enrollment,
         context={
             "subject": plan.email_subject,
             "body": FEEDBACK_BODY.format(intro=plan.email_intro),
-            "score_links": scale,
-            "buttons": [{"label": str(score), "url": score_url(response.pk, score)} for score in SCORES],
+            # A link list: "0 — url" lines in the text part, a row of buttons in the HTML part.
+            "score_links": [{"label": str(score), "url": score_url(response.pk, score)} for score in SCORES],
         },
         student_id=student.pk,
         program_id=enrollment.program_id,

@@ -29,6 +29,11 @@ def test_json_funnel_through_the_engine(program, capsys):
         "prompted",
         "prompt completed",
         "completed",
+        "feedback",
+        "happy",
+        "neutral",
+        "unhappy",
+        "testimonial",
         "withdrawn",
     ]
     assert stages["enrolled"] == 40

@@ -63,3 +63,15 @@ def test_layout_markers_in_copy_are_not_expanded(db):
     assert "Look: @@UNSUBSCRIBE@@ and <i>@@SUBJECT@@</i>" in rendered.text
     assert "Look: @@UNSUBSCRIBE@@ and &lt;i&gt;@@SUBJECT@@&lt;/i&gt;" in rendered.html
     assert "<title>@@BODY@@ Ann</title>" in rendered.html
+
+
+def test_a_link_list_is_lines_in_text_and_a_row_of_buttons_in_html():
+    links = [{"label": str(n), "url": f"https://x.test/s/{n}/?a=1&b=2"} for n in range(3)]
+    assert merge.merge_text("Pick:\n{{ scale }}", {"scale": links}) == (
+        "Pick:\n0 — https://x.test/s/0/?a=1&b=2\n1 — https://x.test/s/1/?a=1&b=2\n2 — https://x.test/s/2/?a=1&b=2"
+    )
+    html = merge.merge_html("Pick:\n\n{{ scale }}", {"scale": links})
+    assert html.count("<a href=") == 3 and 'href="https://x.test/s/2/?a=1&amp;b=2"' in html and ">2</a>" in html
+    hostile = [{"label": "<b>0</b>", "url": "javascript:alert(1)"}, {"label": "<i>1</i>", "url": "https://x.test/"}]
+    html = merge.merge_html("{{ scale }}", {"scale": hostile})
+    assert "javascript:" not in html and "&lt;i&gt;1&lt;/i&gt;" in html
