@@ -19,12 +19,14 @@ def hub(request, token: str):
     from campaigns.selectors import program_mission_progress
     from campaigns.views import student_from_link
     from sharing_prompts.selectors import student_prompts
+    from testimonials.selectors import student_feedback_and_testimonials
 
     student, problem = student_from_link(request, token)
     if problem:
         return problem
+    phases = student_feedback_and_testimonials(student_id=student.pk)
     enrollments = [
-        (enrollment, program_mission_progress(program=enrollment.program))
+        (enrollment, program_mission_progress(program=enrollment.program), phases.get(enrollment.program_id))
         for enrollment in Enrollment.objects.filter(student=student).select_related("program")
     ]
     prompts = student_prompts(student_id=student.pk)

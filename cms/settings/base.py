@@ -162,6 +162,16 @@ MAIL_SEND_LEASE_SECONDS = env_int("MAIL_SEND_LEASE_SECONDS", 300, minimum=1)
 MAIL_IN_DOUBT_GRACE_SECONDS = env_int("MAIL_IN_DOUBT_GRACE_SECONDS", 3600, minimum=0)
 # Unsubscribe and preference links in an email keep working this long (seconds).
 MAIL_LINK_MAX_AGE = env_int("MAIL_LINK_MAX_AGE", 400 * 24 * 3600, minimum=3600)
+# A student's hub link (no password) works this long after the email that carried it.
+HUB_LINK_MAX_AGE = env_int("HUB_LINK_MAX_AGE", 60 * 24 * 3600, minimum=3600)
+# Public forms (hub, prompt pages, "send me a new link"): at most this many posts per window per client.
+FORM_RATE_LIMIT = env_int("FORM_RATE_LIMIT", 20, minimum=1)
+FORM_RATE_WINDOW_SECONDS = env_int("FORM_RATE_WINDOW_SECONDS", 600, minimum=1)
+# A feedback score clicked without answers is routed by the score alone after this delay (the
+# student may still be writing; a link scanner's clicks are overwritten by the person's own).
+FEEDBACK_ROUTE_DELAY_MINUTES = env_int("FEEDBACK_ROUTE_DELAY_MINUTES", 30, minimum=0)
+# Signs support cases posted to a program's help-desk webhook (HMAC-SHA256, X-Signature-SHA256).
+HELPDESK_WEBHOOK_SECRET = env_str("HELPDESK_WEBHOOK_SECRET", "")
 
 # django-q2, the embedded default: the ORM broker keeps the queue in our own database.
 Q_CLUSTER = {
