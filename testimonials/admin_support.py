@@ -19,8 +19,6 @@ class SupportCaseForm(WagtailAdminModelForm):
 
 
 class SupportCaseEditView(EditView):
-    template_name = "testimonials/admin/case_edit.html"
-
     def save_instance(self):
         self.new_revision = None
         data = self.form.cleaned_data
@@ -45,6 +43,7 @@ class SupportCaseViewSet(SnippetViewSet):
     list_filter = ["status", "program", "assigned_to"]
     search_fields = ["reason", "student_words"]
     edit_view_class = SupportCaseEditView
+    edit_template_name = "testimonials/admin/case_edit.html"  # the case's story above the form
     add_view_enabled = False
     inspect_view_enabled = True
     edit_handler = ObjectList(
