@@ -12,6 +12,7 @@ urlpatterns = [
     path("documents/", include(wagtaildocs_urls)),
     path("healthz", views.healthz, name="healthz"),
     path("mail/", include("mailers.urls")),
+    path("t/", include("testimonials.public_urls")),  # published testimonials: share cards, photos
     # The student's hub and the pages under it: signed personal links, no password.
     path("me/new-link/", campaign_views.new_link, name="hub_new_link"),
     path("me/<str:token>/", views.hub, name="hub"),

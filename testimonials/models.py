@@ -272,3 +272,7 @@ class Testimonial(models.Model):
     @property
     def shows_photo(self) -> bool:
         return self.consent == Consent.FULL and bool(self.photo)
+
+
+# The wall page lives in its own module; Django finds page models through this one.
+from testimonials.pages import TestimonialWallPage  # noqa: E402, F401

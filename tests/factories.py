@@ -118,3 +118,15 @@ def sharing_prompt(*, program: ProgramPage, milestone_slug: str = "first-win", *
     program.sharing_prompts.add(SharingPrompt(milestone_slug=milestone_slug, **defaults))
     program.save_revision().publish()
     return program.sharing_prompts.get(milestone_slug=milestone_slug)
+
+
+def testimonial(*, program: ProgramPage, student: Student | None = None, **fields):
+    """A testimonial as a student submitted it (pending moderation unless ``status`` says otherwise)."""
+    from testimonials.models import Consent, Testimonial
+
+    defaults = {"text": "I finally sleep through the night, and so do my kids.", "consent": Consent.FIRST_NAME}
+    defaults.update(fields)
+    return Testimonial.objects.create(student=student or StudentFactory(), program=program, **defaults)
+
+
+testimonial.__test__ = False  # a factory: pytest would collect it for its name

@@ -1,0 +1,184 @@
+"""Admin: the testimonial moderation queue.
+
+The team sees what the student wrote, their consent and photo, and the share card it would make;
+it changes only the moderation status and a note. The student's words, consent and photo are shown
+read-only: a moderator must never rewrite someone's testimonial. Saving goes through
+:func:`testimonials.publishing.testimonial_moderate`, so each decision is on the student's timeline.
+
+Testimonials are neither added nor deleted here: they come from students, and rejecting one keeps
+the record (no feedback is deleted to make the numbers look better).
+"""
+
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404
+from django.urls import path, reverse
+from wagtail.admin.panels import FieldPanel, ObjectList, Panel
+from wagtail.admin.ui.tables import StatusTagColumn
+from wagtail.log_actions import log
+from wagtail.permission_policies import ModelPermissionPolicy
+from wagtail.permissions import policy_registry, register_permission_policy
+from wagtail.snippets.models import register_snippet
+from wagtail.snippets.views.snippets import EditView, InspectView, SnippetViewSet
+
+from testimonials import publishing
+from testimonials.models import Consent, Testimonial
+
+
+class ModerationPolicy(ModelPermissionPolicy):
+    """People with the usual permissions may view and moderate; nobody adds or deletes by hand."""
+
+    def user_has_permission(self, user, action):
+        if action in ("add", "delete"):
+            return False
+        return super().user_has_permission(user, action)
+
+
+def admin_urls(testimonial: Testimonial) -> dict[str, str | None]:
+    """The admin-only photo and card preview of a testimonial (shown whatever its status)."""
+    namespace = "wagtailsnippets_testimonials_testimonial"
+    return {
+        "photo_url": reverse(f"{namespace}:photo", args=[testimonial.pk]) if testimonial.photo else None,
+        "card_url": reverse(f"{namespace}:card", args=[testimonial.pk])
+        if testimonial.consent in Consent.publishable()
+        else None,
+    }
+
+
+class SubmissionPanel(Panel):
+    """What the student submitted, read-only: text, answers, consent, photo, and the card it makes."""
+
+    class BoundPanel(Panel.BoundPanel):
+        template_name = "testimonials/admin/submission_panel.html"
+
+        def get_context_data(self, parent_context=None):
+            context = super().get_context_data(parent_context)
+            context["testimonial"] = self.instance
+            context.update(admin_urls(self.instance))
+            return context
+
+
+class TestimonialEditView(EditView):
+    def save_instance(self):
+        self.new_revision = None
+        data = self.form.cleaned_data
+        testimonial = publishing.testimonial_moderate(
+            testimonial=self.object,
+            status=data["status"],
+            user=self.request.user,
+            note=data.get("moderation_note", ""),
+        )
+        log(testimonial, "wagtail.edit", user=self.request.user)
+        return testimonial
+
+
+class TestimonialInspectView(InspectView):
+    template_name = "testimonials/admin/testimonial_inspect.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["testimonial"] = self.object
+        context.update(admin_urls(self.object))
+        return context
+
+
+def _may_see(user) -> bool:
+    return policy_registry.get_by_type(Testimonial).user_has_any_permission(user, ["change", "view"])
+
+
+def admin_photo(request, pk: int) -> HttpResponse:
+    """The stored photo for moderators, whatever the consent (they decide whether it may show)."""
+    if not _may_see(request.user):
+        raise PermissionDenied
+    testimonial = get_object_or_404(Testimonial, pk=pk)
+    if not testimonial.photo:
+        raise Http404
+    try:
+        with testimonial.photo.open("rb") as f:
+            data = f.read()
+    except (OSError, ValueError):
+        raise Http404 from None
+    response = HttpResponse(data, content_type="image/jpeg")
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+def admin_card(request, pk: int) -> HttpResponse:
+    """The share card this testimonial makes (or would make once approved); never cached or stored."""
+    if not _may_see(request.user):
+        raise PermissionDenied
+    testimonial = get_object_or_404(Testimonial.objects.select_related("student", "program"), pk=pk)
+    png = publishing.card_preview_png(testimonial)
+    if png is None:
+        raise Http404("Private testimonials never get a card.")
+    response = HttpResponse(png, content_type="image/png")
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+class TestimonialViewSet(SnippetViewSet):
+    model = Testimonial
+    icon = "openquote"
+    menu_label = "Testimonials"
+    menu_order = 203
+    add_to_admin_menu = True
+    copy_view_enabled = False
+    list_display = [
+        "student",
+        "program",
+        StatusTagColumn("consent", accessor="get_consent_display", label="Consent", sort_key="consent"),
+        StatusTagColumn(
+            "status",
+            accessor="get_status_display",
+            label="Status",
+            sort_key="status",
+            primary=lambda testimonial: testimonial.is_visible,
+        ),
+        "submitted_at",
+        "withdrawn_at",
+    ]
+    list_filter = ["status", "consent", "program"]
+    search_fields = ["text"]
+    edit_view_class = TestimonialEditView
+    inspect_view_enabled = True
+    inspect_view_class = TestimonialInspectView
+    inspect_view_fields = [
+        "student",
+        "program",
+        "text",
+        "consent",
+        "status",
+        "submitted_at",
+        "updated_at",
+        "withdrawn_at",
+        "moderated_at",
+        "moderated_by",
+        "moderation_note",
+    ]
+    edit_handler = ObjectList(
+        [
+            SubmissionPanel(heading="What the student submitted (read-only)"),
+            FieldPanel("status"),
+            FieldPanel("moderation_note"),
+        ]
+    )
+
+    def get_urlpatterns(self):
+        return [
+            *super().get_urlpatterns(),
+            path("photo/<int:pk>/", admin_photo, name="photo"),
+            path("card/<int:pk>/", admin_card, name="card"),
+        ]
+
+
+_registered = False
+
+
+def register() -> None:
+    """Put the moderation queue in the admin (called once, from this app's ``wagtail_hooks``)."""
+    global _registered
+    if _registered:
+        return
+    register_permission_policy(Testimonial, ModerationPolicy(Testimonial))
+    register_snippet(TestimonialViewSet)
+    _registered = True
