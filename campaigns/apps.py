@@ -6,7 +6,8 @@ class CampaignsConfig(AppConfig):
     verbose_name = "Programs and journeys"
 
     def ready(self) -> None:
-        from campaigns import copy_checks, engine, smarti
+        from campaigns import copy_checks, engine, referrals, smarti
 
         engine.register_foundation_handlers()
+        referrals.register_referral_engine()
         copy_checks.register("referral_ask", smarti.referral_ask_report)

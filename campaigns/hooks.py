@@ -9,12 +9,14 @@ as the change that triggered it. Hook names and their keyword arguments:
 
 - ``milestones_reached(reached: list[MilestoneReached], now: datetime)``
 - ``stages_changed(enrollment_ids: list[int], from_stage: str, to_stage: str, now: datetime)``
+- ``event_recorded(event: JourneyEvent)`` — a phase app reported something through
+  ``services.journey_record`` (e.g. "testimonial_submitted"); the referral half listens.
 """
 
 from collections import defaultdict
 from collections.abc import Callable
 
-HOOK_NAMES = ("milestones_reached", "stages_changed")
+HOOK_NAMES = ("milestones_reached", "stages_changed", "event_recorded")
 
 _HOOKS: dict[str, list[Callable]] = defaultdict(list)
 

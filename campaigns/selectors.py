@@ -7,15 +7,18 @@ from django.db.models import Count, QuerySet
 
 from campaigns.models import Enrollment, JourneyEvent, MilestoneReached, ProgramPage, Stage, Student
 
-# Funnel steps phase apps add (label, journey event kind), in journey order, registered from
-# AppConfig.ready(): the funnel counts enrollments with at least one such event.
-# ``after_graduation`` places a step after "completed" (feedback, testimonials, asks).
-_FUNNEL_STEPS: list[tuple[str, str, bool]] = []
+# Funnel steps phase apps add (label, journey event kind), registered from AppConfig.ready();
+# the funnel counts enrollments with at least one such event. ``position`` orders them in the
+# journey: below GRADUATION they come before "completed" (prompts), from it on after (feedback,
+# testimonials, asks).
+GRADUATION = 20
+_FUNNEL_STEPS: list[tuple[int, str, str]] = []
 
 
-def register_funnel_step(label: str, event_kind: str, *, after_graduation: bool = False) -> None:
-    if (label, event_kind, after_graduation) not in _FUNNEL_STEPS:
-        _FUNNEL_STEPS.append((label, event_kind, after_graduation))
+def register_funnel_step(label: str, event_kind: str, *, position: int) -> None:
+    if all(existing != label for _, existing, _ in _FUNNEL_STEPS):
+        _FUNNEL_STEPS.append((position, label, event_kind))
+        _FUNNEL_STEPS.sort()
 
 
 @dataclass(frozen=True)
@@ -84,17 +87,17 @@ def program_funnel(*, program: ProgramPage, cohort: str | None = None) -> dict[s
     for milestone in program.ordered_milestones:
         funnel[f"milestone:{milestone.slug}"] = per_milestone.get(milestone.pk, 0)
     per_kind = dict(
-        JourneyEvent.objects.filter(enrollment__in=enrollments, kind__in=[kind for _, kind, _ in _FUNNEL_STEPS])
+        JourneyEvent.objects.filter(enrollment__in=enrollments, kind__in=[kind for _, _, kind in _FUNNEL_STEPS])
         .values("kind")
         .annotate(n=Count("enrollment", distinct=True))
         .values_list("kind", "n")
     )
-    for label, kind, after_graduation in _FUNNEL_STEPS:
-        if not after_graduation:
+    for position, label, kind in _FUNNEL_STEPS:
+        if position < GRADUATION:
             funnel[label] = per_kind.get(kind, 0)
     funnel[Stage.COMPLETED.value] = reached_stage.get(Stage.COMPLETED.value, 0)
-    for label, kind, after_graduation in _FUNNEL_STEPS:
-        if after_graduation:
+    for position, label, kind in _FUNNEL_STEPS:
+        if position >= GRADUATION:
             funnel[label] = per_kind.get(kind, 0)
     funnel[Stage.WITHDRAWN.value] = reached_stage.get(Stage.WITHDRAWN.value, 0)
     return funnel

@@ -164,7 +164,7 @@ def journey_record(
     now: datetime | None = None,
 ) -> JourneyEvent:
     """A phase app reports what happened ("prompt completed", "support case opened") on the timeline."""
-    return JourneyEvent.objects.create(
+    event = JourneyEvent.objects.create(
         student_id=enrollment.student_id,
         enrollment=enrollment,
         program_id=enrollment.program_id,
@@ -174,6 +174,8 @@ def journey_record(
         occurred_at=now or timezone.now(),
         data=data or {},
     )
+    hooks.run("event_recorded", event=event)
+    return event
 
 
 def journey_record_many(*, events: list[tuple[Enrollment, dict]], kind: str, actor: str, now: datetime) -> None:

@@ -17,6 +17,8 @@ urlpatterns = [
     path("me/new-link/", campaign_views.new_link, name="hub_new_link"),
     path("me/<str:token>/", views.hub, name="hub"),
     path("me/<str:token>/prompts/", include("sharing_prompts.urls")),
+    # Feedback (from the email's score links) and the testimonial form under the hub.
+    path("", include("testimonials.urls")),
 ]
 
 if settings.DEBUG:

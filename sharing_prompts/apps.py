@@ -25,6 +25,7 @@ class SharingPromptsConfig(AppConfig):
                 ),
                 InlinePanel("sharing_prompts", heading="Sharing prompts", label="Sharing prompt"),
             ],
+            order=10,
         )
         programs.register_preview_mode(
             "sharing_prompts", "Sharing prompts (as a student sees them)", preview.render_preview
@@ -33,7 +34,7 @@ class SharingPromptsConfig(AppConfig):
         hooks.register("milestones_reached", services.prompts_schedule_for_reached)
         engine.register_action_handler(services.ACTION_PROMPT, services.handle_prompt_actions)
         engine.register_action_handler(services.ACTION_REMINDER, services.handle_reminder_actions)
-        selectors.register_funnel_step("prompted", "prompted")
-        selectors.register_funnel_step("prompt completed", "prompt_completed")
+        selectors.register_funnel_step("prompted", "prompted", position=10)
+        selectors.register_funnel_step("prompt completed", "prompt_completed", position=11)
         simulation.register_behaviour(simulate.students_complete_prompts)
         checks.register_checks()

@@ -29,18 +29,22 @@ class TestimonialsConfig(AppConfig):
                     "feedback_plans", heading="Feedback request", label="Feedback request", min_num=0, max_num=1
                 ),
             ],
+            order=20,
         )
         campaign_forms.register_form_check(plan_forms.check_program_form)
         hooks.register("milestones_reached", services.feedback_schedule_after_milestones)
         hooks.register("stages_changed", services.feedback_schedule_after_completion)
         engine.register_action_handler(services.ACTION_REQUEST, services.handle_request_actions)
         engine.register_action_handler(services.ACTION_ROUTE, services.handle_route_actions)
-        for label, kind in (
-            ("feedback", "feedback_scored"),
-            ("happy", "feedback_happy"),
-            ("neutral", "feedback_neutral"),
-            ("unhappy", "feedback_unhappy"),
-            ("testimonial", "testimonial_submitted"),
+        for position, (label, kind) in enumerate(
+            (
+                ("feedback", "feedback_scored"),
+                ("happy", "feedback_happy"),
+                ("neutral", "feedback_neutral"),
+                ("unhappy", "feedback_unhappy"),
+                ("testimonial", "testimonial_submitted"),
+            ),
+            start=30,
         ):
-            selectors.register_funnel_step(label, kind, after_graduation=True)
+            selectors.register_funnel_step(label, kind, position=position)
         simulation.register_behaviour(simulate.students_give_feedback)

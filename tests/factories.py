@@ -120,6 +120,18 @@ def sharing_prompt(*, program: ProgramPage, milestone_slug: str = "first-win", *
     return program.sharing_prompts.get(milestone_slug=milestone_slug)
 
 
+def feedback_plan(*, program: ProgramPage, **fields):
+    """Add the program's feedback request and publish it (defaults: after graduation, 3 days)."""
+    from testimonials.models import FeedbackPlan
+
+    defaults = {"support_email": "support@example.org", "days_after_completion": 3}
+    defaults.update(fields)
+    program = ProgramPage.objects.get(pk=program.pk)
+    program.feedback_plans.add(FeedbackPlan(**defaults))
+    program.save_revision().publish()
+    return program.feedback_plans.get()
+
+
 def testimonial(*, program: ProgramPage, student: Student | None = None, **fields):
     """A testimonial as a student submitted it (pending moderation unless ``status`` says otherwise)."""
     from testimonials.models import Consent, Testimonial
@@ -130,3 +142,13 @@ def testimonial(*, program: ProgramPage, student: Student | None = None, **field
 
 
 testimonial.__test__ = False  # a factory: pytest would collect it for its name
+
+
+def testimonial_wall(*, title: str = "What our graduates say", slug: str = "stories", **fields):
+    """A published testimonial wall page under the home page, as a creator would add one."""
+    from testimonials.pages import TestimonialWallPage
+
+    wall = TestimonialWallPage(title=title, slug=slug, **fields)
+    home_page().add_child(instance=wall)
+    wall.save_revision().publish()
+    return TestimonialWallPage.objects.get(pk=wall.pk)

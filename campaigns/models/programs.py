@@ -17,13 +17,15 @@ from campaigns.forms import ProgramPageForm
 
 # Phase apps add their editor tabs (sharing prompts, feedback, the referral ask) and preview
 # modes from AppConfig.ready(), so this page type does not import them.
-_EDITOR_TABS: list[tuple[str, list]] = []
+_EDITOR_TABS: list[tuple[int, str, list]] = []
 _PREVIEW_MODES: dict[str, tuple[str, Callable]] = {}
 
 
-def register_editor_tab(heading: str, panels: list) -> None:
-    if all(existing != heading for existing, _ in _EDITOR_TABS):
-        _EDITOR_TABS.append((heading, panels))
+def register_editor_tab(heading: str, panels: list, *, order: int = 100) -> None:
+    """Tabs show in ``order`` (the method's order: prompts 10, feedback 20, referral ask 30)."""
+    if all(existing != heading for _, existing, _ in _EDITOR_TABS):
+        _EDITOR_TABS.append((order, heading, panels))
+        _EDITOR_TABS.sort(key=lambda tab: tab[0])
 
 
 def register_preview_mode(name: str, label: str, render: Callable) -> None:
@@ -105,7 +107,7 @@ class ProgramPage(Page):
     def get_edit_handler(cls):
         # Content first, then one tab per phase app, then Wagtail's own tabs.
         tabs = [ObjectList(cls.content_panels, heading=gettext_lazy("Content"))]
-        tabs += [ObjectList(panels, heading=heading) for heading, panels in _EDITOR_TABS]
+        tabs += [ObjectList(panels, heading=heading) for _, heading, panels in _EDITOR_TABS]
         tabs += [
             ObjectList(cls.promote_panels, heading=gettext_lazy("Promote")),
             ObjectList(cls.settings_panels, heading=gettext_lazy("Settings")),

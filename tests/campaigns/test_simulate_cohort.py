@@ -34,6 +34,8 @@ def test_json_funnel_through_the_engine(program, capsys):
         "neutral",
         "unhappy",
         "testimonial",
+        "asked",
+        "friends registered",
         "withdrawn",
     ]
     assert stages["enrolled"] == 40

@@ -1,0 +1,214 @@
+"""The referral half (phases 5–6): the creator's ask and offer, graduates' special links, clicks, friends.
+
+- ``ReferralPlan``: the SMART-I ask, the friend's special access and the graduate's thank-you,
+  authored on the program page (one per program).
+- ``ReferralLink``: a graduate's own ``/r/<code>`` link.
+- ``ReferralClick``: a person (not a bot) opening it; one per browser per day.
+- ``FriendLead``: a friend who registered through a link, with their own consent.
+"""
+
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models.functions import Lower
+from django.utils import timezone
+from modelcluster.fields import ParentalKey
+from wagtail.admin.panels import FieldPanel, FieldRowPanel, MultiFieldPanel
+from wagtail.models import Orderable
+
+DEFAULT_ASK_BODY = """{{ first_name }}, a few weeks ago you wrote:
+
+"{{ testimonial_quote }}"
+
+We are out to {{ mission_statement }}. {{ mission_progress }}
+
+Would you help one more family get there? Think of {{ ask_count }} parents you know whose kids struggle \
+with focus, and in the next few days — {{ ask_deadline }} — send them your special link with a personal \
+note about what changed for you:
+
+{{ special_link }}
+
+Through your link they get something they cannot get on their own: {{ friend_offer }}.
+
+{{ thank_you }}
+
+Thank you for being part of this."""
+
+
+class FriendOffer(models.TextChoices):
+    REGISTRATION = "registration", "Registration while it is closed to everyone else"
+    TRIAL = "trial", "A free trial"
+    BONUS = "bonus", "A bonus (session, material)"
+    DISCOUNT = "discount", "A discount code"
+
+
+class ThankYou(models.TextChoices):
+    NONE = "none", "No thank-you"
+    EARLY_ACCESS = "early_access", "Early access to something new"
+    BONUS_SESSION = "bonus_session", "A bonus session"
+    OTHER_PROGRAM = "other_program", "Access to another program"
+    GIFT = "gift", "A physical gift"
+
+
+class EnrollmentMode(models.TextChoices):
+    DIRECT = "direct", "Enroll the friend here (free program or trial)"
+    CHECKOUT = "checkout", "Hand off to my checkout page (ref=<code> carried along)"
+
+
+class ReferralPlan(Orderable):
+    """How a program asks happy graduates to refer, and what their friends and they themselves get."""
+
+    program = ParentalKey("campaigns.ProgramPage", on_delete=models.CASCADE, related_name="referral_plans")
+    ask_subject = models.CharField(
+        max_length=150, default="{{ first_name }}, {{ ask_count }} families, {{ ask_deadline }}?"
+    )
+    ask_body = models.TextField(
+        default=DEFAULT_ASK_BODY,
+        help_text="Merge fields: {{ first_name }}, {{ testimonial_quote }}, {{ mission_statement }}, "
+        "{{ mission_progress }}, {{ mission_goal }}, {{ ask_count }}, {{ ask_deadline }}, {{ special_link }}, "
+        "{{ friend_offer }}, {{ thank_you }}.",
+    )
+    ask_count_min = models.PositiveSmallIntegerField(
+        default=1, validators=[MinValueValidator(1), MaxValueValidator(10)]
+    )
+    ask_count_max = models.PositiveSmallIntegerField(
+        default=3, validators=[MinValueValidator(1), MaxValueValidator(10)]
+    )
+    ask_window_days = models.PositiveSmallIntegerField(
+        default=7, validators=[MinValueValidator(1), MaxValueValidator(60)], help_text="The window the ask names."
+    )
+    delay_after_testimonial_days = models.PositiveSmallIntegerField(
+        default=2, validators=[MaxValueValidator(90)], help_text="Days after their testimonial before the ask."
+    )
+    reminder_after_days = models.PositiveSmallIntegerField(
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(30)],
+        help_text="One reminder this many days later, only if the link was never shared or clicked. Empty: none.",
+    )
+    friend_offer = models.CharField(max_length=20, choices=FriendOffer.choices, default=FriendOffer.REGISTRATION)
+    friend_offer_text = models.CharField(
+        max_length=255,
+        default="a place in the next cohort now, while registration is closed to everyone else",
+        help_text="The offer in plain words, as the friend reads it.",
+    )
+    discount_code = models.CharField(max_length=40, blank=True, help_text="For a discount offer.")
+    access_days = models.PositiveSmallIntegerField(
+        default=14,
+        validators=[MinValueValidator(1), MaxValueValidator(365)],
+        help_text="How long after the link's first click a friend may use the special access.",
+    )
+    enrollment_mode = models.CharField(max_length=10, choices=EnrollmentMode.choices, default=EnrollmentMode.DIRECT)
+    checkout_url = models.URLField(blank=True, help_text="Your checkout page, when friends pay there.")
+    thank_you = models.CharField(max_length=20, choices=ThankYou.choices, default=ThankYou.BONUS_SESSION)
+    thank_you_text = models.CharField(
+        max_length=255,
+        blank=True,
+        default="When a friend joins, you get a free one-to-one session with a coach, as our thank-you.",
+        help_text="What the graduate gets when a friend joins. Never money.",
+    )
+    publish_with_unmet_criteria = models.BooleanField(
+        default=False,
+        help_text="Publish even though the SMART-I check finds criteria unmet (recorded in the revision).",
+    )
+
+    panels = [
+        FieldPanel("ask_subject"),
+        FieldPanel("ask_body"),
+        FieldRowPanel([FieldPanel("ask_count_min"), FieldPanel("ask_count_max"), FieldPanel("ask_window_days")]),
+        FieldRowPanel([FieldPanel("delay_after_testimonial_days"), FieldPanel("reminder_after_days")]),
+        MultiFieldPanel(
+            [
+                FieldPanel("friend_offer"),
+                FieldPanel("friend_offer_text"),
+                FieldPanel("discount_code"),
+                FieldPanel("access_days"),
+                FieldPanel("enrollment_mode"),
+                FieldPanel("checkout_url"),
+            ],
+            heading="The friend's special access",
+        ),
+        MultiFieldPanel([FieldPanel("thank_you"), FieldPanel("thank_you_text")], heading="The graduate's thank-you"),
+        FieldPanel("publish_with_unmet_criteria"),
+    ]
+
+    class Meta(Orderable.Meta):
+        verbose_name = "referral ask"
+
+    def __str__(self) -> str:
+        return f"referral ask of program {self.program_id}"
+
+    @property
+    def ask_count_label(self) -> str:
+        low, high = self.ask_count_min, self.ask_count_max
+        return str(low) if low == high else f"{low}–{high}"
+
+    @property
+    def has_thank_you(self) -> bool:
+        return self.thank_you != ThankYou.NONE and bool(self.thank_you_text.strip())
+
+
+class ReferralLink(models.Model):
+    """A graduate's special-access link for one program: ``/r/<code>``, short enough to read aloud."""
+
+    wagtail_reference_index_ignore = True
+
+    student = models.ForeignKey("campaigns.Student", on_delete=models.CASCADE, related_name="referral_links")
+    program = models.ForeignKey("campaigns.ProgramPage", on_delete=models.PROTECT, related_name="+")
+    code = models.CharField(max_length=16, unique=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    first_shared_at = models.DateTimeField(null=True, blank=True, help_text="First copy or share from the hub.")
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint("student", "program", name="referral_link_one_per_program")]
+
+    def __str__(self) -> str:
+        return self.code
+
+
+class ReferralClick(models.Model):
+    """One person's visit through a link (bots, scanners and HEAD requests are not recorded)."""
+
+    wagtail_reference_index_ignore = True
+
+    link = models.ForeignKey(ReferralLink, on_delete=models.CASCADE, related_name="clicks", db_index=False)
+    visitor = models.CharField(max_length=32, help_text="A random id kept in the visitor's browser cookie.")
+    day = models.DateField()
+    clicked_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        # The same browser counts once per day.
+        constraints = [models.UniqueConstraint("link", "visitor", "day", name="click_once_per_browser_day")]
+
+    def __str__(self) -> str:
+        return f"click on {self.link_id} at {self.clicked_at:%Y-%m-%d %H:%M}"
+
+
+class LeadStatus(models.TextChoices):
+    REGISTERED = "registered", "Registered"
+    CHECKOUT = "checkout", "Sent to checkout"
+    ENROLLED = "enrolled", "Enrolled"
+
+
+class FriendLead(models.Model):
+    """A friend who registered through a graduate's link, with their own consent; attributed once, to the first."""
+
+    wagtail_reference_index_ignore = True
+
+    program = models.ForeignKey("campaigns.ProgramPage", on_delete=models.PROTECT, related_name="+")
+    link = models.ForeignKey(ReferralLink, on_delete=models.SET_NULL, null=True, blank=True, related_name="leads")
+    email = models.EmailField(max_length=254)
+    first_name = models.CharField(max_length=100)
+    last_name = models.CharField(max_length=100, blank=True)
+    consent_at = models.DateTimeField(help_text="When they agreed to hear from us about this program.")
+    registered_at = models.DateTimeField(default=timezone.now)
+    status = models.CharField(max_length=12, choices=LeadStatus.choices, default=LeadStatus.REGISTERED)
+    student = models.ForeignKey("campaigns.Student", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    attribution_note = models.CharField(max_length=255, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(Lower("email"), "program", name="lead_once_per_program")]
+        ordering = ["-registered_at"]
+
+    def __str__(self) -> str:
+        return f"{self.first_name} <{self.email}>"

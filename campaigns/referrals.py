@@ -1,0 +1,465 @@
+"""The referral half: ask happy graduates (SMART-I, their own words quoted back), give each a special
+link, count people (not bots) who open it, and register the friends who come through it.
+
+Who may be asked is decided from the journey (this layer never imports the phase apps): a
+submitted testimonial that is not withdrawn, happy feedback, and no open support case.
+"""
+
+import secrets
+import uuid
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Count
+from django.urls import reverse
+from django.utils import timezone
+
+from campaigns import hooks, services
+from campaigns.models import (
+    Enrollment,
+    EnrollmentMode,
+    FriendLead,
+    JourneyEvent,
+    LeadStatus,
+    ReferralClick,
+    ReferralLink,
+    ReferralPlan,
+    ScheduledAction,
+    Stage,
+    Student,
+)
+from campaigns.selectors import program_mission_progress
+from mailers import kinds
+from mailers import services as mail
+from mailers.models import Category, Contact
+from mailers.rendering import absolute
+
+ACTION_ASK = "referral_ask"
+ACTION_REMINDER = "referral_reminder"
+# Codes are read aloud and typed from a phone: no 0/O, 1/I/L, U/V.
+CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTWXYZ"
+CODE_LENGTH = 8  # 29^8 ≈ 5·10^11 codes: unguessable at any rate the public forms allow
+
+ASK_EMAIL = kinds.register(
+    kinds.EmailKind(name="referral_ask", category=Category.REFERRAL, description="The SMART-I referral ask.")
+)
+REMINDER_EMAIL = kinds.register(
+    kinds.EmailKind(
+        name="referral_reminder",
+        category=Category.REFERRAL,
+        description="One reminder of the ask, only if the link was never shared or opened.",
+        subject="Your special link is still waiting, {{ first_name }}",
+        body="Hi {{ first_name }},\n\nA few days ago we asked whether you would send your special link to "
+        "{{ ask_count }} people who could use what you found. It has not been opened yet, so here it is "
+        "again:\n\n{{ special_link }}\n\nThrough it they get {{ friend_offer }}. We will not remind you again.",
+    )
+)
+FRIEND_JOINED_EMAIL = kinds.register(
+    kinds.EmailKind(
+        name="friend_joined",
+        category=Category.TRANSACTIONAL,
+        description="Tells the graduate a friend joined through their link.",
+        subject="{{ friend_name }} joined through your link",
+        body="Hi {{ first_name }},\n\n{{ friend_name }} just joined {{ program_title }} through your special link. "
+        "Thank you for passing it on.\n\n{{ thank_you }}\n\nSee your friends and your link: {{ hub_url }}",
+    )
+)
+FRIEND_WELCOME_EMAIL = kinds.register(
+    kinds.EmailKind(
+        name="friend_welcome",
+        category=Category.TRANSACTIONAL,
+        description="The friend's first email: says where their address came from.",
+        subject="Welcome to {{ program_title }}",
+        body="Hi {{ first_name }},\n\nYou registered for {{ program_title }} on our page through "
+        "{{ referrer_name }}'s special link and asked us to write to you: that is the only reason we "
+        "have your address.\n\nYour personal page: {{ hub_url }}\n\nWelcome!",
+    )
+)
+
+# Merge fields other layers provide (testimonials provides {{ testimonial_quote }}).
+_MERGE_PROVIDERS: dict[str, Callable[[int, int], str]] = {}
+
+
+def register_merge_provider(name: str, provider: Callable[[int, int], str]) -> None:
+    """``provider(student_id, program_id) -> str``, e.g. the graduate's own testimonial, shortened."""
+    _MERGE_PROVIDERS[name] = provider
+
+
+def plan_for(program_id: int) -> ReferralPlan | None:
+    return ReferralPlan.objects.filter(program_id=program_id).order_by("sort_order", "pk").first()
+
+
+# --- Links --------------------------------------------------------------------------------
+
+
+def normalize_code(raw: str) -> str:
+    """What a friend typed or a phone autocorrected: case, spaces and dashes do not matter."""
+    return "".join(ch for ch in (raw or "").upper() if ch.isalnum())[:16]
+
+
+def link_for(*, student_id: int, program_id: int, now: datetime | None = None) -> ReferralLink:
+    existing = ReferralLink.objects.filter(student_id=student_id, program_id=program_id).first()
+    if existing:
+        return existing
+    for _ in range(5):
+        code = "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+        try:
+            with transaction.atomic():
+                return ReferralLink.objects.create(
+                    student_id=student_id, program_id=program_id, code=code, created_at=now or timezone.now()
+                )
+        except IntegrityError:
+            existing = ReferralLink.objects.filter(student_id=student_id, program_id=program_id).first()
+            if existing:
+                return existing  # created concurrently
+    raise RuntimeError("could not draw a free referral code")
+
+
+def link_url(code: str) -> str:
+    return absolute(reverse("referral_click", args=[code]))
+
+
+def click_record(*, link_id: int, visitor: str, now: datetime | None = None) -> bool:
+    """Count a person's visit: once per browser per day. Returns whether it was new."""
+    now = now or timezone.now()
+    created = ReferralClick.objects.bulk_create(
+        [ReferralClick(link_id=link_id, visitor=visitor[:32], day=now.date(), clicked_at=now)],
+        ignore_conflicts=True,
+    )
+    return bool(created and created[0].pk) if created else False
+
+
+def new_visitor_id() -> str:
+    return uuid.uuid4().hex
+
+
+@transaction.atomic
+def link_mark_shared(*, link: ReferralLink, now: datetime | None = None) -> None:
+    ReferralLink.objects.filter(pk=link.pk, first_shared_at__isnull=True).update(first_shared_at=now or timezone.now())
+
+
+# --- The ask (scheduled from the journey) ---------------------------------------------------
+
+
+def on_event_recorded(*, event: JourneyEvent) -> None:
+    """A testimonial submitted (or happy feedback after one) → schedule the ask after the plan's delay."""
+    if event.kind not in ("testimonial_submitted", "feedback_happy") or event.enrollment_id is None:
+        return
+    plan = plan_for(event.program_id)
+    if plan is None:
+        return
+    services.actions_schedule(
+        actions=[
+            ScheduledAction(
+                enrollment_id=event.enrollment_id,
+                kind=ACTION_ASK,
+                key="referral-ask",
+                due_at=event.occurred_at + timedelta(days=plan.delay_after_testimonial_days),
+                created_at=event.occurred_at,
+            )
+        ]
+    )
+
+
+LAST_OF = {
+    "feedback": ("feedback_happy", "feedback_neutral", "feedback_unhappy"),
+    "case": ("support_case_opened", "support_case_resolved"),
+    "testimonial": ("testimonial_submitted", "testimonial_edited", "testimonial_withdrawn"),
+}
+
+
+def eligibility(*, enrollment: Enrollment) -> str:
+    """ "" when the graduate may be asked now, else why not (read from their journey)."""
+    last: dict[str, str] = {}
+    kinds_wanted = [kind for group in LAST_OF.values() for kind in group]
+    for kind in (
+        JourneyEvent.objects.filter(enrollment=enrollment, kind__in=kinds_wanted)
+        .order_by("occurred_at", "id")
+        .values_list("kind", flat=True)
+    ):
+        for group, members in LAST_OF.items():
+            if kind in members:
+                last[group] = kind
+    if enrollment.stage == Stage.WITHDRAWN:
+        return "withdrew from the program"
+    if last.get("testimonial") in (None, "testimonial_withdrawn"):
+        return "no testimonial (or it was withdrawn)"
+    if last.get("feedback") != "feedback_happy":
+        return "their latest feedback is not happy"
+    if last.get("case") == "support_case_opened":
+        return "a support case is open"
+    if not enrollment.student.marketing_consent:
+        return "no marketing consent"
+    contact = Contact.objects.filter(email__iexact=enrollment.student.email).first()
+    if contact is not None and not contact.accepts(Category.REFERRAL):
+        return "unsubscribed from referral asks"
+    return ""
+
+
+def ask_values(*, enrollment: Enrollment, plan: ReferralPlan, link: ReferralLink, now: datetime) -> dict:
+    mission = program_mission_progress(program=enrollment.program)
+    deadline = (now + timedelta(days=plan.ask_window_days)).astimezone(_zone(enrollment.student.time_zone))
+    values = {
+        "mission_statement": mission.statement,
+        "mission_progress": f"{mission.reached:,} {mission.unit} so far, toward {mission.goal:,}.",
+        "mission_goal": f"{mission.goal:,} {mission.unit}",
+        "ask_count": plan.ask_count_label,
+        "ask_deadline": f"by {deadline:%A %-d %B}",
+        "special_link": link_url(link.code),
+        "friend_offer": plan.friend_offer_text,
+        "thank_you": plan.thank_you_text if plan.has_thank_you else "",
+    }
+    for name, provider in _MERGE_PROVIDERS.items():
+        values[name] = provider(enrollment.student_id, enrollment.program_id)
+    return values
+
+
+def _zone(name: str):
+    import zoneinfo
+
+    try:
+        return zoneinfo.ZoneInfo(name or "UTC")
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return zoneinfo.ZoneInfo("UTC")
+
+
+def handle_ask_actions(actions: list[ScheduledAction], now: datetime) -> None:
+    enrollments = Enrollment.objects.select_related("student", "program").filter(
+        pk__in=[a.enrollment_id for a in actions]
+    )
+    for enrollment in enrollments:
+        plan = plan_for(enrollment.program_id)
+        why_not = "the program has no referral ask" if plan is None else eligibility(enrollment=enrollment)
+        if why_not:
+            services.journey_record(
+                enrollment=enrollment, kind="referral_ask_skipped", actor=services.ENGINE_ACTOR, reason=why_not, now=now
+            )
+            continue
+        link = link_for(student_id=enrollment.student_id, program_id=enrollment.program_id, now=now)
+        student = enrollment.student
+        mail.message_queue(
+            kind=ASK_EMAIL.name,
+            to_email=student.email,
+            to_name=student.full_name,
+            time_zone=student.time_zone,
+            idempotency_key=f"referral-ask:{enrollment.pk}",
+            context={
+                "subject": plan.ask_subject,
+                "body": plan.ask_body,
+                **ask_values(enrollment=enrollment, plan=plan, link=link, now=now),
+            },
+            student_id=student.pk,
+            program_id=enrollment.program_id,
+            program_title=enrollment.program.title,
+            now=now,
+        )
+        services.journey_record(
+            enrollment=enrollment,
+            kind="referral_asked",
+            actor=services.ENGINE_ACTOR,
+            reason=f"asked for {plan.ask_count_label} people within {plan.ask_window_days} days",
+            data={"code": link.code},
+            now=now,
+        )
+        if plan.reminder_after_days:
+            services.actions_schedule(
+                actions=[
+                    ScheduledAction(
+                        enrollment_id=enrollment.pk,
+                        kind=ACTION_REMINDER,
+                        key="referral-reminder",
+                        due_at=now + timedelta(days=plan.reminder_after_days),
+                        payload={"link_id": link.pk},
+                        created_at=now,
+                    )
+                ]
+            )
+
+
+def handle_reminder_actions(actions: list[ScheduledAction], now: datetime) -> None:
+    """At most one reminder, and only if the link was never shared or opened."""
+    for action in actions:
+        link = ReferralLink.objects.filter(pk=action.payload.get("link_id"), revoked_at__isnull=True).first()
+        enrollment = Enrollment.objects.select_related("student", "program").get(pk=action.enrollment_id)
+        plan = plan_for(enrollment.program_id)
+        if link is None or plan is None or link.first_shared_at or link.clicks.exists():
+            continue
+        if eligibility(enrollment=enrollment):
+            continue
+        student = enrollment.student
+        mail.message_queue(
+            kind=REMINDER_EMAIL.name,
+            to_email=student.email,
+            to_name=student.full_name,
+            time_zone=student.time_zone,
+            idempotency_key=f"referral-reminder:{enrollment.pk}",
+            context=ask_values(enrollment=enrollment, plan=plan, link=link, now=now),
+            student_id=student.pk,
+            program_id=enrollment.program_id,
+            program_title=enrollment.program.title,
+            now=now,
+        )
+
+
+# --- Friends ---------------------------------------------------------------------------------
+
+
+def access_until(*, first_visit: datetime | None, plan: ReferralPlan | None, now: datetime) -> datetime:
+    start = first_visit or now
+    return start + timedelta(days=plan.access_days if plan else 14)
+
+
+def first_visit(*, link: ReferralLink, visitor: str) -> datetime | None:
+    click = ReferralClick.objects.filter(link=link, visitor=visitor).order_by("clicked_at").first()
+    return click.clicked_at if click else None
+
+
+def checkout_url_with_ref(url: str, code: str) -> str:
+    """The creator's checkout URL with ref=<code> added (their own URL: never one from the request)."""
+    parts = urlsplit(url)
+    query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k != "ref"] + [("ref", code)]
+    return urlunsplit((parts.scheme, parts.netloc, parts.path, urlencode(query), parts.fragment))
+
+
+@transaction.atomic
+def lead_register(
+    *,
+    link: ReferralLink,
+    first_name: str,
+    last_name: str = "",
+    email: str,
+    consent: bool,
+    now: datetime | None = None,
+) -> FriendLead:
+    """Register a friend through a link: idempotent per address, attributed to the first valid referrer.
+
+    Not attributed (but still registered): the graduate themselves, or someone already in the program.
+    """
+    now = now or timezone.now()
+    if not consent:
+        raise ValidationError({"consent": "Tick the box so we may write to you about the program."})
+    first_name = " ".join((first_name or "").split())[:100]
+    last_name = " ".join((last_name or "").split())[:100]
+    if not first_name:
+        raise ValidationError({"first_name": "Tell us your first name."})
+    email = services.normalize_email(email)
+    existing = FriendLead.objects.filter(email__iexact=email, program_id=link.program_id).first()
+    if existing is not None:
+        return existing  # a repeat registration changes nothing, attribution included
+    graduate = link.student
+    note = ""
+    attributed: ReferralLink | None = link
+    if email.lower() == graduate.email.lower():
+        attributed, note = None, "self-referral: not attributed"
+    elif Enrollment.objects.filter(program_id=link.program_id, student__email__iexact=email).exists():
+        attributed, note = None, "already a student of this program: not attributed"
+    plan = plan_for(link.program_id)
+    lead = FriendLead.objects.create(
+        program_id=link.program_id,
+        link=attributed,
+        email=email,
+        first_name=first_name,
+        last_name=last_name,
+        consent_at=now,
+        registered_at=now,
+        attribution_note=note,
+    )
+    graduate_enrollment = Enrollment.objects.filter(student=graduate, program_id=link.program_id).first()
+    if attributed and graduate_enrollment:
+        services.journey_record(
+            enrollment=graduate_enrollment,
+            kind="friend_registered",
+            actor=f"referral:{link.code}",
+            reason=f"{first_name} registered through their link",
+            data={"lead_id": lead.pk},
+            now=now,
+        )
+    if plan is None or plan.enrollment_mode == EnrollmentMode.DIRECT:
+        _enroll_friend(lead=lead, link=link, attributed=attributed is not None, now=now)
+    else:
+        lead.status = LeadStatus.CHECKOUT
+        lead.save(update_fields=["status"])
+    return lead
+
+
+def _enroll_friend(*, lead: FriendLead, link: ReferralLink, attributed: bool, now: datetime) -> None:
+    from campaigns import links
+
+    enrollment = services.student_enroll(
+        email=lead.email,
+        program=link.program,
+        first_name=lead.first_name,
+        last_name=lead.last_name,
+        marketing_consent=True,  # they ticked the consent box themselves
+        actor=f"referral:{link.code}",
+        reason=f"registered through {link.student.first_name or 'a graduate'}'s special link",
+        now=now,
+    )
+    lead.status, lead.student_id = LeadStatus.ENROLLED, enrollment.student_id
+    lead.save(update_fields=["status", "student"])
+    graduate = link.student
+    mail.message_queue(
+        kind=FRIEND_WELCOME_EMAIL.name,
+        to_email=lead.email,
+        to_name=f"{lead.first_name} {lead.last_name}".strip(),
+        idempotency_key=f"friend-welcome:{lead.pk}",
+        context={"referrer_name": graduate.first_name or "a graduate", "hub_url": links.hub_url(enrollment.student_id)},
+        student_id=enrollment.student_id,
+        program_id=link.program_id,
+        program_title=link.program.title,
+        now=now,
+    )
+    if attributed:
+        plan = plan_for(link.program_id)
+        mail.message_queue(
+            kind=FRIEND_JOINED_EMAIL.name,
+            to_email=graduate.email,
+            to_name=graduate.full_name,
+            idempotency_key=f"friend-joined:{lead.pk}",
+            context={
+                "friend_name": lead.first_name,
+                "thank_you": plan.thank_you_text if plan and plan.has_thank_you else "",
+                "hub_url": links.hub_url(graduate.pk),
+            },
+            student_id=graduate.pk,
+            program_id=link.program_id,
+            program_title=link.program.title,
+            now=now,
+        )
+
+
+# --- Reads for the hub and the landing page -------------------------------------------------
+
+
+def link_by_code(code: str) -> ReferralLink | None:
+    return ReferralLink.objects.select_related("student", "program").filter(code=normalize_code(code)).first()
+
+
+def friends_of(*, link: ReferralLink) -> list[FriendLead]:
+    return list(FriendLead.objects.filter(link=link).order_by("registered_at"))
+
+
+def link_stats(*, link_ids: list[int]) -> dict[int, int]:
+    return dict(
+        ReferralClick.objects.filter(link_id__in=link_ids)
+        .values("link_id")
+        .annotate(n=Count("id"))
+        .values_list("link_id", "n")
+    )
+
+
+def graduate_links(*, student: Student) -> list[ReferralLink]:
+    return list(ReferralLink.objects.filter(student=student, revoked_at__isnull=True).select_related("program"))
+
+
+def register_referral_engine() -> None:
+    from campaigns import engine, selectors
+
+    hooks.register("event_recorded", on_event_recorded)
+    engine.register_action_handler(ACTION_ASK, handle_ask_actions)
+    engine.register_action_handler(ACTION_REMINDER, handle_reminder_actions)
+    selectors.register_funnel_step("asked", "referral_asked", position=40)
+    selectors.register_funnel_step("friends registered", "friend_registered", position=42)
