@@ -5,6 +5,7 @@ moderation; withdrawing hides it everywhere at once because every place that sho
 ``Testimonial.objects.visible()`` when it renders.
 """
 
+import functools
 import uuid
 from datetime import datetime
 
@@ -15,6 +16,7 @@ from django.utils import timezone
 
 from campaigns import services as journey
 from campaigns.models import Enrollment
+from testimonials import publishing
 from testimonials.images import process_photo
 from testimonials.models import Consent, FeedbackResponse, ModerationStatus, Testimonial
 
@@ -119,6 +121,8 @@ def testimonial_withdraw(*, testimonial: Testimonial, now: datetime | None = Non
     if testimonial.photo:
         testimonial.photo.delete(save=False)
     testimonial.save(update_fields=["withdrawn_at", "updated_at", "photo"])
+    # The card URL 404s at once (it checks visibility); the stored files go once this commits.
+    transaction.on_commit(functools.partial(publishing.share_card_discard, testimonial_id=testimonial.pk))
     enrollment = Enrollment.objects.filter(student_id=testimonial.student_id, program_id=testimonial.program_id).first()
     if enrollment:
         journey.journey_record(
