@@ -6,8 +6,25 @@ class CampaignsConfig(AppConfig):
     verbose_name = "Programs and journeys"
 
     def ready(self) -> None:
-        from campaigns import copy_checks, engine, referrals, smarti
+        from wagtail.admin.panels import HelpPanel, InlinePanel
+
+        from campaigns import copy_checks, engine, forms, referral_forms, referrals, smarti
+        from campaigns.models import programs
 
         engine.register_foundation_handlers()
         referrals.register_referral_engine()
+        forms.register_form_check(referral_forms.check_program_form)
+        programs.register_editor_tab(
+            "Referral ask",
+            [
+                HelpPanel(
+                    content="<p>Only happy graduates who wrote a testimonial are asked, and never while a "
+                    "support case is open. Make the ask SMART-I: Specific people, a Measurable number, an "
+                    "Actionable step (their special link), Relevant to your mission, Time-bound, Inspiring. "
+                    "The report updates as you type and is checked again when you publish.</p>"
+                ),
+                InlinePanel("referral_plans", heading="Referral ask", label="Referral ask", min_num=0, max_num=1),
+            ],
+            order=30,
+        )
         copy_checks.register("referral_ask", smarti.referral_ask_report)

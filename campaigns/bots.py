@@ -20,7 +20,11 @@ BOT_USER_AGENT = re.compile(
 
 def is_bot(request) -> bool:
     """HEAD requests, empty user agents and self-declared robots/scanners are not people."""
-    if request.method == "HEAD":
+    return is_bot_visit(method=request.method, user_agent=request.META.get("HTTP_USER_AGENT", ""))
+
+
+def is_bot_visit(*, method: str, user_agent: str) -> bool:
+    if method == "HEAD":
         return True
-    agent = request.META.get("HTTP_USER_AGENT", "").strip()
+    agent = (user_agent or "").strip()
     return not agent or bool(BOT_USER_AGENT.search(agent))

@@ -17,7 +17,7 @@ from django.db.models import Count
 from django.urls import reverse
 from django.utils import timezone
 
-from campaigns import hooks, services
+from campaigns import bots, hooks, services
 from campaigns.models import (
     Enrollment,
     EnrollmentMode,
@@ -32,7 +32,7 @@ from campaigns.models import (
     Student,
 )
 from campaigns.selectors import program_mission_progress
-from mailers import kinds
+from mailers import kinds, policy
 from mailers import services as mail
 from mailers.models import Category, Contact
 from mailers.rendering import absolute
@@ -120,6 +120,13 @@ def link_for(*, student_id: int, program_id: int, now: datetime | None = None) -
 
 def link_url(code: str) -> str:
     return absolute(reverse("referral_click", args=[code]))
+
+
+def visit_record(*, link_id: int, visitor: str, method: str, user_agent: str, now: datetime | None = None) -> bool:
+    """A visit through a link: counted only for people (see bots.py), once per browser per day."""
+    if bots.is_bot_visit(method=method, user_agent=user_agent):
+        return False
+    return click_record(link_id=link_id, visitor=visitor, now=now)
 
 
 def click_record(*, link_id: int, visitor: str, now: datetime | None = None) -> bool:
@@ -240,6 +247,9 @@ def handle_ask_actions(actions: list[ScheduledAction], now: datetime) -> None:
             continue
         link = link_for(student_id=enrollment.student_id, program_id=enrollment.program_id, now=now)
         student = enrollment.student
+        # When the contact budget is spent, the ask goes when it frees, and its window starts then:
+        # "by Monday" must still be ahead of the graduate when they read it.
+        send_at = _budget_frees_at(student.email, now)
         mail.message_queue(
             kind=ASK_EMAIL.name,
             to_email=student.email,
@@ -249,8 +259,9 @@ def handle_ask_actions(actions: list[ScheduledAction], now: datetime) -> None:
             context={
                 "subject": plan.ask_subject,
                 "body": plan.ask_body,
-                **ask_values(enrollment=enrollment, plan=plan, link=link, now=now),
+                **ask_values(enrollment=enrollment, plan=plan, link=link, now=send_at),
             },
+            send_after=send_at,
             student_id=student.pk,
             program_id=enrollment.program_id,
             program_title=enrollment.program.title,
@@ -277,6 +288,11 @@ def handle_ask_actions(actions: list[ScheduledAction], now: datetime) -> None:
                     )
                 ]
             )
+
+
+def _budget_frees_at(email: str, now: datetime) -> datetime:
+    sent = policy.recent_marketing_sends([email], now).get(email.lower(), [])
+    return policy.budget_allows_at(sent, now) or now
 
 
 def handle_reminder_actions(actions: list[ScheduledAction], now: datetime) -> None:
@@ -451,15 +467,25 @@ def link_stats(*, link_ids: list[int]) -> dict[int, int]:
     )
 
 
+def clicks_for_enrollments(enrollments) -> int:
+    """People's visits through the links of these enrollments' graduates (the funnel's "link clicks")."""
+    pairs = enrollments.values_list("student_id", "program_id")
+    students = {s for s, _ in pairs}
+    programs = {p for _, p in pairs}
+    return ReferralClick.objects.filter(link__student_id__in=students, link__program_id__in=programs).count()
+
+
 def graduate_links(*, student: Student) -> list[ReferralLink]:
     return list(ReferralLink.objects.filter(student=student, revoked_at__isnull=True).select_related("program"))
 
 
 def register_referral_engine() -> None:
-    from campaigns import engine, selectors
+    from campaigns import engine, referral_simulation, selectors, simulation
 
     hooks.register("event_recorded", on_event_recorded)
+    simulation.register_behaviour(referral_simulation.graduates_share_links)
     engine.register_action_handler(ACTION_ASK, handle_ask_actions)
     engine.register_action_handler(ACTION_REMINDER, handle_reminder_actions)
     selectors.register_funnel_step("asked", "referral_asked", position=40)
+    selectors.register_funnel_step("link clicks", position=41, counter=clicks_for_enrollments)
     selectors.register_funnel_step("friends registered", "friend_registered", position=42)

@@ -11,14 +11,15 @@ from campaigns.models import Enrollment, JourneyEvent, MilestoneReached, Program
 # the funnel counts enrollments with at least one such event. ``position`` orders them in the
 # journey: below GRADUATION they come before "completed" (prompts), from it on after (feedback,
 # testimonials, asks).
+# A step may instead have a ``counter(enrollments) -> int`` (e.g. link clicks, which are not events).
 GRADUATION = 20
-_FUNNEL_STEPS: list[tuple[int, str, str]] = []
+_FUNNEL_STEPS: list[tuple[int, str, str, object]] = []
 
 
-def register_funnel_step(label: str, event_kind: str, *, position: int) -> None:
-    if all(existing != label for _, existing, _ in _FUNNEL_STEPS):
-        _FUNNEL_STEPS.append((position, label, event_kind))
-        _FUNNEL_STEPS.sort()
+def register_funnel_step(label: str, event_kind: str = "", *, position: int, counter=None) -> None:
+    if all(existing != label for _, existing, _, _ in _FUNNEL_STEPS):
+        _FUNNEL_STEPS.append((position, label, event_kind, counter))
+        _FUNNEL_STEPS.sort(key=lambda step: step[0])
 
 
 @dataclass(frozen=True)
@@ -87,17 +88,17 @@ def program_funnel(*, program: ProgramPage, cohort: str | None = None) -> dict[s
     for milestone in program.ordered_milestones:
         funnel[f"milestone:{milestone.slug}"] = per_milestone.get(milestone.pk, 0)
     per_kind = dict(
-        JourneyEvent.objects.filter(enrollment__in=enrollments, kind__in=[kind for _, _, kind in _FUNNEL_STEPS])
+        JourneyEvent.objects.filter(enrollment__in=enrollments, kind__in=[kind for _, _, kind, _ in _FUNNEL_STEPS])
         .values("kind")
         .annotate(n=Count("enrollment", distinct=True))
         .values_list("kind", "n")
     )
-    for position, label, kind in _FUNNEL_STEPS:
+    for position, label, kind, counter in _FUNNEL_STEPS:
         if position < GRADUATION:
-            funnel[label] = per_kind.get(kind, 0)
+            funnel[label] = counter(enrollments) if counter else per_kind.get(kind, 0)
     funnel[Stage.COMPLETED.value] = reached_stage.get(Stage.COMPLETED.value, 0)
-    for position, label, kind in _FUNNEL_STEPS:
+    for position, label, kind, counter in _FUNNEL_STEPS:
         if position >= GRADUATION:
-            funnel[label] = per_kind.get(kind, 0)
+            funnel[label] = counter(enrollments) if counter else per_kind.get(kind, 0)
     funnel[Stage.WITHDRAWN.value] = reached_stage.get(Stage.WITHDRAWN.value, 0)
     return funnel

@@ -1,10 +1,15 @@
 """Admin: students (with their timeline), enrollments and the journey log, as snippet viewsets."""
 
+from django.templatetags.static import static
+from django.urls import path, reverse
+from django.utils.html import format_html
+from wagtail import hooks
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, ObjectList
 from wagtail.permissions import register_permission_policy
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
 
+from campaigns import admin_referrals
 from campaigns.admin_views import EnrollmentCreateView, EnrollmentEditView, StudentInspectView
 from campaigns.forms import EnrollmentForm
 from campaigns.models import Enrollment, JourneyEvent, Student
@@ -70,3 +75,18 @@ class PeopleGroup(SnippetViewSetGroup):
 
 register_permission_policy(JourneyEvent, ViewOnlyPolicy(JourneyEvent))
 register_snippet(PeopleGroup)
+
+
+@hooks.register("register_admin_urls")
+def referral_admin_urls():
+    return [path("referral-ask/check/", admin_referrals.check_referral_ask, name="campaigns_referral_check")]
+
+
+@hooks.register("insert_editor_js")
+def smart_i_live_js():
+    # The SMART-I report as the creator types (the same check runs again on publish).
+    return format_html(
+        '<script src="{}" data-check-url="{}" defer></script>',
+        static("campaigns/smarti_live.js"),
+        reverse("campaigns_referral_check"),
+    )

@@ -4,8 +4,9 @@ from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 
+from campaigns import referral_views
 from campaigns import views as campaign_views
-from cms import views
+from cms import landing, views
 
 urlpatterns = [
     path("admin/", include(wagtailadmin_urls)),
@@ -17,6 +18,13 @@ urlpatterns = [
     path("me/new-link/", campaign_views.new_link, name="hub_new_link"),
     path("me/<str:token>/", views.hub, name="hub"),
     path("me/<str:token>/prompts/", include("sharing_prompts.urls")),
+    path("me/<str:token>/shared/<str:code>/", views.link_shared, name="hub_link_shared"),
+    # Special links: the click (counted, then 302), its QR code, and the friend's landing page.
+    # No trailing slash: APPEND_SLASH would answer /r/<code> with a 301 (a cached, uncounted redirect).
+    path("r/<str:code>", referral_views.click, name="referral_click"),
+    path("r/<str:code>/", referral_views.click),
+    path("r/<str:code>/qr.<str:fmt>", referral_views.qr, name="referral_qr"),
+    path("join/<str:code>/", landing.landing, name="referral_landing"),
     # Feedback (from the email's score links) and the testimonial form under the hub.
     path("", include("testimonials.urls")),
 ]

@@ -30,11 +30,33 @@ def hub(request, token: str):
         for enrollment in Enrollment.objects.filter(student=student).select_related("program")
     ]
     prompts = student_prompts(student_id=student.pk)
+    from cms.referral_hub import referral_cards
+
     context = {
         "student": student,
         "token": token,
         "enrollments": enrollments,
         "open_prompts": [p for p in prompts if not p.is_completed],
         "done_prompts": [p for p in prompts if p.is_completed],
+        "referrals": referral_cards(student=student, token=token),
     }
     return render(request, "cms/hub.html", context)
+
+
+def link_shared(request, token: str, code: str):
+    """The hub's copy/share buttons report a share (no reminder goes to a graduate who shared)."""
+    from django.http import HttpResponse, HttpResponseNotAllowed
+
+    from campaigns import referrals
+    from campaigns.views import student_from_link
+
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    student, problem = student_from_link(request, token)
+    if problem:
+        return problem
+    link = referrals.link_by_code(code)
+    if link is None or link.student_id != student.pk:
+        return HttpResponse(status=404)
+    referrals.link_mark_shared(link=link)
+    return HttpResponse(status=204)

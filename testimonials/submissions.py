@@ -134,3 +134,11 @@ def testimonial_withdraw(*, testimonial: Testimonial, now: datetime | None = Non
             now=now,
         )
     return testimonial
+
+
+def quote_for(student_id: int, program_id: int) -> str:
+    """{{ testimonial_quote }} in the referral ask: their own words (any consent level: it goes to them)."""
+    testimonial = Testimonial.objects.filter(
+        student_id=student_id, program_id=program_id, withdrawn_at__isnull=True
+    ).first()
+    return publishing.card_quote(testimonial.text) if testimonial else ""

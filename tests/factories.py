@@ -93,6 +93,7 @@ def program_form(**overrides):
         "milestones": inline_formset(milestones),
         "sharing_prompts": inline_formset(overrides.pop("sharing_prompts", [])),
         "feedback_plans": inline_formset(overrides.pop("feedback_plans", []), max=1),
+        "referral_plans": inline_formset(overrides.pop("referral_plans", []), max=1),
         "comments": inline_formset([]),
     }
     data.update(overrides)
@@ -152,3 +153,13 @@ def testimonial_wall(*, title: str = "What our graduates say", slug: str = "stor
     home_page().add_child(instance=wall)
     wall.save_revision().publish()
     return TestimonialWallPage.objects.get(pk=wall.pk)
+
+
+def referral_plan(*, program: ProgramPage, **fields):
+    """Add the program's referral ask and publish it (the defaults are a SMART-I ask)."""
+    from campaigns.models import ReferralPlan
+
+    program = ProgramPage.objects.get(pk=program.pk)
+    program.referral_plans.add(ReferralPlan(**fields))
+    program.save_revision().publish()
+    return program.referral_plans.get()

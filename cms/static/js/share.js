@@ -15,6 +15,17 @@
     });
   }
   area.addEventListener("input", update);
+  // The hub's special-link buttons tell us the graduate shared (so no reminder goes to them).
+  function reportShared(el) {
+    var url = el.getAttribute("data-shared-url");
+    var token = document.querySelector("input[name=csrfmiddlewaretoken]");
+    if (!url || !token || reportShared.done) return;
+    reportShared.done = true;
+    fetch(url, { method: "POST", headers: { "X-CSRFToken": token.value }, credentials: "same-origin" }).catch(function () {});
+  }
+  document.querySelectorAll("[data-shared-url]").forEach(function (el) {
+    el.addEventListener("click", function () { reportShared(el); });
+  });
   var status = document.querySelector("[data-copy-status]");
   document.querySelectorAll("[data-copy]").forEach(function (button) {
     button.addEventListener("click", function () {

@@ -1,0 +1,102 @@
+"""The program editor's checks of the referral ask: merge fields, consistency, and the SMART-I report.
+
+The SMART-I check runs on the ask as a graduate would read it: merge fields are rendered with
+this program's values (its mission, the count and window set here) and sample personal values.
+Publishing with unmet criteria needs the explicit "publish with unmet criteria" box.
+"""
+
+from datetime import timedelta
+
+from django.utils import timezone
+
+from campaigns import smarti
+from campaigns.models import EnrollmentMode, FriendOffer
+from mailers import merge
+
+REFERRAL_FIELDS = {
+    "first_name": "The graduate's first name",
+    "testimonial_quote": "The graduate's own testimonial, quoted back",
+    "mission_statement": "The program's mission statement",
+    "mission_progress": "How far the mission has come",
+    "mission_goal": "The mission's goal",
+    "ask_count": "How many people the ask names (e.g. 1–3)",
+    "ask_deadline": "The end of the ask's window (e.g. by Monday 30 November)",
+    "special_link": "The graduate's special-access link",
+    "friend_offer": "What the friend gets through the link",
+    "thank_you": "The graduate's thank-you",
+}
+for _name, _description in REFERRAL_FIELDS.items():
+    if _name not in merge.KNOWN_FIELDS:
+        merge.register_field(_name, _description)
+
+SAMPLE_QUOTE = "Mornings used to be a battle. Now we leave on time and nobody shouts."
+
+
+def sample_values(*, data: dict, mission_statement: str, mission_unit: str = "people", mission_goal=None) -> dict:
+    low, high = data.get("ask_count_min") or 1, data.get("ask_count_max") or 3
+    deadline = timezone.now() + timedelta(days=data.get("ask_window_days") or 7)
+    return {
+        "first_name": "Maria",
+        "testimonial_quote": SAMPLE_QUOTE,
+        "mission_statement": mission_statement,
+        "mission_progress": f"412,300 {mission_unit} so far.",
+        "mission_goal": f"{mission_goal or 1000:,} {mission_unit}",
+        "ask_count": str(low) if low == high else f"{low}–{high}",
+        "ask_deadline": f"by {deadline:%A %-d %B}",
+        "special_link": "https://example.org/r/7KQ4MZ2P",
+        "friend_offer": data.get("friend_offer_text") or "",
+        "thank_you": data.get("thank_you_text") or "",
+    }
+
+
+def smart_i_report(*, data: dict, mission_statement: str, mission_unit: str = "people", mission_goal=None):
+    values = sample_values(
+        data=data, mission_statement=mission_statement, mission_unit=mission_unit, mission_goal=mission_goal
+    )
+    return smarti.check_referral_ask(
+        subject=data.get("ask_subject") or "",
+        body=data.get("ask_body") or "",
+        values=values,
+        mission_statement=mission_statement,
+    )
+
+
+def check_program_form(form) -> None:
+    formset = form.formsets.get("referral_plans")
+    if formset is None or not formset.is_bound:
+        return
+    deleted = set(formset.deleted_forms) if formset.is_valid() else set()
+    page = form.cleaned_data
+    for plan_form in formset.forms:
+        if plan_form in deleted or not plan_form.is_valid() or not plan_form.cleaned_data:
+            continue
+        _check_one(plan_form, page=page, publishing=form.is_publishing)
+    if any(f.errors for f in formset.forms if f not in deleted):
+        form.add_error(None, "The referral ask needs attention (see the Referral ask tab).")
+
+
+def _check_one(plan_form, *, page: dict, publishing: bool) -> None:
+    data = plan_form.cleaned_data
+    if (data.get("ask_count_min") or 0) > (data.get("ask_count_max") or 0):
+        plan_form.add_error("ask_count_max", "The most people to ask for must be at least the fewest.")
+    if data.get("enrollment_mode") == EnrollmentMode.CHECKOUT and not data.get("checkout_url"):
+        plan_form.add_error("checkout_url", "Give your checkout page's address, or enroll friends here.")
+    if data.get("friend_offer") == FriendOffer.DISCOUNT and not (data.get("discount_code") or "").strip():
+        plan_form.add_error("discount_code", "A discount offer needs its code.")
+    for name in ("ask_subject", "ask_body"):
+        for problem in merge.check(data.get(name) or "", allowed=set(REFERRAL_FIELDS)):
+            plan_form.add_error(name, problem)
+    if not publishing or plan_form.errors:
+        return
+    report = smart_i_report(
+        data=data,
+        mission_statement=page.get("mission_statement") or "",
+        mission_unit=page.get("mission_unit") or "people",
+        mission_goal=page.get("mission_goal"),
+    )
+    unmet = [c.reason for c in report.criteria.values() if not c.met]
+    if unmet and not data.get("publish_with_unmet_criteria"):
+        plan_form.add_error(
+            "ask_body",
+            f"SMART-I {report.score}/6 — " + " ".join(unmet) + " Fix these, or tick “publish with unmet criteria”.",
+        )

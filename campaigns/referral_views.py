@@ -1,0 +1,54 @@
+"""The special link itself: ``/r/<code>`` counts a person's visit and sends them to the landing page;
+``/r/<code>/qr.png|svg`` is the link as a QR code for the graduate to show or print."""
+
+import io
+
+import segno
+from django.http import HttpResponse
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.views.decorators.http import require_http_methods
+
+from campaigns import bots, referrals
+from campaigns.models import ReferralLink
+
+VISITOR_COOKIE = "rv"
+VISITOR_COOKIE_AGE = 365 * 24 * 3600
+
+
+@require_http_methods(["GET", "HEAD"])
+def click(request, code: str):
+    """Record the visit (people only, once per browser per day) and redirect — 302, never 301,
+    so browsers and proxies come back here every time and every visit can be counted."""
+    normalized = referrals.normalize_code(code)
+    landing = reverse("referral_landing", args=[normalized or "unknown"])
+    link = (
+        ReferralLink.objects.filter(code=normalized, revoked_at__isnull=True).only("pk").first() if normalized else None
+    )
+    response = redirect(landing)  # a path we built: nothing from the request decides where it goes
+    if link is None or bots.is_bot(request):
+        return response  # scanners and previews are sent on, never counted, never given a cookie
+    visitor = request.COOKIES.get(VISITOR_COOKIE, "")
+    if not (len(visitor) == 32 and visitor.isalnum()):
+        visitor = referrals.new_visitor_id()
+    referrals.click_record(link_id=link.pk, visitor=visitor)
+    response.set_cookie(VISITOR_COOKIE, visitor, max_age=VISITOR_COOKIE_AGE, httponly=True, samesite="Lax")
+    return response
+
+
+def qr(request, code: str, fmt: str):
+    link = referrals.link_by_code(code)
+    if link is None or link.revoked_at or fmt not in ("png", "svg"):
+        return HttpResponse("Unknown link", status=404, content_type="text/plain")
+    symbol = segno.make(referrals.link_url(link.code), error="m")
+    buffer = io.BytesIO()
+    if fmt == "svg":
+        symbol.save(buffer, kind="svg", scale=8, border=2, xmldecl=False)
+        content_type = "image/svg+xml"
+    else:
+        symbol.save(buffer, kind="png", scale=10, border=2)
+        content_type = "image/png"
+    response = HttpResponse(buffer.getvalue(), content_type=content_type)
+    response["Cache-Control"] = "public, max-age=86400"
+    response["Content-Disposition"] = f'inline; filename="{link.code}.{fmt}"'
+    return response

@@ -1,0 +1,74 @@
+// The SMART-I report while a creator edits the referral ask: after a pause in typing, the ask and
+// the program's mission go to the admin's check endpoint; the six criteria appear under the body.
+(function () {
+  var script = document.currentScript;
+  var url = script && script.getAttribute("data-check-url");
+  if (!url) return;
+  var PREFIX = "referral_plans-0-";
+  var WATCH = /^(referral_plans-0-|mission_)/;
+  var timer;
+  function val(name) {
+    var el = document.querySelector("[name='" + name + "']");
+    return el ? el.value : "";
+  }
+  function csrf() {
+    var input = document.querySelector("input[name=csrfmiddlewaretoken]");
+    return input ? input.value : "";
+  }
+  function show(report) {
+    var body = document.querySelector("[name='" + PREFIX + "ask_body']");
+    if (!body) return;
+    var box = document.getElementById("smarti-report");
+    if (!box) {
+      box = document.createElement("div");
+      box.id = "smarti-report";
+      box.className = "help";
+      box.setAttribute("role", "status");
+      box.setAttribute("aria-live", "polite");
+      body.parentNode.appendChild(box);
+    }
+    box.textContent = "";
+    var title = document.createElement("strong");
+    title.textContent = "SMART-I: " + report.score + "/6";
+    box.appendChild(title);
+    var list = document.createElement("ul");
+    Object.keys(report.criteria).forEach(function (name) {
+      var c = report.criteria[name];
+      var li = document.createElement("li");
+      li.textContent = (c.met ? "✓ " : "✗ ") + c.reason;
+      list.appendChild(li);
+    });
+    box.appendChild(list);
+  }
+  function check() {
+    if (!document.querySelector("[name='" + PREFIX + "ask_body']")) return;
+    var payload = {
+      ask_subject: val(PREFIX + "ask_subject"),
+      ask_body: val(PREFIX + "ask_body"),
+      ask_count_min: val(PREFIX + "ask_count_min"),
+      ask_count_max: val(PREFIX + "ask_count_max"),
+      ask_window_days: val(PREFIX + "ask_window_days"),
+      friend_offer_text: val(PREFIX + "friend_offer_text"),
+      thank_you_text: val(PREFIX + "thank_you_text"),
+      mission_statement: val("mission_statement"),
+      mission_unit: val("mission_unit"),
+      mission_goal: val("mission_goal"),
+    };
+    fetch(url, {
+      method: "POST",
+      headers: { "Content-Type": "application/json", "X-CSRFToken": csrf() },
+      body: JSON.stringify(payload),
+      credentials: "same-origin",
+    })
+      .then(function (r) { return r.ok ? r.json() : null; })
+      .then(function (report) { if (report) show(report); })
+      .catch(function () {});
+  }
+  document.addEventListener("input", function (event) {
+    if (!WATCH.test(event.target.name || "")) return;
+    clearTimeout(timer);
+    timer = setTimeout(check, 400);
+  });
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", check);
+  else check();
+})();

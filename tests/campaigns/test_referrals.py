@@ -1,0 +1,336 @@
+"""The referral half as graduates and friends live it: the ask, the special link, the landing page."""
+
+import re
+from datetime import timedelta
+from urllib.parse import urlsplit
+
+import pytest
+from django.core import mail
+from django.core.cache import cache
+from django.utils import timezone
+
+from campaigns import engine, referrals
+from campaigns.models import Enrollment, FriendLead, JourneyEvent, ReferralClick, ReferralLink
+from mailers import services as mail_services
+from mailers.models import Message
+from testimonials import services as feedback
+from testimonials import submissions, support
+from testimonials.models import CaseStatus, Consent, FeedbackResponse, ModerationStatus, Testimonial
+from tests.factories import enroll, feedback_plan, referral_plan
+
+pytestmark = pytest.mark.django_db
+PERSON = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 Mobile/15E148"
+QUOTE = "Mornings used to be a battle. Now we leave on time and nobody shouts."
+
+
+@pytest.fixture(autouse=True)
+def clean():
+    mail.outbox = []
+    cache.clear()
+
+
+def graduate(program, *, email="maria@example.org", consent=Consent.FIRST_NAME, score=10, now=None, **plan):
+    """A graduate who gave happy feedback and wrote a testimonial (the path to an ask)."""
+    now = now or timezone.now()
+    if not program.feedback_plans.exists():
+        feedback_plan(program=program, after_milestone_slug="first-win")
+    if not program.referral_plans.exists():
+        referral_plan(program=program, **plan)
+    enrollment = enroll(
+        program=program,
+        email=email,
+        first_name="Maria",
+        last_name="Lopez",
+        marketing_consent=True,
+        now=now - timedelta(days=3),
+        starts_at=now - timedelta(days=2),
+    )
+    engine.tick(now=now - timedelta(days=2))
+    from campaigns import services
+
+    services.enrollment_record_milestone(
+        enrollment=enrollment, milestone=program.milestones.get(slug="first-win"), source="t", actor="t", now=now
+    )
+    engine.tick(now=now)
+    response = FeedbackResponse.objects.get(enrollment=enrollment)
+    feedback.feedback_submit(response=response, score=score, answers=[QUOTE], now=now)
+    submissions.testimonial_save(
+        student_id=enrollment.student_id, program_id=program.pk, text=QUOTE, consent=consent, now=now
+    )
+    return Enrollment.objects.get(pk=enrollment.pk)
+
+
+def ask_messages():
+    return Message.objects.filter(kind="referral_ask")
+
+
+def test_the_ask_goes_after_the_delay_and_quotes_their_words_mission_count_window_and_link(program):
+    now = timezone.now()
+    enrollment = graduate(program, now=now, delay_after_testimonial_days=2)
+    mail_services.messages_send_due(now=now)  # the feedback and testimonial requests go out
+    engine.tick(now=now + timedelta(days=1))
+    assert not ask_messages().exists()
+    engine.tick(now=now + timedelta(days=2, minutes=1))
+    [message] = ask_messages()
+    link = ReferralLink.objects.get(student=enrollment.student)
+    # The feedback and testimonial requests spent the contact budget (2 in 7 days): the ask waits,
+    # and its window starts when it goes.
+    assert message.next_attempt_at > now + timedelta(days=6)
+    mail_services.messages_send_due(now=message.next_attempt_at + timedelta(hours=12))
+    [email] = [m for m in mail.outbox if m.to[0].endswith("<maria@example.org>") and "families" in m.subject]
+    assert email.subject.startswith("Maria, 1–3 families, by ")
+    assert f'"{QUOTE}"' in email.body
+    assert "We are out to help families raise focused kids." in email.body
+    assert "so far, toward 1,000." in email.body
+    assert "Think of 1–3 parents you know" in email.body
+    assert f"/r/{link.code}" in email.body
+    assert "When a friend joins, you get a free one-to-one session" in email.body
+    assert message.category == "referral"
+    assert JourneyEvent.objects.filter(enrollment=enrollment, kind="referral_asked").count() == 1
+
+
+def test_a_code_is_short_readable_and_unique(program):
+    enrollment = graduate(program)
+    link = referrals.link_for(student_id=enrollment.student_id, program_id=program.pk)
+    assert re.fullmatch(r"[23456789ABCDEFGHJKMNPQRSTWXYZ]{8}", link.code)
+    assert referrals.link_for(student_id=enrollment.student_id, program_id=program.pk) == link
+    assert referrals.normalize_code(link.code.lower()[:4] + "-" + link.code.lower()[4:]) == link.code
+
+
+@pytest.mark.parametrize("blocker", ["open_case", "unhappy", "withdrawn", "unsubscribed_from_asks"])
+def test_no_ask_to_anyone_not_eligible(program, blocker):
+    now = timezone.now()
+    enrollment = graduate(program, now=now, score=3 if blocker == "unhappy" else 10)
+    student = enrollment.student
+    if blocker == "open_case":
+        response = FeedbackResponse.objects.get(enrollment=enrollment)
+        support.case_open(response=response, plan=None, reasons=["test"], now=now)
+    elif blocker == "withdrawn":
+        submissions.testimonial_withdraw(testimonial=Testimonial.objects.get(student=student), now=now)
+    elif blocker == "unsubscribed_from_asks":
+        mail_services.contact_set_preferences(email=student.email, program_emails=True, referral_asks=False)
+    engine.tick(now=now + timedelta(days=10))
+    assert not ask_messages().exists()
+    skipped = JourneyEvent.objects.filter(enrollment=enrollment, kind="referral_ask_skipped")
+    assert skipped.exists() or blocker == "unhappy"
+
+
+def test_one_reminder_only_when_the_link_was_never_shared_or_opened(program, client):
+    now = timezone.now()
+    quiet = graduate(program, now=now, reminder_after_days=4)
+    active = graduate(program, email="sam@example.org", now=now)
+    engine.tick(now=now + timedelta(days=3))
+    link = ReferralLink.objects.get(student=active.student)
+    client.get(f"/r/{link.code}", HTTP_USER_AGENT=PERSON)
+    engine.tick(now=now + timedelta(days=8))
+    engine.tick(now=now + timedelta(days=20))
+    reminders = Message.objects.filter(kind="referral_reminder")
+    assert [m.to_email for m in reminders] == [quiet.student.email]
+
+
+def make_link(program, **kwargs):
+    enrollment = graduate(program, **kwargs)
+    return referrals.link_for(student_id=enrollment.student_id, program_id=program.pk)
+
+
+def test_click_redirects_302_counts_people_once_per_browser_per_day(program, client):
+    link = make_link(program)
+    response = client.get(f"/r/{link.code}", HTTP_USER_AGENT=PERSON)
+    assert response.status_code == 302 and response["Location"] == f"/join/{link.code}/"
+    client.get(f"/r/{link.code}", HTTP_USER_AGENT=PERSON)  # the same browser (cookie) again today
+    client.get(f"/r/{link.code}/", HTTP_USER_AGENT=PERSON)
+    assert ReferralClick.objects.count() == 1
+    other = type(client)()
+    other.get(f"/r/{link.code.lower()}", HTTP_USER_AGENT=PERSON)  # another browser, typed in lower case
+    assert ReferralClick.objects.count() == 2
+
+
+@pytest.mark.parametrize(
+    ("method", "agent"),
+    [
+        ("head", PERSON),
+        ("get", ""),
+        ("get", "Mozilla/5.0 (compatible; Barracuda Sentinel (EE))"),
+        ("get", "Microsoft Office/16.0 (Windows NT 10.0; SafeLinks)"),
+        ("get", "facebookexternalhit/1.1"),
+        ("get", "Mozilla/5.0 (compatible; Googlebot/2.1)"),
+    ],
+)
+def test_bots_scanners_and_head_requests_are_not_visits(program, client, method, agent):
+    link = make_link(program)
+    response = getattr(client, method)(f"/r/{link.code}", HTTP_USER_AGENT=agent)
+    assert response.status_code == 302
+    assert not ReferralClick.objects.exists()
+
+
+@pytest.mark.parametrize("suffix", ["?next=https://evil.example", "?url=//evil.example", "%2F%2Fevil.example"])
+def test_no_open_redirect_through_any_parameter(program, client, suffix):
+    link = make_link(program)
+    response = client.get(f"/r/{link.code}{suffix}", HTTP_USER_AGENT=PERSON)
+    if response.status_code == 404:  # "%2F%2F" makes the path a different (unknown) page: no redirect at all
+        return
+    location = response["Location"]
+    assert response.status_code == 302 and location.startswith("/join/") and "evil" not in urlsplit(location).netloc
+
+
+@pytest.mark.parametrize("code", ["NOPE2345", "x" * 40, "<script>", "%00"])
+def test_unknown_or_tampered_codes_get_a_friendly_page(program, client, code):
+    response = client.get(f"/r/{code}", HTTP_USER_AGENT=PERSON, follow=True)
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert "We could not find this link" in body and program.title in body
+    assert "<script>" not in body
+
+
+def test_revoked_and_expired_links_show_the_programs_normal_registration(program, client):
+    link = make_link(program, access_days=3)
+    ReferralLink.objects.filter(pk=link.pk).update(revoked_at=timezone.now())
+    body = client.get(f"/join/{link.code}/").content.decode()
+    assert "This link is no longer active" in body and program.title in body
+    ReferralLink.objects.filter(pk=link.pk).update(revoked_at=None)
+    client.get(f"/r/{link.code}", HTTP_USER_AGENT=PERSON)
+    ReferralClick.objects.update(clicked_at=timezone.now() - timedelta(days=4))
+    body = client.get(f"/join/{link.code}/").content.decode()
+    assert "This invitation has expired" in body
+
+
+def test_landing_names_the_graduate_as_consent_allows_and_shows_an_approved_testimonial(program, client):
+    link = make_link(program, consent=Consent.FIRST_NAME)
+    page = client.get(f"/join/{link.code}/").content.decode()
+    assert "An invitation from Maria" in page
+    assert QUOTE not in page  # not approved yet
+    Testimonial.objects.update(status=ModerationStatus.APPROVED)
+    page = client.get(f"/join/{link.code}/").content.decode()
+    assert QUOTE in page and "— Maria" in page and "Lopez" not in page
+    assert "We are out to help families raise focused kids" in page
+    Testimonial.objects.update(consent=Consent.ANONYMOUS)
+    page = client.get(f"/join/{link.code}/").content.decode()
+    assert "An invitation from a graduate" in page and "Maria" not in page
+    Testimonial.objects.update(consent=Consent.PRIVATE)
+    page = client.get(f"/join/{link.code}/").content.decode()
+    assert "Maria" not in page and QUOTE not in page
+
+
+def test_landing_says_the_link_opens_registration_while_it_is_closed(program, client):
+    program.registration_status = "closed"
+    program.save_revision().publish()
+    link = make_link(program)
+    page = client.get(f"/join/{link.code}/").content.decode()
+    assert "Registration is closed to the public" in page and "This link lets you register now, until" in page
+
+
+def register(client, link, **data):
+    payload = {"first_name": "Jo", "last_name": "Park", "email": "jo@example.org", "consent": "on", **data}
+    return client.post(f"/join/{link.code}/", payload, HTTP_USER_AGENT=PERSON)
+
+
+def test_a_friend_registers_is_enrolled_and_both_are_told(program, client, django_capture_on_commit_callbacks):
+    link = make_link(program)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = register(client, link)
+    assert response.status_code == 200 and "You're in" in response.content.decode()
+    lead = FriendLead.objects.get()
+    assert lead.link == link and lead.status == "enrolled" and lead.consent_at is not None
+    assert Enrollment.objects.filter(student__email="jo@example.org", program=program).exists()
+    welcome = next(m for m in mail.outbox if "jo@example.org" in m.to[0])
+    assert "through Maria's special link" in welcome.body and "only reason we have your address" in welcome.body
+    joined = next(m for m in mail.outbox if "maria@example.org" in m.to[0] and "joined" in m.subject)
+    assert "Jo just joined" in joined.body
+    assert JourneyEvent.objects.filter(kind="friend_registered").count() == 1
+
+
+def test_repeat_registration_is_idempotent_and_stays_with_the_first_referrer(program, client):
+    first = make_link(program)
+    second = make_link(program, email="sam@example.org")
+    register(client, first)
+    register(client, second, email="JO@example.org")
+    assert FriendLead.objects.count() == 1 and FriendLead.objects.get().link == first
+
+
+def test_self_referral_and_existing_students_are_not_attributed(program, client):
+    link = make_link(program)
+    register(client, link, email="maria@example.org")
+    enroll(program=program, email="already@example.org")
+    register(client, link, email="already@example.org")
+    notes = sorted(FriendLead.objects.values_list("attribution_note", flat=True))
+    assert notes == ["already a student of this program: not attributed", "self-referral: not attributed"]
+    assert not FriendLead.objects.filter(link__isnull=False).exists()
+    assert not JourneyEvent.objects.filter(kind="friend_registered").exists()
+
+
+def test_checkout_mode_hands_off_with_the_ref_carried(program, client):
+    link = make_link(program, enrollment_mode="checkout", checkout_url="https://shop.example.com/buy?plan=a")
+    response = register(client, link)
+    assert response.status_code == 302
+    assert response["Location"] == f"https://shop.example.com/buy?plan=a&ref={link.code}"
+    assert FriendLead.objects.get().status == "checkout"
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        ({"consent": ""}, "Tick the box so we may write to you"),
+        ({"email": "not-an-email"}, "Enter a valid email address"),
+        ({"first_name": ""}, "This field is required"),
+    ],
+)
+def test_bad_registrations_are_refused_clearly_and_nothing_is_written(program, client, data, message):
+    link = make_link(program)
+    response = register(client, link, **data)
+    assert response.status_code == 400 and message in response.content.decode()
+    assert not FriendLead.objects.exists()
+
+
+def test_scripts_in_names_are_escaped(program, client):
+    link = make_link(program)
+    response = register(client, link, first_name="<script>alert(1)</script>", email="")
+    assert "<script>alert(1)</script>" not in response.content.decode()
+    assert "&lt;script&gt;" in response.content.decode()
+
+
+def test_registration_spam_is_rate_limited_and_the_honeypot_records_nothing(program, client):
+    link = make_link(program)
+    register(client, link, website="http://spam.example")
+    assert not FriendLead.objects.exists()
+    statuses = [register(client, link, email=f"f{i}@example.org").status_code for i in range(12)]
+    assert statuses[-1] == 429
+
+
+def test_no_email_goes_to_a_friend_who_only_clicked(program, client):
+    link = make_link(program)
+    before = Message.objects.count()
+    client.get(f"/r/{link.code}", HTTP_USER_AGENT=PERSON, follow=True)
+    assert Message.objects.count() == before
+
+
+def test_qr_codes_in_png_and_svg(program, client):
+    link = make_link(program)
+    png = client.get(f"/r/{link.code}/qr.png")
+    assert png.status_code == 200 and png["Content-Type"] == "image/png" and png.content[:8] == b"\x89PNG\r\n\x1a\n"
+    svg = client.get(f"/r/{link.code}/qr.svg")
+    assert svg.status_code == 200 and b"<svg" in svg.content
+    assert client.get(f"/r/{link.code}/qr.gif").status_code == 404
+    assert client.get("/r/NOPE2345/qr.png").status_code == 404
+
+
+def test_the_graduates_hub_shows_link_qr_messages_offer_thank_you_and_friends(program, client):
+    from campaigns import links
+
+    link = make_link(program)
+    register(client, link)
+    page = client.get(links.hub_path(link.student_id)).content.decode()
+    assert link.code in page and f"/r/{link.code}/qr.png" in page
+    assert "Full disclosure: I get a thank-you from them if you join." in page
+    assert "Jo" in page and "earned" in page
+    assert "We are out to help families raise focused kids" in page
+
+
+def test_case_status_gate_is_lifted_when_resolved(program):
+    now = timezone.now()
+    enrollment = graduate(program, now=now)
+    case = support.case_open(
+        response=FeedbackResponse.objects.get(enrollment=enrollment), plan=None, reasons=["x"], now=now
+    )
+    assert referrals.eligibility(enrollment=enrollment) == "a support case is open"
+    support.case_update(case=case, status=CaseStatus.MADE_RIGHT, note="fixed", actor="t", now=now)
+    assert referrals.eligibility(enrollment=enrollment) == ""
