@@ -1,0 +1,79 @@
+"""The creator writes the referral ask: the SMART-I report while editing and on publish; simulate_cohort."""
+
+import json
+
+import pytest
+from django.core.management import call_command
+from django.urls import reverse
+
+from campaigns.models import ProgramPage, ReferralPlan
+from tests.factories import add_url, feedback_plan, program_form, referral_plan
+
+pytestmark = pytest.mark.django_db
+
+PLAN = {
+    field.name: (str(field.default) if not callable(field.default) else "")
+    for field in ReferralPlan._meta.get_fields()
+    if hasattr(field, "default") and field.name not in ("id", "program", "sort_order")
+}
+PLAN.update({"publish_with_unmet_criteria": "", "reminder_after_days": "4", "checkout_url": "", "discount_code": ""})
+VAGUE = "Hi {{ first_name }}, please help spread the word about our program!"
+
+
+def publish(admin_client, **plan):
+    data = {**program_form(referral_plans=[{**PLAN, **plan}]), "action-publish": "publish"}
+    return admin_client.post(add_url(), data)
+
+
+def test_the_default_ask_is_smart_i_and_publishes(admin_client):
+    response = publish(admin_client)
+    assert response.status_code == 302, response.content.decode()[:3000]
+    assert ReferralPlan.objects.get(program__slug="calm-parents").ask_count_label == "1–3"
+
+
+def test_a_vague_ask_cannot_be_published_and_each_unmet_criterion_says_why(admin_client):
+    response = publish(admin_client, ask_subject="News", ask_body=VAGUE)
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert "SMART-I" in body and "Measurable:" in body and "Time-bound:" in body
+    assert not ProgramPage.objects.filter(slug="calm-parents").exists()
+    response = publish(admin_client, ask_subject="News", ask_body=VAGUE, publish_with_unmet_criteria="on")
+    assert response.status_code == 302
+    revision = ProgramPage.objects.get(slug="calm-parents").live_revision.content
+    assert revision["referral_plans"][0]["publish_with_unmet_criteria"] is True
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"ask_count_min": "4", "ask_count_max": "2"}, "must be at least the fewest"),
+        ({"enrollment_mode": "checkout"}, "Give your checkout page"),
+        ({"friend_offer": "discount"}, "A discount offer needs its code"),
+        ({"ask_body": "Hi {{ frist_name }}"}, "Unknown merge field {{ frist_name }}"),
+    ],
+)
+def test_inconsistent_asks_are_refused(admin_client, change, message):
+    response = publish(admin_client, **change)
+    assert response.status_code == 200 and message in response.content.decode()
+
+
+def test_live_smart_i_endpoint(admin_client):
+    url = reverse("campaigns_referral_check")
+    good = admin_client.post(
+        url, json.dumps({**PLAN, "mission_statement": "help 10,000 parents stay calm"}), "application/json"
+    )
+    assert good.json()["score"] == 6
+    vague = admin_client.post(url, json.dumps({"ask_subject": "News", "ask_body": VAGUE}), "application/json").json()
+    assert vague["score"] <= 2
+    assert set(vague["criteria"]) == {"specific", "measurable", "actionable", "relevant", "time_bound", "inspiring"}
+    assert admin_client.post(url, "[1]", "application/json").status_code == 400
+
+
+def test_simulated_cohort_is_asked_clicks_and_friends_register(program, capsys):
+    feedback_plan(program=program, days_after_completion=1)
+    referral_plan(program=program, delay_after_testimonial_days=1)
+    call_command("simulate_cohort", "--program", "focus", "--students", "120", "--seed", "4", "--json")
+    stages = json.loads(capsys.readouterr().out)["stages"]
+    assert 0 < stages["asked"] <= stages["testimonial"]
+    assert stages["link clicks"] > 0
+    assert 0 < stages["friends registered"]
