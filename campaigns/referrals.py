@@ -17,7 +17,7 @@ from django.db.models import Count
 from django.urls import reverse
 from django.utils import timezone
 
-from campaigns import bots, hooks, services
+from campaigns import bots, hooks, links, services
 from campaigns.models import (
     Enrollment,
     EnrollmentMode,
@@ -78,6 +78,9 @@ FRIEND_WELCOME_EMAIL = kinds.register(
         "have your address.\n\nYour personal page: {{ hub_url }}\n\nWelcome!",
     )
 )
+
+# Ours, under the creator's ask: where the link, its QR code and ready messages are.
+HUB_LINE = "\n\nYour link, its QR code and messages ready to send are on your page: {{ hub_url }}"
 
 # Merge fields other layers provide (testimonials provides {{ testimonial_quote }}).
 _MERGE_PROVIDERS: dict[str, Callable[[int, int], str]] = {}
@@ -258,7 +261,8 @@ def handle_ask_actions(actions: list[ScheduledAction], now: datetime) -> None:
             idempotency_key=f"referral-ask:{enrollment.pk}",
             context={
                 "subject": plan.ask_subject,
-                "body": plan.ask_body,
+                "body": plan.ask_body + HUB_LINE,
+                "hub_url": links.hub_url(student.pk),
                 **ask_values(enrollment=enrollment, plan=plan, link=link, now=send_at),
             },
             send_after=send_at,
@@ -402,8 +406,6 @@ def lead_register(
 
 
 def _enroll_friend(*, lead: FriendLead, link: ReferralLink, attributed: bool, now: datetime) -> None:
-    from campaigns import links
-
     enrollment = services.student_enroll(
         email=lead.email,
         program=link.program,

@@ -1,0 +1,95 @@
+"""A graduate opens the ask, copies their link from the hub; a friend on a phone opens it while
+registration is closed, registers, and the graduate's hub shows the friend."""
+
+import re
+from datetime import timedelta
+from urllib.parse import urlsplit
+
+import pytest
+from django.core import mail
+from django.utils import timezone
+
+from campaigns import engine, services
+from campaigns.models import FriendLead, ReferralClick
+from mailers import services as mail_services
+from testimonials import services as feedback
+from testimonials import submissions
+from testimonials.models import Consent, FeedbackResponse, ModerationStatus, Testimonial
+from tests.factories import enroll, feedback_plan, program_page, referral_plan
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+QUOTE = "Mornings used to be a battle. Now we leave on time and nobody shouts."
+
+
+def ask_email(program):
+    feedback_plan(program=program, after_milestone_slug="first-win")
+    referral_plan(program=program, delay_after_testimonial_days=0)
+    now = timezone.now()
+    enrollment = enroll(
+        program=program,
+        email="maria@example.org",
+        first_name="Maria",
+        last_name="Lopez",
+        marketing_consent=True,
+        now=now - timedelta(days=3),
+        starts_at=now - timedelta(days=2),
+    )
+    engine.tick(now=now - timedelta(days=2))
+    services.enrollment_record_milestone(
+        enrollment=enrollment, milestone=program.milestones.get(), source="t", actor="t", now=now - timedelta(days=1)
+    )
+    engine.tick(now=now - timedelta(days=1))
+    response = FeedbackResponse.objects.get(enrollment=enrollment)
+    feedback.feedback_submit(response=response, score=10, answers=[QUOTE], now=now - timedelta(days=1))
+    submissions.testimonial_save(
+        student_id=enrollment.student_id, program_id=program.pk, text=QUOTE, consent=Consent.FIRST_NAME, now=now
+    )
+    Testimonial.objects.update(status=ModerationStatus.APPROVED)
+    mail.outbox = []
+    engine.tick(now=now + timedelta(minutes=1))
+    mail_services.messages_send_due(now=now + timedelta(days=8))  # past the contact budget's window
+    return next(m for m in mail.outbox if "maria@example.org" in m.to[0] and "/r/" in m.body)
+
+
+def test_graduate_shares_and_a_friend_registers_on_a_phone_while_registration_is_closed(
+    browser, desktop, phone, live_server
+):
+    program = program_page(slug="calm", milestones=[("first-win", 7)], registration_status="closed")
+    email = ask_email(program)
+    assert f"“{QUOTE}”" in email.body or f'"{QUOTE}"' in email.body
+    hub_path = urlsplit(re.search(r"https?://\S+/me/\S+/", email.body).group(0)).path
+
+    # The graduate copies their link from the hub.
+    desktop.context.grant_permissions(["clipboard-read", "clipboard-write"])
+    desktop.goto(live_server.url + hub_path)
+    desktop.wait_for_selector("text=Your special link for")
+    link = desktop.input_value("input[id^=special-link-]")
+    assert "Full disclosure: I get a thank-you from them if you join." in desktop.input_value("#share-text")
+    desktop.click("text=Copy link")
+    desktop.wait_for_selector("text=Copied.")
+    assert desktop.evaluate("navigator.clipboard.readText()") == link
+    code = link.rsplit("/", 1)[-1]
+
+    # A friend opens it on a phone.
+    phone.goto(live_server.url + urlsplit(link).path)
+    phone.wait_for_url(f"{live_server.url}/join/{code}/")
+    assert ReferralClick.objects.count() == 1
+    text = phone.inner_text("main")
+    assert "An invitation from Maria" in text
+    assert QUOTE in text
+    assert "Registration is closed to the public" in text and "This link lets you register now" in text
+    assert phone.evaluate("document.documentElement.scrollWidth") <= 390
+    phone.fill("#id_first_name", "Jo")
+    phone.fill("#id_email", "jo@example.org")
+    phone.click("button:has-text('Register now')")
+    phone.wait_for_selector("text=Tick the box so we may write to you")  # consent is the friend's own
+    assert not FriendLead.objects.exists()
+    phone.check("#id_consent")
+    phone.click("button:has-text('Register now')")
+    phone.wait_for_selector("text=You're in")
+    assert FriendLead.objects.get().email == "jo@example.org"
+
+    # The graduate's hub shows the friend.
+    desktop.goto(live_server.url + hub_path)
+    friends = desktop.inner_text("section.special-link")
+    assert "Jo" in friends and "enrolled" in friends and "earned" in friends
