@@ -1,5 +1,5 @@
 """The demo `make run` loads: a home page, one program (slug ``demo``) with sharing prompts, and a
-demo student who has just reached the first milestone, so their hub and prompt are there to open."""
+demo student who has just reached the first milestone, and a demo graduate with a special link."""
 
 from datetime import date, timedelta
 
@@ -7,11 +7,14 @@ from django.db import transaction
 from django.utils import timezone
 from wagtail.models import Page, Site
 
-from campaigns import engine, links, services
+from campaigns import engine, links, referrals, services
 from campaigns.choices import RegistrationStatus
-from campaigns.models import Milestone, ProgramPage, Student
+from campaigns.models import Milestone, ProgramPage, ReferralPlan, Student
 from cms.models import HomePage
 from sharing_prompts.models import SharingPrompt
+from testimonials import publishing, submissions
+from testimonials import services as feedback
+from testimonials.models import Consent, FeedbackPlan, FeedbackResponse, ModerationStatus
 
 DEMO_SLUG = "demo"
 
@@ -45,6 +48,11 @@ DEMO_PROMPTS = [
     },
 ]
 DEMO_STUDENT = "sam.demo@example.com"
+DEMO_GRADUATE = "maria.demo@example.com"
+DEMO_QUOTE = (
+    "Mornings used to be a battle. Now we leave on time, nobody shouts, and my son finishes his homework "
+    "on his own. I got my calm back."
+)
 
 
 @transaction.atomic
@@ -58,16 +66,54 @@ def load_demo() -> list[str]:
     if not ProgramPage.objects.filter(slug=DEMO_SLUG).exists():
         program = _create_demo_program(home)
         done.append(f"created and published the demo program {program.title!r} (slug {DEMO_SLUG})")
+    program = ProgramPage.objects.get(slug=DEMO_SLUG)
     if not Student.objects.filter(email=DEMO_STUDENT).exists():
-        _enroll_demo_student(ProgramPage.objects.get(slug=DEMO_SLUG))
+        _enroll_demo_student(program)
         done.append(f"enrolled the demo student {DEMO_STUDENT}, who just reached the first milestone")
+    if not Student.objects.filter(email=DEMO_GRADUATE).exists() and program.referral_plans.exists():
+        _graduate_demo_student(program)
+        done.append(f"graduated the demo student {DEMO_GRADUATE}: happy feedback, an approved testimonial, a link")
     return done
 
 
-def demo_student_hub_url() -> str | None:
-    """A fresh personal link to the demo student's hub (links expire, so one is made each run)."""
-    student = Student.objects.filter(email=DEMO_STUDENT).first()
-    return links.hub_url(student.pk) if student else None
+def demo_links() -> list[str]:
+    """Fresh personal links to the demo students' hubs (links expire, so new ones each run)."""
+    lines = []
+    for email, who in ((DEMO_STUDENT, "Sam, a student mid-program"), (DEMO_GRADUATE, "Maria, a graduate")):
+        student = Student.objects.filter(email=email).first()
+        if student:
+            lines.append(f"personal page of {who}: {links.hub_url(student.pk)}")
+    for link in referrals.graduate_links(student=Student.objects.filter(email=DEMO_GRADUATE).first() or Student()):
+        lines.append(f"Maria's special link (what her friends open): {referrals.link_url(link.code)}")
+    return lines
+
+
+def _graduate_demo_student(program: ProgramPage) -> None:
+    """Maria went through the whole method: prompts, happy feedback, a testimonial, then the ask."""
+    now = timezone.now()
+    start = now - timedelta(days=program.duration_days + 20)
+    enrollment = services.student_enroll(
+        email=DEMO_GRADUATE,
+        program=program,
+        first_name="Maria",
+        last_name="Demo",
+        marketing_consent=True,
+        cohort="demo",
+        starts_at=start,
+        actor="demo",
+        now=start,
+    )
+    engine.tick(now=now - timedelta(days=6))  # the whole program: milestones, prompts, graduation
+    engine.tick(now=now - timedelta(days=1))  # the feedback request, a few days after graduation
+    response = FeedbackResponse.objects.filter(enrollment=enrollment).first()
+    if response is not None:
+        feedback.feedback_submit(response=response, score=10, answers=[DEMO_QUOTE], now=now)
+    testimonial = submissions.testimonial_save(
+        student_id=enrollment.student_id, program_id=program.pk, text=DEMO_QUOTE, consent=Consent.FIRST_NAME, now=now
+    )
+    publishing.testimonial_moderate(testimonial=testimonial, status=ModerationStatus.FEATURED, user=None, now=now)
+    referrals.link_for(student_id=enrollment.student_id, program_id=program.pk, now=now)
+    engine.tick(now=now)
 
 
 def _enroll_demo_student(program: ProgramPage) -> None:
@@ -133,6 +179,8 @@ def _create_demo_program(home: HomePage) -> ProgramPage:
         )
     for index, prompt in enumerate(DEMO_PROMPTS):
         program.sharing_prompts.add(SharingPrompt(sort_order=index, **prompt))
+    program.feedback_plans.add(FeedbackPlan(days_after_completion=3, support_email="support@example.com"))
+    program.referral_plans.add(ReferralPlan(delay_after_testimonial_days=0, reminder_after_days=4, access_days=21))
     home.add_child(instance=program)
     program.save_revision().publish()
     return program

@@ -31,6 +31,8 @@ def _inviter(link) -> tuple[str, Testimonial | None]:
     testimonial = Testimonial.objects.filter(
         student_id=link.student_id, program_id=link.program_id, withdrawn_at__isnull=True
     ).first()
+    if testimonial is not None:
+        testimonial.student = link.student  # the same row, already loaded: its attribution needs no query
     named = testimonial is not None and testimonial.consent in (Consent.FULL, Consent.FIRST_NAME)
     name = (link.student.first_name or "a graduate") if named else "a graduate"
     return name, (testimonial if testimonial is not None and testimonial.is_visible else None)

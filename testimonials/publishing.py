@@ -80,7 +80,7 @@ def testimonial_moderate(
             campaign_services.journey_record(
                 enrollment=enrollment,
                 kind="testimonial_moderated",
-                actor=f"admin:{user.get_username()}",
+                actor=f"admin:{user.get_username()}" if user else "system",
                 reason=f"testimonial {previous} → {status}" + (f": {note}" if note else ""),
                 data={"testimonial_id": locked.pk, "from": previous, "to": status, "note": locked.moderation_note},
                 now=now,

@@ -24,11 +24,17 @@ def fresh_limits():
 def test_demo_student_link_opens_their_hub_with_the_prompt_to_share(client, capsys):
     call_command("load_demo")
     out = capsys.readouterr().out
-    url = re.search(r"personal page \(what a student sees\): http://[^/]+(/me/\S+/)", out).group(1)
+    url = re.search(r"personal page of Sam, a student mid-program: http://[^/]+(/me/\S+/)", out).group(1)
     body = client.get(url).content.decode()
     assert "Hi Sam" in body
     assert "Wins to share" in body and "First calm morning" in body
     assert "Focused Kids" in body and "families so far" in body
+    graduate = re.search(r"personal page of Maria, a graduate: http://[^/]+(/me/\S+/)", out).group(1)
+    body = client.get(graduate).content.decode()
+    assert "Your special link for Focused Kids" in body and "Full disclosure" in body
+    special = re.search(r"Maria's special link \(what her friends open\): http://[^/]+(/r/\w+)", out).group(1)
+    landing = client.get(special, HTTP_USER_AGENT="Mozilla/5.0 (X11; Linux x86_64) Firefox/130.0", follow=True)
+    assert "An invitation from Maria" in landing.content.decode()
 
 
 def test_hub_of_a_student_with_nothing_yet(client):

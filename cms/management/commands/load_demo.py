@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from cms.demo import DEMO_SLUG, demo_student_hub_url, load_demo
+from cms.demo import DEMO_SLUG, demo_links, load_demo
 
 
 class Command(BaseCommand):
@@ -12,6 +12,5 @@ class Command(BaseCommand):
             self.stdout.write(line)
         if not done:
             self.stdout.write(f"demo program '{DEMO_SLUG}' already present; nothing changed")
-        hub = demo_student_hub_url()
-        if hub:
-            self.stdout.write(f"the demo student's personal page (what a student sees): {hub}")
+        for line in demo_links():
+            self.stdout.write(line)
