@@ -4,6 +4,7 @@ from pathlib import Path
 
 from .env import (
     batch_merge_format_from_env,
+    cache_from_env,
     database_from_env,
     email_settings_from_env,
     env_bool,
@@ -162,6 +163,9 @@ MAIL_SEND_LEASE_SECONDS = env_int("MAIL_SEND_LEASE_SECONDS", 300, minimum=1)
 MAIL_IN_DOUBT_GRACE_SECONDS = env_int("MAIL_IN_DOUBT_GRACE_SECONDS", 3600, minimum=0)
 # Unsubscribe and preference links in an email keep working this long (seconds).
 MAIL_LINK_MAX_AGE = env_int("MAIL_LINK_MAX_AGE", 400 * 24 * 3600, minimum=3600)
+# Rate limits (and other short-lived counters) live in the cache: per process by default; set
+# CACHE_URL=redis://host:6379/1 so every gunicorn worker and machine shares them.
+CACHES = {"default": cache_from_env()}
 # A student's hub link (no password) works this long after the email that carried it.
 HUB_LINK_MAX_AGE = env_int("HUB_LINK_MAX_AGE", 60 * 24 * 3600, minimum=3600)
 # Public forms (hub, prompt pages, "send me a new link"): at most this many posts per window per client.

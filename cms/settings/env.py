@@ -173,3 +173,15 @@ def task_runner_from_env() -> str:
     if runner not in TASK_RUNNERS:
         raise ConfigError(f"TASK_RUNNER={runner!r} is unknown: set TASK_RUNNER to q2 (default) or celery.")
     return runner
+
+
+def cache_from_env() -> dict:
+    """``CACHE_URL`` (redis:// or rediss://) when set, else this process's memory."""
+    url = os.environ.get("CACHE_URL", "").strip()
+    if not url:
+        return {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    if not url.startswith(("redis://", "rediss://")):
+        raise ConfigError(
+            f"CACHE_URL must be a redis:// URL (got {url.split(':', 1)[0]}): set it like redis://127.0.0.1:6379/1."
+        )
+    return {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": url}

@@ -32,6 +32,7 @@ def manage(*args: str, **env: str) -> subprocess.CompletedProcess:
         ({"DJANGO_SETTINGS_MODULE": "cms.settings.production"}, "SECRET_KEY"),
         ({"DJANGO_SETTINGS_MODULE": "cms.settings.production", "SECRET_KEY": "short"}, "SECRET_KEY"),
         ({"ENGINE_TICK_SECONDS": "soon"}, "ENGINE_TICK_SECONDS"),
+        ({"CACHE_URL": "memcached://127.0.0.1"}, "CACHE_URL"),
         ({"DJANGO_SETTINGS_MODULE": "cms.settings.production", "SECRET_KEY": "k" * 60}, "EMAIL_PROVIDER"),
         (
             {"DJANGO_SETTINGS_MODULE": "cms.settings.production", "SECRET_KEY": "k" * 60, "EMAIL_PROVIDER": "smtp"},
