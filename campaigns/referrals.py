@@ -154,9 +154,14 @@ def link_mark_shared(*, link: ReferralLink, now: datetime | None = None) -> None
 # --- The ask (scheduled from the journey) ---------------------------------------------------
 
 
+ASK_TRIGGERS = ("testimonial_submitted", "testimonial_edited", "feedback_happy")
+
+
 def on_event_recorded(*, event: JourneyEvent) -> None:
-    """A testimonial submitted (or happy feedback after one) → schedule the ask after the plan's delay."""
-    if event.kind not in ("testimonial_submitted", "feedback_happy") or event.enrollment_id is None:
+    """A testimonial submitted, or happy feedback (e.g. again after a case was made right) → check for
+    an ask after the plan's delay. One action per such event (a skipped one does not block a later
+    one); the ask itself goes at most once per enrollment."""
+    if event.kind not in ASK_TRIGGERS or event.enrollment_id is None:
         return
     plan = plan_for(event.program_id)
     if plan is None:
@@ -166,7 +171,7 @@ def on_event_recorded(*, event: JourneyEvent) -> None:
             ScheduledAction(
                 enrollment_id=event.enrollment_id,
                 kind=ACTION_ASK,
-                key="referral-ask",
+                key=f"referral-ask:{event.pk}",
                 due_at=event.occurred_at + timedelta(days=plan.delay_after_testimonial_days),
                 created_at=event.occurred_at,
             )
@@ -240,7 +245,14 @@ def handle_ask_actions(actions: list[ScheduledAction], now: datetime) -> None:
     enrollments = Enrollment.objects.select_related("student", "program").filter(
         pk__in=[a.enrollment_id for a in actions]
     )
+    asked = set(
+        JourneyEvent.objects.filter(enrollment__in=enrollments, kind="referral_asked").values_list(
+            "enrollment_id", flat=True
+        )
+    )
     for enrollment in enrollments:
+        if enrollment.pk in asked:
+            continue  # asked already: once per graduate and program
         plan = plan_for(enrollment.program_id)
         why_not = "the program has no referral ask" if plan is None else eligibility(enrollment=enrollment)
         if why_not:

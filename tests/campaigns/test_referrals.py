@@ -334,3 +334,24 @@ def test_case_status_gate_is_lifted_when_resolved(program):
     assert referrals.eligibility(enrollment=enrollment) == "a support case is open"
     support.case_update(case=case, status=CaseStatus.MADE_RIGHT, note="fixed", actor="t", now=now)
     assert referrals.eligibility(enrollment=enrollment) == ""
+
+
+def test_happy_feedback_first_and_a_testimonial_later_still_gets_one_ask(program):
+    now = timezone.now()
+    enrollment = graduate(program, now=now, delay_after_testimonial_days=2)
+    # graduate() gave feedback and the testimonial at once; here the testimonial came later:
+    testimonial = Testimonial.objects.get(student=enrollment.student)
+    submissions.testimonial_withdraw(testimonial=testimonial, now=now)
+    engine.tick(now=now + timedelta(days=3))  # the checks due by now find no testimonial: skipped
+    assert not ask_messages().exists()
+    submissions.testimonial_save(
+        student_id=enrollment.student_id,
+        program_id=program.pk,
+        text=QUOTE,
+        consent=Consent.ANONYMOUS,
+        now=now + timedelta(days=4),
+    )
+    engine.tick(now=now + timedelta(days=7))
+    engine.tick(now=now + timedelta(days=9))
+    assert ask_messages().count() == 1
+    assert JourneyEvent.objects.filter(enrollment=enrollment, kind="referral_asked").count() == 1
