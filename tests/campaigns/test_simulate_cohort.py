@@ -35,6 +35,7 @@ def test_json_funnel_through_the_engine(program, capsys):
         "unhappy",
         "testimonial",
         "asked",
+        "link clicks",
         "friends registered",
         "withdrawn",
     ]
