@@ -52,6 +52,7 @@ lock: venv
 bench: venv
 	$(PY) bench/tick.py
 	$(PY) bench/send.py
+	$(PY) bench/click.py
 
 clean:
 	rm -rf $(VENV) db.sqlite3 db.sqlite3-* .pytest_cache .ruff_cache

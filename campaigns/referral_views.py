@@ -22,16 +22,17 @@ def click(request, code: str):
     so browsers and proxies come back here every time and every visit can be counted."""
     normalized = referrals.normalize_code(code)
     landing = reverse("referral_landing", args=[normalized or "unknown"])
-    link = (
-        ReferralLink.objects.filter(code=normalized, revoked_at__isnull=True).only("pk").first() if normalized else None
-    )
     response = redirect(landing)  # a path we built: nothing from the request decides where it goes
-    if link is None or bots.is_bot(request):
+    if not normalized or bots.is_bot(request):
         return response  # scanners and previews are sent on, never counted, never given a cookie
+    # Only the id: no model instance to build on the hot path (bench/click.py).
+    link_id = ReferralLink.objects.filter(code=normalized, revoked_at__isnull=True).values_list("pk", flat=True).first()
+    if link_id is None:
+        return response
     visitor = request.COOKIES.get(VISITOR_COOKIE, "")
     if not (len(visitor) == 32 and visitor.isalnum()):
         visitor = referrals.new_visitor_id()
-    referrals.click_record(link_id=link.pk, visitor=visitor)
+    referrals.click_record(link_id=link_id, visitor=visitor)
     response.set_cookie(VISITOR_COOKIE, visitor, max_age=VISITOR_COOKIE_AGE, httponly=True, samesite="Lax")
     return response
 

@@ -1,0 +1,365 @@
+"""Benchmark: the special link /r/<code> and the friend's landing page under gunicorn, driven by wrk.
+
+For SQLite (a file in a temp dir) and PostgreSQL (a fresh database, dropped and created again):
+migrate, publish a program with a referral plan, enroll a graduate with an approved testimonial,
+give them a link (campaigns.referrals.link_for), then start `gunicorn cms.wsgi -w 2` with the
+production settings and run wrk (-t2 -c16 --latency, a browser's User-Agent) for 10 s against:
+  - /healthz: a bare Django view of the same project, one SELECT 1 (the baseline, same run; run first
+    and again last, the ratios are to the mean of the two, the machine's drift shows between them),
+  - /r/<code>: the click (link lookup, bot filter, one recorded click, cookie, 302). wrk sends no
+    cookie and does not follow redirects, so every request is a new visitor and must be recorded,
+  - /join/<code>/: the friend's landing page, with the visitor cookie the click set.
+Clicks: no response may be other than 302, and the rows recorded during the run must lie between
+the 302 responses wrk counted and the requests it sent (requests in flight when wrk stops are
+still served and recorded, but not counted by wrk).
+
+Targets (issue #6): /r/<code> >= 0.5x the baseline with every click recorded; landing >= 0.3x.
+
+Production settings as deployed, with STATIC_ROOT in the temp dir (collectstatic runs there first,
+as a deployment would). Needs wrk: apt-get install -y wrk.
+
+    .venv/bin/python bench/click.py [--seconds 10] [--pg postgres://postgres@127.0.0.1:5432/bench_click]
+"""
+
+import argparse
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+USER_AGENT = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0 Safari/537.36"
+VISITOR = "0123456789abcdef0123456789abcdef"  # the friend's browser cookie on the landing page
+WORKERS, THREADS, CONNECTIONS = 2, 2, 16
+TARGETS = {"click": 0.5, "landing": 0.3}
+
+# Counts requests sent and responses per status; prints one JSON line when done.
+WRK_SCRIPT = r"""
+local threads = {}
+function setup(thread) table.insert(threads, thread) end
+function init(args) sent = 0; statuses = {} end
+function request() sent = sent + 1; return wrk.request() end
+function response(status, headers, body) statuses[status] = (statuses[status] or 0) + 1 end
+function done(summary, latency, requests)
+  local total, by_status, parts = 0, {}, {}
+  for _, t in ipairs(threads) do
+    total = total + t:get("sent")
+    for s, n in pairs(t:get("statuses")) do by_status[s] = (by_status[s] or 0) + n end
+  end
+  for s, n in pairs(by_status) do table.insert(parts, string.format('"%d": %d', s, n)) end
+  local e = summary.errors
+  io.write(string.format(
+    'BENCH {"requests": %d, "duration_us": %d, "sent": %d, "p50_us": %d, "p99_us": %d, ' ..
+    '"non_2xx_3xx": %d, "socket_errors": %d, "status": {%s}}\n',
+    summary.requests, summary.duration, total, latency:percentile(50), latency:percentile(99),
+    e.status, e.connect + e.read + e.write + e.timeout, table.concat(parts, ", ")))
+end
+"""
+
+
+def django_env(database_url: str, tmp: str, port: int = 8000) -> dict:
+    env = dict(os.environ)
+    env.update(
+        PYTHONPATH=os.pathsep.join([tmp, str(ROOT)]),
+        DJANGO_SETTINGS_MODULE="bench_click_settings",
+        SECRET_KEY="bench-click-" + "x" * 60,
+        EMAIL_PROVIDER="log",
+        MAIL_LOG_PATH=os.path.join(tmp, "sent-mail.jsonl"),
+        BASE_URL=f"http://127.0.0.1:{port}",
+        SECURE="false",
+        ALLOWED_HOSTS="127.0.0.1,localhost",
+        DATABASE_URL=database_url,
+        TASK_RUNNER="q2",
+        LOG_LEVEL="WARNING",
+    )
+    return env
+
+
+def write_settings(tmp: str) -> None:
+    """cms.settings.production, with collectstatic's output in the temp dir instead of the checkout."""
+    Path(tmp, "bench_click_settings.py").write_text(
+        f"from cms.settings.production import *  # noqa: F403\n\nSTATIC_ROOT = {str(Path(tmp, 'static'))!r}\n"
+    )
+
+
+# --- Children (run with the bench settings) ----------------------------------------------------
+
+
+def prepare() -> dict:
+    """Migrate, then a published program with a referral plan, a graduate, a testimonial and a link."""
+    import django
+
+    django.setup()
+    from datetime import date, timedelta
+
+    from django.core.management import call_command
+    from django.utils import timezone
+    from wagtail.models import Locale, Page, Site
+
+    from campaigns import referrals, services
+    from campaigns.models import Milestone, ProgramPage, ReferralPlan
+    from cms.models import HomePage
+    from testimonials.models import Consent, ModerationStatus, Testimonial
+
+    call_command("migrate", verbosity=0)
+    home = HomePage.objects.first()
+    if home is None:
+        Locale.objects.get_or_create(language_code="en")
+        root = Page.get_first_root_node()
+        home = root.add_child(instance=HomePage(title="Home", slug="home-bench"))
+        Site.objects.update_or_create(is_default_site=True, defaults={"hostname": "localhost", "root_page": home})
+    program = ProgramPage(
+        slug="focus",
+        title="Focused Kids",
+        mission_statement="help families raise focused kids",
+        mission_goal=1000,
+        mission_unit="families",
+        mission_deadline=date.today() + timedelta(days=900),
+        mission_start_count=100,
+        duration_days=30,
+    )
+    program.milestones.add(Milestone(slug="first-win", title="First win", day_offset=7, sort_order=0))
+    home.add_child(instance=program)
+    program.save_revision().publish()
+    program = ProgramPage.objects.get(pk=program.pk)
+    program.referral_plans.add(ReferralPlan())
+    program.save_revision().publish()
+    now = timezone.now()
+    enrollment = services.student_enroll(
+        email="maria@example.org",
+        program=program,
+        first_name="Maria",
+        last_name="Lopez",
+        marketing_consent=True,
+        starts_at=now - timedelta(days=40),
+        actor="bench",
+        now=now - timedelta(days=41),
+    )
+    Testimonial.objects.create(
+        student_id=enrollment.student_id,
+        program=program,
+        text="My son finishes his homework before dinner now, and we talk again.",
+        consent=Consent.FIRST_NAME,
+        status=ModerationStatus.APPROVED,
+    )
+    link = referrals.link_for(student_id=enrollment.student_id, program_id=program.pk)
+    referrals.click_record(link_id=link.pk, visitor=VISITOR)  # the landing page's visitor came through /r/
+    return {"code": link.code}
+
+
+def count_clicks() -> dict:
+    import django
+
+    django.setup()
+    from campaigns.models import ReferralClick
+
+    return {"clicks": ReferralClick.objects.count()}
+
+
+def child(command: str, env: dict) -> dict:
+    out = subprocess.run(
+        [sys.executable, __file__, "--child", command], check=True, capture_output=True, text=True, env=env, cwd=ROOT
+    )
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+# --- The server and wrk ----------------------------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def start_gunicorn(env: dict, port: int, log_path: str) -> subprocess.Popen:
+    log = open(log_path, "w")  # noqa: SIM115 (closed with the process)
+    process = subprocess.Popen(
+        [str(ROOT / ".venv/bin/gunicorn"), "cms.wsgi", "-w", str(WORKERS), "-b", f"127.0.0.1:{port}"],
+        env=env,
+        cwd=ROOT,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            break
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2) as response:
+                if response.status == 200:
+                    return process
+        except OSError:
+            time.sleep(0.2)
+    stop_gunicorn(process)
+    sys.exit(f"gunicorn did not answer /healthz; its log:\n{Path(log_path).read_text()[-3000:]}")
+
+
+def stop_gunicorn(process: subprocess.Popen) -> None:
+    if process.poll() is None:
+        process.send_signal(signal.SIGTERM)  # the arbiter stops its workers
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def run_wrk(url: str, seconds: int, script: str, cookie: str = "") -> dict:
+    command = ["wrk", f"-t{THREADS}", f"-c{CONNECTIONS}", f"-d{seconds}s", "--latency", "-s", script]
+    command += ["-H", f"User-Agent: {USER_AGENT}"]
+    if cookie:
+        command += ["-H", f"Cookie: {cookie}"]
+    out = subprocess.run([*command, url], check=True, capture_output=True, text=True).stdout
+    line = next(line for line in out.splitlines() if line.startswith("BENCH "))
+    result = json.loads(line[len("BENCH ") :])
+    result["rate"] = result["requests"] / (result["duration_us"] / 1e6)
+    return result
+
+
+def bench_database(name: str, database_url: str, tmp: str, script: str, seconds: int) -> dict:
+    port = free_port()
+    env = django_env(database_url, tmp, port)
+    code = child("prepare", env)["code"]
+    server = start_gunicorn(env, port, os.path.join(tmp, f"gunicorn-{name}.log"))
+    try:
+        base = f"http://127.0.0.1:{port}"
+        # The baseline before and after the others: their mean is the yardstick, their gap the drift.
+        urls = {
+            "baseline": (f"{base}/healthz", ""),
+            "click": (f"{base}/r/{code}", ""),
+            "landing": (f"{base}/join/{code}/", f"rv={VISITOR}"),
+            "baseline_after": (f"{base}/healthz", ""),
+        }
+        results = {}
+        for endpoint, (url, cookie) in urls.items():
+            if endpoint != "baseline_after":
+                run_wrk(url, 2, script, cookie)  # warm-up: imports, templates, connections
+            before = child("count", env)["clicks"] if endpoint == "click" else 0
+            results[endpoint] = run_wrk(url, seconds, script, cookie)
+            if endpoint == "click":
+                time.sleep(1)  # requests in flight when wrk stopped
+                results[endpoint]["recorded"] = child("count", env)["clicks"] - before
+    finally:
+        stop_gunicorn(server)
+    return results
+
+
+def ensure_pg_database(url: str, *, drop_only: bool = False) -> bool:
+    """A fresh benchmark database (dropped and created again: dead rows from a previous run skew it)."""
+    try:
+        import psycopg
+    except ImportError:
+        return False
+    name = url.rsplit("/", 1)[-1]
+    admin = url.rsplit("/", 1)[0] + "/postgres"
+    try:
+        with psycopg.connect(admin, autocommit=True, connect_timeout=3) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            if not drop_only:
+                conn.execute(f'CREATE DATABASE "{name}"')
+        return True
+    except psycopg.OperationalError:
+        return False
+
+
+# --- Report --------------------------------------------------------------------------------------
+
+
+def report(name: str, results: dict) -> bool:
+    base = (results["baseline"]["rate"] + results["baseline_after"]["rate"]) / 2
+    seconds = results["baseline"]["duration_us"] / 1e6
+    print(
+        f"\n{name}: gunicorn -w {WORKERS}, wrk -t{THREADS} -c{CONNECTIONS}, {seconds:.0f} s each;"
+        f" x baseline = against the mean of the two /healthz runs ({base:.0f} req/s)"
+    )
+    print(f"{'endpoint':<30} {'req/s':>8} {'p50 ms':>7} {'p99 ms':>7} {'x baseline':>11} {'target':>7} {'met?':>5}")
+    labels = {
+        "baseline": "/healthz (baseline, first)",
+        "baseline_after": "/healthz (baseline, last)",
+        "click": "/r/<code> (click, 302)",
+        "landing": "/join/<code>/ (landing)",
+    }
+    ok = True
+    for endpoint, result in results.items():
+        ratio = result["rate"] / base
+        target = TARGETS.get(endpoint)
+        met = "" if target is None else ("yes" if ratio >= target else "NO")
+        ok &= met != "NO"
+        print(
+            f"{labels[endpoint]:<30} {result['rate']:>8.0f} {result['p50_us'] / 1000:>7.1f}"
+            f" {result['p99_us'] / 1000:>7.1f} {ratio:>11.2f} {'' if target is None else f'>= {target}':>7} {met:>5}"
+        )
+        bad = result["non_2xx_3xx"] + result["socket_errors"]
+        if bad:
+            print(
+                f"  {endpoint}: {result['non_2xx_3xx']} non-2xx/3xx responses, {result['socket_errors']} socket errors"
+            )
+    click = results["click"]
+    answered = click["status"].get("302", 0)
+    counted = click["requests"] - click["non_2xx_3xx"]
+    all_302 = answered == click["requests"] and click["socket_errors"] == 0
+    in_range = answered <= click["recorded"] <= click["sent"]
+    mark = "✓" if all_302 and in_range else "✗"
+    print(
+        f"clicks: wrk counted {counted:,} 3xx responses ({answered:,} were 302) of {click['sent']:,} requests sent;"
+        f" {click['recorded']:,} clicks recorded ({click['recorded'] - answered} served after wrk stopped counting)"
+        f" {mark}"
+    )
+    if not all_302:
+        print(f"  status codes of /r/<code>: {click['status']}")
+    return ok and mark == "✓"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--seconds", type=int, default=10)
+    parser.add_argument(
+        "--pg", default=os.environ.get("BENCH_PG_URL", "postgres://postgres@127.0.0.1:5432/bench_click")
+    )
+    parser.add_argument("--child", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        print(json.dumps(prepare() if args.child == "prepare" else count_clicks()))
+        return
+    if shutil.which("wrk") is None:
+        print("wrk is not installed: apt-get install -y wrk (Debian package), then run this again.")
+        sys.exit(2)
+
+    verdicts = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        write_settings(tmp)
+        script = os.path.join(tmp, "count.lua")
+        Path(script).write_text(WRK_SCRIPT)
+        env = django_env(f"sqlite:///{tmp}/collect.sqlite3", tmp)
+        subprocess.run(
+            [sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"], check=True, env=env, cwd=ROOT
+        )
+        runs = [("SQLite", f"sqlite:///{tmp}/bench.sqlite3")]
+        if ensure_pg_database(args.pg):
+            runs.append(("PostgreSQL", args.pg))
+        else:
+            print(f"PostgreSQL not reachable at {args.pg}: skipped")
+        for name, url in runs:
+            try:
+                verdicts[name] = report(name, bench_database(name, url, tmp, script, args.seconds))
+            finally:
+                if name == "PostgreSQL":
+                    ensure_pg_database(url, drop_only=True)
+    print()
+    for name, ok in verdicts.items():
+        print(f"{name}: targets and click count -> {'PASS' if ok else 'FAIL'}")
+
+
+if __name__ == "__main__":
+    main()
