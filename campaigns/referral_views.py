@@ -10,7 +10,6 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
 from campaigns import bots, referrals
-from campaigns.models import ReferralLink
 
 VISITOR_COOKIE = "rv"
 VISITOR_COOKIE_AGE = 365 * 24 * 3600
@@ -25,14 +24,11 @@ def click(request, code: str):
     response = redirect(landing)  # a path we built: nothing from the request decides where it goes
     if not normalized or bots.is_bot(request):
         return response  # scanners and previews are sent on, never counted, never given a cookie
-    # Only the id: no model instance to build on the hot path (bench/click.py).
-    link_id = ReferralLink.objects.filter(code=normalized, revoked_at__isnull=True).values_list("pk", flat=True).first()
-    if link_id is None:
-        return response
     visitor = request.COOKIES.get(VISITOR_COOKIE, "")
     if not (len(visitor) == 32 and visitor.isalnum()):
         visitor = referrals.new_visitor_id()
-    referrals.click_record(link_id=link_id, visitor=visitor)
+    # One statement finds the live link and records the visit (nothing for an unknown or revoked code).
+    referrals.click_record_by_code(code=normalized, visitor=visitor)
     response.set_cookie(VISITOR_COOKIE, visitor, max_age=VISITOR_COOKIE_AGE, httponly=True, samesite="Lax")
     return response
 

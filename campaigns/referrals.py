@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Count
 from django.urls import reverse
 from django.utils import timezone
@@ -130,6 +130,25 @@ def visit_record(*, link_id: int, visitor: str, method: str, user_agent: str, no
     if bots.is_bot_visit(method=method, user_agent=user_agent):
         return False
     return click_record(link_id=link_id, visitor=visitor, now=now)
+
+
+# The click's one statement: find the live link by its code and record the visit, once per browser
+# per day, in a single round trip with no transaction around it (the hot path of /r/<code>).
+_CLICK_SQL = (
+    "INSERT INTO {click} (link_id, visitor, day, clicked_at) "
+    "SELECT id, %s, %s, %s FROM {link} WHERE code = %s AND revoked_at IS NULL "
+    "ON CONFLICT (link_id, visitor, day) DO NOTHING"
+)
+
+
+def click_record_by_code(*, code: str, visitor: str, now: datetime | None = None) -> bool:
+    """Record a person's visit through ``code`` (already normalized); False for an unknown or revoked code
+    or a repeat visit from the same browser today."""
+    now = now or timezone.now()
+    sql = _CLICK_SQL.format(click=ReferralClick._meta.db_table, link=ReferralLink._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [visitor[:32], now.date(), now, code])
+        return cursor.rowcount == 1
 
 
 def click_record(*, link_id: int, visitor: str, now: datetime | None = None) -> bool:

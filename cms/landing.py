@@ -2,6 +2,7 @@
 mission, the offer in plain words, and registration — even while public registration is closed."""
 
 from django import forms
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -38,6 +39,21 @@ def _inviter(link) -> tuple[str, Testimonial | None]:
     return name, (testimonial if testimonial is not None and testimonial.is_visible else None)
 
 
+PROGRAM_FACTS_SECONDS = 30
+
+
+def _program_facts(program: ProgramPage):
+    """The program's referral plan and mission progress, shared by every visit for a few seconds:
+    the page is opened in bursts when a graduate shares, and these change rarely (a plan edit, a
+    new enrollment). What a graduate's consent governs (name, testimonial) is never cached."""
+    key = f"landing-facts:{program.pk}:{program.latest_revision_id}"
+    facts = cache.get(key)
+    if facts is None:
+        facts = (referrals.plan_for(program.pk), program_mission_progress(program=program))
+        cache.set(key, facts, PROGRAM_FACTS_SECONDS)
+    return facts
+
+
 def _unavailable(request, *, reason: str, program: ProgramPage | None):
     programs = [program] if program else list(ProgramPage.objects.live().order_by("title"))
     return render(request, "cms/landing_unavailable.html", {"reason": reason, "programs": programs})
@@ -51,7 +67,7 @@ def landing(request, code: str):
     program = link.program
     if link.revoked_at or not program.live:
         return _unavailable(request, reason="revoked", program=program if program.live else None)
-    plan = referrals.plan_for(program.pk)
+    plan, mission = _program_facts(program)
     now = timezone.now()
     visitor = request.COOKIES.get(VISITOR_COOKIE, "")
     until = referrals.access_until(
@@ -97,7 +113,7 @@ def landing(request, code: str):
         "plan": plan,
         "inviter": inviter,
         "testimonial": testimonial,
-        "mission": program_mission_progress(program=program),
+        "mission": mission,
         "access_until": until,
         "form": form,
         "is_discount": plan is not None and plan.friend_offer == FriendOffer.DISCOUNT,
