@@ -110,9 +110,9 @@ def send_test(request):
                 to_name=request.user.get_full_name(),
                 subject=form.cleaned_data["subject"],
                 body=form.cleaned_data["body"],
-                context={"program_title": "Sample program"},
+                context=merge.sample_values(program_title="Sample program"),
             )
-        except ValidationError as exc:
+        except (ValidationError, merge.MergeError) as exc:
             form.add_error(None, exc)
         else:
             if message.status == Status.SENT:

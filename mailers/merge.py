@@ -24,6 +24,15 @@ KNOWN_FIELDS: dict[str, str] = {
 }
 
 
+def sample_values(**given: object) -> dict[str, object]:
+    """A value for every known field the recipient does not supply, for test sends and previews:
+    "[mission progress]" unless given (names and unsubscribe links come from the recipient)."""
+    personal = {"first_name", "full_name", "unsubscribe_url", "preferences_url"}
+    values: dict[str, object] = {name: f"[{name.replace('_', ' ')}]" for name in KNOWN_FIELDS if name not in personal}
+    values.update(given)
+    return values
+
+
 def register_field(name: str, description: str) -> None:
     if not FIELD.fullmatch(f"{{{{ {name} }}}}"):
         raise ValueError(f"{name!r} is not a valid merge field name")

@@ -12,9 +12,11 @@ from django.views.decorators.http import require_POST
 
 from campaigns.models import ProgramPage
 from mailers import services as mail
+from mailers.merge import MergeError
 from mailers.models import Status
 from sharing_prompts import preview, selectors
 from sharing_prompts.copy import prompt_problems
+from sharing_prompts.models import SharingPrompt
 from sharing_prompts.services import PROMPT_BODY
 
 MAX_CHECK_CHARS = 20_000
@@ -63,13 +65,28 @@ def send_test(request, page_id: int):
     edit_url = reverse("wagtailadmin_pages:edit", args=[page.pk])
     draft = page.get_latest_revision_as_object()
     slug = request.POST.get("milestone_slug", "")
+    from_preview = request.POST.get("from_preview") == "1"
     prompt = next((p for p in draft.sharing_prompts.all() if p.milestone_slug == slug), None)
+    if from_preview:
+        # Sent from the preview panel: exactly the copy that was previewed, saved or not.
+        prompt = SharingPrompt(
+            program=draft,
+            milestone_slug=slug,
+            email_subject=request.POST.get("email_subject", "")[:150],
+            ask=request.POST.get("ask", "")[:MAX_CHECK_CHARS],
+            target_count=_target_count(request.POST.get("target_count")),
+        )
     if prompt is None:
         messages.error(request, f"No sharing prompt for milestone {slug!r} in the latest draft; save it first.")
         return redirect(edit_url)
     if not request.user.email:
-        messages.error(request, "Your account has no email address: add one under Account settings.")
-        return redirect(edit_url)
+        return _done(
+            request,
+            from_preview,
+            edit_url,
+            "error",
+            "Your account has no email address: add one under Account settings.",
+        )
     values = preview.sample_values(page=draft, prompt=prompt, user=request.user)
     try:
         message = mail.message_send_test(
@@ -80,10 +97,28 @@ def send_test(request, page_id: int):
             context=values,
         )
     except ValidationError as exc:
-        messages.error(request, f"Not sent: {'; '.join(exc.messages)}")
-        return redirect(edit_url)
+        return _done(request, from_preview, edit_url, "error", f"Not sent: {'; '.join(exc.messages)}")
+    except MergeError as exc:
+        return _done(request, from_preview, edit_url, "error", f"Not sent: {'; '.join(exc.problems)}")
     if message.status == Status.SENT:
-        messages.success(request, f"Sharing prompt for “{values['milestone_title']}” sent to {message.to_email}.")
-    else:
-        messages.warning(request, f"Test not sent ({message.get_status_display()}): {message.last_error}")
+        text = f"Sharing prompt for “{values['milestone_title']}” sent to {message.to_email}."
+        return _done(request, from_preview, edit_url, "success", text)
+    return _done(
+        request,
+        from_preview,
+        edit_url,
+        "warning",
+        f"Test not sent ({message.get_status_display()}): {message.last_error}",
+    )
+
+
+def _target_count(raw) -> int:
+    return int(raw) if str(raw).isdigit() and 1 <= int(raw) <= 10 else 3
+
+
+def _done(request, from_preview: bool, edit_url: str, level: str, text: str):
+    """From the preview panel (its own tab) a plain page says what happened; from the editor, a message."""
+    if from_preview:
+        return TemplateResponse(request, "sharing_prompts/admin/sent.html", {"level": level, "text": text})
+    getattr(messages, level)(request, text)
     return redirect(edit_url)

@@ -26,7 +26,7 @@ def test_demo_student_link_opens_their_hub_with_the_prompt_to_share(client, caps
     out = capsys.readouterr().out
     url = re.search(r"personal page of Sam, a student mid-program: http://[^/]+(/me/\S+/)", out).group(1)
     body = client.get(url).content.decode()
-    assert "Hi Sam" in body
+    assert "Hi Sam" in body and "<title>Your page</title>" in body
     assert "Wins to share" in body and "First calm morning" in body
     assert "Focused Kids" in body and "families so far" in body
     graduate = re.search(r"personal page of Maria, a graduate: http://[^/]+(/me/\S+/)", out).group(1)

@@ -125,3 +125,16 @@ def test_the_team_can_suppress_an_address_never_written_to(admin_client):
     assert Contact.objects.get(email__iexact="do-not-mail@example.org").suppressed_reason == "manual"
     bad = admin_client.post(reverse("wagtailsnippets_mailers_contact:add"), {"email": "nope"})
     assert bad.status_code == 200 and Contact.objects.count() == 1
+
+
+def test_send_test_accepts_every_field_the_form_lists(admin_client, django_capture_on_commit_callbacks):
+    from django.core import mail
+    from django.urls import reverse
+
+    mail.outbox = []
+    body = "Progress: {{ mission_progress }} {{ special_link }} {{ friend_offer }} {{ first_name }}"
+    with django_capture_on_commit_callbacks(execute=True):
+        response = admin_client.post(reverse("mailers_send_test"), {"subject": "Hi {{ first_name }}", "body": body})
+    assert response.status_code == 302
+    [sent] = mail.outbox
+    assert "[mission progress]" in sent.body and "[special link]" in sent.body

@@ -142,3 +142,27 @@ def test_stats_page_lists_programs_and_filters_by_cohort(admin_client, program):
     assert response.status_code == 200 and "No prompts sent yet" in response.content.decode()
     response = admin_client.get(reverse("sharing_prompts_stats"), {"program": "abc", "cohort": "x" * 500})
     assert response.status_code == 200
+
+
+def test_send_from_the_preview_sends_the_previewed_copy_and_answers_in_its_own_tab(admin_client, program):
+    sharing_prompt(program=program)
+    mail.outbox = []
+    response = admin_client.post(
+        reverse("sharing_prompts_send_test", args=[program.pk]),
+        {
+            "milestone_slug": "first-win",
+            "email_subject": "Unsaved subject for {{ milestone_title }}",
+            "ask": "UNSAVED: tell {{ target_count }} friends.",
+            "target_count": "2",
+            "from_preview": "1",
+        },
+    )
+    assert response.status_code == 200 and "You can close this tab" in response.content.decode()
+    [sent] = mail.outbox
+    assert sent.subject == "[Test] Unsaved subject for First Win"
+    assert "UNSAVED: tell 2 friends." in sent.body
+    broken = admin_client.post(
+        reverse("sharing_prompts_send_test", args=[program.pk]),
+        {"milestone_slug": "first-win", "email_subject": "Hi {{ nope }}", "ask": "x", "from_preview": "1"},
+    )
+    assert broken.status_code == 200 and "Not sent" in broken.content.decode()
