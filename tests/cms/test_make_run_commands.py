@@ -113,8 +113,13 @@ def test_runengine_serves_the_site_and_runs_the_worker_until_stopped(tmp_path, m
         assert body is not None and json.loads(body) == {"ok": True}
         page = urllib.request.urlopen("http://127.0.0.1:8765/demo/", timeout=5).read().decode()  # noqa: S310
         assert "Focused Kids" in page
-        workers = subprocess.run(["pgrep", "-f", "manage.py qcluster"], capture_output=True, text=True).stdout.split()
-        assert workers, "the django-q2 worker is not running"
+        family: list[int] = []
+        for _ in range(30):  # the cluster starts its pusher, monitor and workers
+            family = _descendants(proc.pid)
+            if len(family) >= 3:
+                break
+            time.sleep(0.5)
+        assert len(family) >= 2, "the django-q2 cluster and its workers are not running"
     finally:
         if how == "ctrl-c":
             os.killpg(proc.pid, signal.SIGINT)  # what Ctrl-C in a terminal does: the whole group
@@ -123,6 +128,32 @@ def test_runengine_serves_the_site_and_runs_the_worker_until_stopped(tmp_path, m
         out, _ = proc.communicate(timeout=30)
     assert proc.returncode is not None
     time.sleep(1)
-    left = subprocess.run(["pgrep", "-f", f"qcluster.*{tmp_path}"], capture_output=True, text=True).stdout
-    assert not left
+    left = [pid for pid in family if _alive(pid)]
+    assert not left, f"still running after the stop: {left}"
     assert "worker pid" in out
+
+
+def _descendants(root: int) -> list[int]:
+    """Every process below ``root`` (the worker, its cluster processes), from ps."""
+    rows = subprocess.run(["ps", "-eo", "pid=,ppid="], capture_output=True, text=True).stdout.split("\n")
+    children: dict[int, list[int]] = {}
+    for row in rows:
+        if row.strip():
+            pid, ppid = map(int, row.split())
+            children.setdefault(ppid, []).append(pid)
+    found, todo = [], [root]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            found.append(child)
+            todo.append(child)
+    return found
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    # A zombie (exited, not yet reaped by its parent) is not running.
+    state = subprocess.run(["ps", "-o", "stat=", "-p", str(pid)], capture_output=True, text=True).stdout.strip()
+    return bool(state) and not state.startswith("Z")

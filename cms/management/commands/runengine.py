@@ -1,3 +1,5 @@
+import contextlib
+import os
 import signal
 import subprocess
 import sys
@@ -21,7 +23,9 @@ class Command(BaseCommand):
                 "`celery -A cms worker` and `celery -A cms beat` beside your web server (see README)."
             )
         manage = Path(settings.BASE_DIR) / "manage.py"
-        worker = subprocess.Popen([sys.executable, str(manage), "qcluster"])
+        # The worker gets its own process group: a terminal's Ctrl-C reaches only this command, which
+        # then stops the worker's whole group (its cluster, pusher, monitor and workers) itself.
+        worker = subprocess.Popen([sys.executable, str(manage), "qcluster"], start_new_session=True)
         # Ctrl-C and `kill` (SIGTERM) both stop the worker too. SIGINT is restored explicitly:
         # a shell that starts us in the background leaves it ignored.
         signal.signal(signal.SIGINT, signal.default_int_handler)
@@ -31,9 +35,17 @@ class Command(BaseCommand):
             # No autoreloader: it would restart this command and start a second worker.
             call_command("runserver", addrport, use_reloader=False)
         finally:
-            if worker.poll() is None:
-                worker.terminate()
-                try:
-                    worker.wait(timeout=15)
-                except subprocess.TimeoutExpired:
-                    worker.kill()
+            _stop_group(worker)
+
+
+def _stop_group(worker: subprocess.Popen, grace: float = 10) -> None:
+    """SIGTERM the worker's group (django-q2 finishes the task in hand), then SIGKILL what is left."""
+    try:
+        os.killpg(worker.pid, signal.SIGTERM)
+    except ProcessLookupError:
+        return
+    with contextlib.suppress(subprocess.TimeoutExpired):
+        worker.wait(timeout=grace)
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(worker.pid, signal.SIGKILL)  # stragglers of the group, e.g. a worker stuck in a task
+    worker.wait(timeout=5)
