@@ -32,13 +32,16 @@ lint: venv
 	$(BIN)/lint-imports
 
 # Service tests need a database other processes can share: they run in the PostgreSQL pass.
+# Two processes (the machine's 2 cores); tests that share a port or the Celery broker are grouped.
+XDIST := -n 2 --dist loadgroup
+
 test-sqlite: venv
-	$(BIN)/pytest -m "not services"
+	$(BIN)/pytest -m "not services" $(XDIST)
 
 # Runs when PostgreSQL answers; under CI=true it must (tests/conftest.py fails the run otherwise).
 test-postgres: venv
 	@if $(PY) tests/services.py postgres; then \
-		DATABASE_URL=$(PG_URL) $(BIN)/pytest -m "not browser"; \
+		DATABASE_URL=$(PG_URL) $(BIN)/pytest -m "not browser" $(XDIST); \
 	elif [ "$$CI" = "true" ]; then \
 		echo "PostgreSQL is not reachable at $(PG_URL) and CI=true: failing"; exit 1; \
 	else \

@@ -403,9 +403,10 @@ def lead_register(
     graduate = link.student
     note = ""
     attributed: ReferralLink | None = link
+    already_student = Enrollment.objects.filter(program_id=link.program_id, student__email__iexact=email).exists()
     if email.lower() == graduate.email.lower():
         attributed, note = None, "self-referral: not attributed"
-    elif Enrollment.objects.filter(program_id=link.program_id, student__email__iexact=email).exists():
+    elif already_student:
         attributed, note = None, "already a student of this program: not attributed"
     plan = plan_for(link.program_id)
     lead = FriendLead.objects.create(
@@ -428,7 +429,9 @@ def lead_register(
             data={"lead_id": lead.pk},
             now=now,
         )
-    if plan is None or plan.enrollment_mode == EnrollmentMode.DIRECT:
+    if already_student:
+        pass  # in the program already: nothing to enroll, and no "welcome" that would not be true
+    elif plan is None or plan.enrollment_mode == EnrollmentMode.DIRECT:
         _enroll_friend(lead=lead, link=link, attributed=attributed is not None, now=now)
     else:
         lead.status = LeadStatus.CHECKOUT

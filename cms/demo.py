@@ -11,7 +11,9 @@ from campaigns import engine, links, referrals, services
 from campaigns.choices import RegistrationStatus
 from campaigns.models import Milestone, ProgramPage, ReferralPlan, Student
 from cms.models import HomePage
-from sharing_prompts.models import SharingPrompt
+from mailers import services as mail
+from sharing_prompts import services as prompts
+from sharing_prompts.models import PromptDelivery, SharingPrompt
 from testimonials import publishing, submissions
 from testimonials import services as feedback
 from testimonials.models import Consent, FeedbackPlan, FeedbackResponse, ModerationStatus
@@ -49,6 +51,7 @@ DEMO_PROMPTS = [
 ]
 DEMO_STUDENT = "sam.demo@example.com"
 DEMO_GRADUATE = "maria.demo@example.com"
+DEMO_REFLECTION = "Told my sister and two friends how calm the house felt. Saying it out loud made it real."
 DEMO_QUOTE = (
     "Mornings used to be a battle. Now we leave on time, nobody shouts, and my son finishes his homework "
     "on his own. I got my calm back."
@@ -89,9 +92,11 @@ def demo_links() -> list[str]:
 
 
 def _graduate_demo_student(program: ProgramPage) -> None:
-    """Maria went through the whole method: prompts, happy feedback, a testimonial, then the ask."""
+    """Maria went through the whole method, day by day, through the real engine and mailer: her
+    prompts, graduation, the feedback request (answered happily), the testimonial request. Today she
+    writes her testimonial (featured), so her referral ask is queued now, inside her contact budget."""
     now = timezone.now()
-    start = now - timedelta(days=program.duration_days + 20)
+    start = (now - timedelta(days=program.duration_days + 20)).replace(hour=9, minute=0, second=0, microsecond=0)
     enrollment = services.student_enroll(
         email=DEMO_GRADUATE,
         program=program,
@@ -103,17 +108,22 @@ def _graduate_demo_student(program: ProgramPage) -> None:
         actor="demo",
         now=start,
     )
-    engine.tick(now=now - timedelta(days=6))  # the whole program: milestones, prompts, graduation
-    engine.tick(now=now - timedelta(days=1))  # the feedback request, a few days after graduation
-    response = FeedbackResponse.objects.filter(enrollment=enrollment).first()
-    if response is not None:
-        feedback.feedback_submit(response=response, score=10, answers=[DEMO_QUOTE], now=now)
+    day = start + timedelta(hours=3)  # noon, outside quiet hours
+    while day < now - timedelta(days=1):
+        engine.tick(now=day)
+        mail.messages_send_due(now=day)
+        for delivery in PromptDelivery.objects.filter(enrollment=enrollment, completed_at__isnull=True):
+            if delivery.prompted_at < day - timedelta(hours=12):  # she shares the day after each win
+                prompts.delivery_complete(delivery=delivery, people_count=3, reflection=DEMO_REFLECTION, now=day)
+        response = FeedbackResponse.objects.filter(enrollment=enrollment, score__isnull=True).first()
+        if response is not None and response.requested_at < day - timedelta(hours=12):
+            feedback.feedback_submit(response=response, score=10, answers=[DEMO_QUOTE], now=day)
+        day += timedelta(days=1)
     testimonial = submissions.testimonial_save(
         student_id=enrollment.student_id, program_id=program.pk, text=DEMO_QUOTE, consent=Consent.FIRST_NAME, now=now
     )
     publishing.testimonial_moderate(testimonial=testimonial, status=ModerationStatus.FEATURED, user=None, now=now)
-    referrals.link_for(student_id=enrollment.student_id, program_id=program.pk, now=now)
-    engine.tick(now=now)
+    engine.tick(now=now)  # the referral ask (the plan asks at once after a testimonial)
 
 
 def _enroll_demo_student(program: ProgramPage) -> None:

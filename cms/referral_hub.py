@@ -1,5 +1,6 @@
 """The graduate's special-link section of the hub: the link, its QR code, messages to send themselves,
-the offer, their thank-you and its status, the friends who registered, the mission's progress."""
+the offer, their thank-you and its status, the friends who registered (the mission's progress is
+on the program's card just below)."""
 
 from dataclasses import dataclass
 
@@ -7,7 +8,6 @@ from django.urls import reverse
 
 from campaigns import referrals
 from campaigns.models import FriendLead, LeadStatus, ReferralLink, ReferralPlan
-from campaigns.selectors import MissionProgress, program_mission_progress
 from sharing_prompts.views import share_links
 from testimonials.submissions import quote_for
 
@@ -26,7 +26,6 @@ class ReferralCard:
     friends: list[FriendLead]
     clicks: int
     thank_you_earned: bool
-    mission: MissionProgress
     shared_url: str
 
 
@@ -64,7 +63,6 @@ def referral_cards(*, student, token: str) -> list[ReferralCard]:
                 friends=friends,
                 clicks=clicks.get(link.pk, 0),
                 thank_you_earned=any(friend.status == LeadStatus.ENROLLED for friend in friends),
-                mission=program_mission_progress(program=link.program),
                 shared_url=reverse("hub_link_shared", args=[token, link.code]),
             )
         )

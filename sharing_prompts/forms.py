@@ -46,7 +46,7 @@ def _check_one(prompt_form: forms.Form, *, slugs: list[str], seen: set[str], pub
         for problem in problems:
             prompt_form.add_error(field_name, problem)
     if report.findings and not data.get("publish_despite_findings"):
-        listed = "; ".join(f"“{phrase}”: {reason}" for phrase, reason in report.findings)
+        listed = "; ".join(f"“{phrase}”: {reason.rstrip('.')}" for phrase, reason in report.findings)
         prompt_form.add_error(
             "ask",
             f"Reads as selling — {listed}. Rewrite it, or tick “publish despite findings” and say why.",

@@ -1,6 +1,8 @@
 """Fast, deterministic settings for the test suite."""
 
+import tempfile
 from datetime import time
+from pathlib import Path
 
 from .base import *  # noqa: F403
 from .base import Q_CLUSTER
@@ -16,6 +18,8 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+# Uploaded photos and share cards: a fresh directory per test process (xdist workers never share one).
+MEDIA_ROOT = Path(tempfile.mkdtemp(prefix="test-media-"))
 LOGGING = {"version": 1, "disable_existing_loggers": False}
 # Quiet hours depend on the wall clock; tests that exercise them set these explicitly.
 MAIL_QUIET_START = MAIL_QUIET_END = time(0, 0)

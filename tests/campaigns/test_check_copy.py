@@ -167,3 +167,22 @@ def test_sharing_prompt_for_real():
             },
         ],
     }
+
+
+@pytest.mark.django_db
+def test_referral_ask_with_program_values_agrees_with_the_editor(program, tmp_path, capsys):
+    from campaigns.models import ReferralPlan
+    from tests.factories import referral_plan
+
+    referral_plan(program=program)
+    plan = ReferralPlan()
+    ask = tmp_path / "ask.txt"
+    ask.write_text(f"Subject: {plan.ask_subject}\n{plan.ask_body}", encoding="utf-8")
+    call_command("check_copy", "--kind", "referral_ask", str(ask))
+    without = json.loads(capsys.readouterr().out)
+    call_command("check_copy", "--kind", "referral_ask", str(ask), "--program", program.slug)
+    out = capsys.readouterr().out
+    assert json.loads(out)["score"] == 6 > without["score"]
+    assert "1–3" in out  # readable, not \u2013
+    with pytest.raises(CommandError, match="no live program with slug 'nope'"):
+        call_command("check_copy", "--kind", "referral_ask", str(ask), "--program", "nope")

@@ -256,6 +256,7 @@ def test_self_referral_and_existing_students_are_not_attributed(program, client)
     assert notes == ["already a student of this program: not attributed", "self-referral: not attributed"]
     assert not FriendLead.objects.filter(link__isnull=False).exists()
     assert not JourneyEvent.objects.filter(kind="friend_registered").exists()
+    assert not Message.objects.filter(kind="friend_welcome").exists()  # no untrue "welcome" to existing students
 
 
 def test_checkout_mode_hands_off_with_the_ref_carried(program, client):

@@ -20,7 +20,8 @@ from cms.models import HomePage
 from tests.conftest import start_process, subprocess_env
 
 ROOT = Path(__file__).resolve().parents[2]
-pytestmark = pytest.mark.django_db
+# One xdist worker runs these: runengine listens on a fixed port.
+pytestmark = [pytest.mark.django_db, pytest.mark.xdist_group("runengine")]
 
 
 def snapshot():
@@ -157,3 +158,25 @@ def _alive(pid: int) -> bool:
     # A zombie (exited, not yet reaped by its parent) is not running.
     state = subprocess.run(["ps", "-o", "stat=", "-p", str(pid)], capture_output=True, text=True).stdout.strip()
     return bool(state) and not state.startswith("Z")
+
+
+def test_runengine_refuses_a_busy_port_before_starting_the_worker(tmp_path, migrated_demo_db):
+    import socket
+
+    shutil.copy(migrated_demo_db, tmp_path / "run.db")
+    env = subprocess_env(DJANGO_SETTINGS_MODULE="cms.settings.dev", DATABASE_URL=f"sqlite:///{tmp_path}/run.db")
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        result = subprocess.run(
+            [sys.executable, "manage.py", "runengine", f"127.0.0.1:{port}"],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+    assert result.returncode != 0
+    assert f"127.0.0.1:{port} is already in use" in result.stderr
+    assert "worker pid" not in result.stdout

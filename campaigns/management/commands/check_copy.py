@@ -23,6 +23,8 @@ class Command(BaseCommand):
         '{"ask_count": "1-3", "ask_deadline": "in the next 7 days", "special_link": "https://…/r/ANN"}); '
         "without --values they stay unrendered and count as absent, so the report shows which criteria rest "
         "on a field's value. values['mission_statement'] is also the mission the ask must relate to. "
+        "--program SLUG renders them as the program editor does (its mission, its referral ask's count and "
+        "window, sample personal values), so the command and the editor agree; --values then overrides. "
         "Exit 0 whatever the result; exit 2 with one line on stderr when the kind is unknown or FILE cannot "
         "be read, is not UTF-8, or is empty."
     )
@@ -33,23 +35,49 @@ class Command(BaseCommand):
         parser.add_argument("--kind", required=True, help="sharing_prompt or referral_ask (any registered check)")
         parser.add_argument("file", metavar="FILE", help="the copy to check; - reads stdin")
         parser.add_argument("--values", metavar="VALUES_JSON", help="referral_ask: JSON file of merge-field values")
+        parser.add_argument(
+            "--program", default="", help="referral_ask: render merge fields with this live program's values"
+        )
         parser.add_argument("--checkout-url", default="", help="sharing_prompt: the program's checkout URL")
         parser.add_argument("--site-url", default="", help="sharing_prompt: the program's site URL")
 
-    def handle(self, *args, kind, file, values, checkout_url, site_url, **options):
+    def handle(self, *args, kind, file, values, program, checkout_url, site_url, **options):
         if kind not in copy_checks.kinds():
             known = ", ".join(copy_checks.kinds()) or "none"
             raise CommandError(f"unknown kind {kind!r}; known kinds: {known}", returncode=BAD_INPUT)
-        given = {"values": values, "checkout_url": checkout_url, "site_url": site_url}
+        given = {"values": values or program, "checkout_url": checkout_url, "site_url": site_url}
         check_options = {name: value for name, value in given.items() if value}
         for name in check_options:
             if name not in copy_checks.options(kind):
                 flag = "--" + name.replace("_", "-")
                 raise CommandError(f"{flag} does not apply to --kind {kind}", returncode=BAD_INPUT)
-        if values:
-            check_options["values"] = _read_values(values)
+        if program or values:
+            check_options["values"] = {**_program_values(program), **(_read_values(values) if values else {})}
         report = copy_checks.run(kind, _read_copy(file), **check_options)
-        self.stdout.write(json.dumps(report))
+        # Readable quotes and dashes (“…”, 1–3) rather than \u escapes; still one line of JSON.
+        self.stdout.write(json.dumps(report, ensure_ascii=False))
+
+
+def _program_values(slug: str) -> dict:
+    """The values the program editor's SMART-I report uses for this program."""
+    if not slug:
+        return {}
+    from campaigns import referrals
+    from campaigns.models import ProgramPage
+    from campaigns.referral_forms import sample_values
+
+    page = ProgramPage.objects.live().filter(slug=slug).first()
+    if page is None:
+        raise CommandError(f"no live program with slug {slug!r}", returncode=BAD_INPUT)
+    plan = referrals.plan_for(page.pk)
+    fields = ("ask_count_min", "ask_count_max", "ask_window_days", "friend_offer_text", "thank_you_text")
+    data = {name: getattr(plan, name) for name in fields} if plan else {}
+    return sample_values(
+        data=data,
+        mission_statement=page.mission_statement,
+        mission_unit=page.mission_unit,
+        mission_goal=page.mission_goal,
+    )
 
 
 def _read_bytes(path: str) -> bytes | str:

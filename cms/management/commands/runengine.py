@@ -1,6 +1,7 @@
 import contextlib
 import os
 import signal
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -22,6 +23,7 @@ class Command(BaseCommand):
                 "runengine runs the embedded django-q2 engine; with TASK_RUNNER=celery start "
                 "`celery -A cms worker` and `celery -A cms beat` beside your web server (see README)."
             )
+        _check_port_free(addrport)  # before the worker starts: a failed runserver must not orphan it
         manage = Path(settings.BASE_DIR) / "manage.py"
         # The worker gets its own process group: a terminal's Ctrl-C reaches only this command, which
         # then stops the worker's whole group (its cluster, pusher, monitor and workers) itself.
@@ -36,6 +38,18 @@ class Command(BaseCommand):
             call_command("runserver", addrport, use_reloader=False)
         finally:
             _stop_group(worker)
+
+
+def _check_port_free(addrport: str) -> None:
+    host, _, port = addrport.rpartition(":")
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        try:
+            probe.bind((host or "127.0.0.1", int(port)))
+        except OSError:
+            raise CommandError(
+                f"{addrport} is already in use: stop what runs there (another `make run`?) or pass another "
+                "address, e.g. `manage.py runengine 127.0.0.1:8001`."
+            ) from None
 
 
 def _stop_group(worker: subprocess.Popen, grace: float = 10) -> None:
