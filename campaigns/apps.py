@@ -8,12 +8,23 @@ class CampaignsConfig(AppConfig):
     def ready(self) -> None:
         from wagtail.admin.panels import HelpPanel, InlinePanel
 
-        from campaigns import copy_checks, engine, forms, referral_forms, referrals, smarti
+        from campaigns import (
+            copy_checks,
+            email_previews,
+            engine,
+            forms,
+            referral_forms,
+            referral_previews,
+            referrals,
+            smarti,
+        )
         from campaigns.models import programs
 
         engine.register_foundation_handlers()
         referrals.register_referral_engine()
         forms.register_form_check(referral_forms.check_program_form)
+        email_previews.register(referral_previews.previews, order=30)
+        programs.register_preview_mode("emails", "Emails (as a student gets them)", email_previews.render_preview)
         programs.register_editor_tab(
             "Referral ask",
             [

@@ -10,11 +10,11 @@ class TestimonialsConfig(AppConfig):
     def ready(self) -> None:
         from wagtail.admin.panels import HelpPanel, InlinePanel
 
-        from campaigns import engine, hooks, referrals, selectors, simulation
+        from campaigns import email_previews, engine, hooks, referrals, selectors, simulation
         from campaigns import forms as campaign_forms
         from campaigns.models import programs
         from testimonials import forms as plan_forms
-        from testimonials import services, simulate, submissions
+        from testimonials import preview, services, simulate, submissions
 
         programs.register_editor_tab(
             "Feedback & testimonials",
@@ -49,3 +49,4 @@ class TestimonialsConfig(AppConfig):
             selectors.register_funnel_step(label, kind, position=position)
         simulation.register_behaviour(simulate.students_give_feedback)
         referrals.register_merge_provider("testimonial_quote", submissions.quote_for)
+        email_previews.register(preview.previews, order=20)

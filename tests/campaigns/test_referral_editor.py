@@ -77,3 +77,27 @@ def test_simulated_cohort_is_asked_clicks_and_friends_register(program, capsys):
     assert 0 < stages["asked"] <= stages["testimonial"]
     assert stages["link clicks"] > 0
     assert stages["friends registered"] > 0
+
+
+def test_the_emails_preview_shows_every_journey_email_of_the_draft(admin_client, program):
+    feedback_plan(program=program)
+    referral_plan(program=program, reminder_after_days=4)
+    draft = ProgramPage.objects.get(pk=program.pk)
+    plan = draft.referral_plans.first()
+    plan.ask_subject = "Draft: {{ ask_count }} families?"
+    draft.referral_plans = [plan]
+    draft.save_revision()  # a draft, not published
+    response = admin_client.get(reverse("wagtailadmin_pages:view_draft", args=[program.pk]) + "?mode=emails")
+    body = response.content.decode()
+    assert response.status_code == 200
+    for title in (
+        "Feedback request",
+        "Testimonial request",
+        "The referral ask",
+        "The one reminder",
+        "a friend joined",
+        "welcome",
+    ):
+        assert title in body
+    assert "Draft: 1–3 families?" in body  # the draft's copy, with its merge fields rendered
+    assert "cannot be rendered" not in body
