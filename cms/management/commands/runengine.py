@@ -43,6 +43,8 @@ class Command(BaseCommand):
 def _check_port_free(addrport: str) -> None:
     host, _, port = addrport.rpartition(":")
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        # As runserver binds: a port whose last connections linger in TIME_WAIT is free to listen on.
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             probe.bind((host or "127.0.0.1", int(port)))
         except OSError:
