@@ -20,7 +20,7 @@ from cms.models import HomePage
 from tests.conftest import start_process, subprocess_env
 
 ROOT = Path(__file__).resolve().parents[2]
-# One xdist worker runs these: runengine listens on a fixed port.
+# One xdist worker runs these: each starts a whole engine (web + cluster), heavy on 2 cores.
 pytestmark = [pytest.mark.django_db, pytest.mark.xdist_group("runengine")]
 
 
@@ -102,20 +102,21 @@ def test_runengine_serves_the_site_and_runs_the_worker_until_stopped(tmp_path, m
     shutil.copy(migrated_demo_db, tmp_path / "run.db")
     env = subprocess_env(DJANGO_SETTINGS_MODULE="cms.settings.dev", DATABASE_URL=f"sqlite:///{tmp_path}/run.db")
     # preexec only changes a signal disposition in the child.
-    proc = start_process([sys.executable, "manage.py", "runengine", "127.0.0.1:8765"], env, preexec_fn=preexec)
+    port = _free_port()
+    proc = start_process([sys.executable, "manage.py", "runengine", f"127.0.0.1:{port}"], env, preexec_fn=preexec)
     try:
         body = None
         for _ in range(60):
             try:
-                body = urllib.request.urlopen("http://127.0.0.1:8765/healthz", timeout=2).read()  # noqa: S310
+                body = urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2).read()  # noqa: S310
                 break
             except OSError:
                 time.sleep(0.5)
         assert body is not None and json.loads(body) == {"ok": True}
-        page = urllib.request.urlopen("http://127.0.0.1:8765/demo/", timeout=5).read().decode()  # noqa: S310
+        page = urllib.request.urlopen(f"http://127.0.0.1:{port}/demo/", timeout=5).read().decode()  # noqa: S310
         assert "Focused Kids" in page
         family: list[int] = []
-        for _ in range(30):  # the cluster starts its pusher, monitor and workers
+        for _ in range(90):  # the cluster starts its pusher, monitor and workers (slowly on a busy machine)
             family = _descendants(proc.pid)
             if len(family) >= 3:
                 break
@@ -132,6 +133,14 @@ def test_runengine_serves_the_site_and_runs_the_worker_until_stopped(tmp_path, m
     left = [pid for pid in family if _alive(pid)]
     assert not left, f"still running after the stop: {left}"
     assert "worker pid" in out
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
 
 
 def _descendants(root: int) -> list[int]:

@@ -27,7 +27,9 @@ class Command(BaseCommand):
         manage = Path(settings.BASE_DIR) / "manage.py"
         # The worker gets its own process group: a terminal's Ctrl-C reaches only this command, which
         # then stops the worker's whole group (its cluster, pusher, monitor and workers) itself.
-        worker = subprocess.Popen([sys.executable, str(manage), "qcluster"], start_new_session=True)
+        worker = subprocess.Popen(
+            [sys.executable, str(manage), "qcluster"], start_new_session=True, preexec_fn=_die_with_parent
+        )
         # Ctrl-C and `kill` (SIGTERM) both stop the worker too. SIGINT is restored explicitly:
         # a shell that starts us in the background leaves it ignored.
         signal.signal(signal.SIGINT, signal.default_int_handler)
@@ -38,6 +40,16 @@ class Command(BaseCommand):
             call_command("runserver", addrport, use_reloader=False)
         finally:
             _stop_group(worker)
+
+
+def _die_with_parent() -> None:
+    """In the worker, before it starts: if this command dies without cleaning up (runserver exits with
+    os._exit on some errors), Linux sends the worker SIGTERM, so it is never left running alone."""
+    if sys.platform.startswith("linux"):
+        import ctypes
+
+        libc = ctypes.CDLL("libc.so.6", use_errno=True)
+        libc.prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
 
 
 def _check_port_free(addrport: str) -> None:
