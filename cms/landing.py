@@ -1,11 +1,18 @@
 """The friend's landing page: who invited them, that graduate's testimonial (as consent allows), the
 mission, the offer in plain words, and registration — even while public registration is closed."""
 
+import hashlib
+
 from django import forms
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
+from django.http import HttpResponse
+from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.html import escape
 from django.views.decorators.http import require_http_methods
 
 from campaigns import ratelimit, referrals
@@ -114,9 +121,40 @@ def landing(request, code: str):
         "inviter": inviter,
         "testimonial": testimonial,
         "mission": mission,
-        "access_until": until,
+        "access_until_label": date_format(until, "j F Y"),
         "form": form,
         "is_discount": plan is not None and plan.friend_offer == FriendOffer.DISCOUNT,
         "to_checkout": plan is not None and plan.enrollment_mode == EnrollmentMode.CHECKOUT,
     }
-    return render(request, "cms/landing.html", context, status=status)
+    if request.method == "POST":
+        return render(request, "cms/landing.html", context, status=status)
+    return HttpResponse(_blank_page(request, link=link, program=program, testimonial=testimonial, context=context))
+
+
+def _blank_page(request, *, link, program, testimonial, context) -> str:
+    """The page with its empty form, rendered once per state and reused: a shared link is opened in
+    bursts. The key holds everything the page shows that may change — the testimonial's state (so a
+    withdrawal or rejection shows at once), the program's revision — and the program facts' 30 s; the
+    visitor's CSRF token and access date are put in per request."""
+    state = (
+        (testimonial.pk, testimonial.updated_at.isoformat(), testimonial.status, testimonial.consent)
+        if testimonial
+        else ()
+    )
+    key = (
+        "landing-page:"
+        + hashlib.sha256(
+            repr((link.pk, link.student.first_name, program.latest_revision_id, context["inviter"], state)).encode()
+        ).hexdigest()
+    )
+    page = cache.get(key)
+    if page is None:
+        template_context = {**context, "csrf_token": CSRF_MARK, "access_until_label": UNTIL_MARK}
+        page = render_to_string("cms/landing.html", template_context)
+        cache.set(key, page, PROGRAM_FACTS_SECONDS)
+    token = get_token(request)  # also sets the CSRF cookie, as {% csrf_token %} would
+    return page.replace(CSRF_MARK, escape(token)).replace(UNTIL_MARK, escape(context["access_until_label"]))
+
+
+CSRF_MARK = "@@CSRF-TOKEN@@"
+UNTIL_MARK = "@@ACCESS-UNTIL@@"
