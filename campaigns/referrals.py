@@ -33,7 +33,6 @@ from campaigns.models import (
 )
 from campaigns.selectors import program_mission_progress
 from mailers import kinds, policy
-from mailers import services as mail
 from mailers.models import Category, Contact
 from mailers.rendering import absolute
 
@@ -284,11 +283,10 @@ def handle_ask_actions(actions: list[ScheduledAction], now: datetime) -> None:
         # When the contact budget is spent, the ask goes when it frees, and its window starts then:
         # "by Monday" must still be ahead of the graduate when they read it.
         send_at = _budget_frees_at(student.email, now)
-        mail.message_queue(
+        services.student_email_queue(
+            student=student,
+            program=enrollment.program,
             kind=ASK_EMAIL.name,
-            to_email=student.email,
-            to_name=student.full_name,
-            time_zone=student.time_zone,
             idempotency_key=f"referral-ask:{enrollment.pk}",
             context={
                 "subject": plan.ask_subject,
@@ -297,9 +295,6 @@ def handle_ask_actions(actions: list[ScheduledAction], now: datetime) -> None:
                 **ask_values(enrollment=enrollment, plan=plan, link=link, now=send_at),
             },
             send_after=send_at,
-            student_id=student.pk,
-            program_id=enrollment.program_id,
-            program_title=enrollment.program.title,
             now=now,
         )
         services.journey_record(
@@ -341,16 +336,12 @@ def handle_reminder_actions(actions: list[ScheduledAction], now: datetime) -> No
         if eligibility(enrollment=enrollment):
             continue
         student = enrollment.student
-        mail.message_queue(
+        services.student_email_queue(
+            student=student,
+            program=enrollment.program,
             kind=REMINDER_EMAIL.name,
-            to_email=student.email,
-            to_name=student.full_name,
-            time_zone=student.time_zone,
             idempotency_key=f"referral-reminder:{enrollment.pk}",
             context=ask_values(enrollment=enrollment, plan=plan, link=link, now=now),
-            student_id=student.pk,
-            program_id=enrollment.program_id,
-            program_title=enrollment.program.title,
             now=now,
         )
 
@@ -453,32 +444,26 @@ def _enroll_friend(*, lead: FriendLead, link: ReferralLink, attributed: bool, no
     lead.status, lead.student_id = LeadStatus.ENROLLED, enrollment.student_id
     lead.save(update_fields=["status", "student"])
     graduate = link.student
-    mail.message_queue(
+    services.student_email_queue(
+        student=enrollment.student,
+        program=link.program,
         kind=FRIEND_WELCOME_EMAIL.name,
-        to_email=lead.email,
-        to_name=f"{lead.first_name} {lead.last_name}".strip(),
         idempotency_key=f"friend-welcome:{lead.pk}",
         context={"referrer_name": graduate.first_name or "a graduate", "hub_url": links.hub_url(enrollment.student_id)},
-        student_id=enrollment.student_id,
-        program_id=link.program_id,
-        program_title=link.program.title,
         now=now,
     )
     if attributed:
         plan = plan_for(link.program_id)
-        mail.message_queue(
+        services.student_email_queue(
+            student=graduate,
+            program=link.program,
             kind=FRIEND_JOINED_EMAIL.name,
-            to_email=graduate.email,
-            to_name=graduate.full_name,
             idempotency_key=f"friend-joined:{lead.pk}",
             context={
                 "friend_name": lead.first_name,
                 "thank_you": plan.thank_you_text if plan and plan.has_thank_you else "",
                 "hub_url": links.hub_url(graduate.pk),
             },
-            student_id=graduate.pk,
-            program_id=link.program_id,
-            program_title=link.program.title,
             now=now,
         )
 

@@ -24,7 +24,7 @@ from campaigns.models import (
     Student,
     validate_time_zone,
 )
-from mailers.services import normalize_address
+from mailers.services import message_queue, normalize_address
 
 ENGINE_ACTOR = "engine"
 
@@ -152,6 +152,33 @@ def enrollment_create(
 
         tasks.enqueue_advance(enrollment.pk)
     return enrollment
+
+
+def student_email_queue(
+    *,
+    student: Student,
+    program: ProgramPage | None,
+    kind: str,
+    idempotency_key: str,
+    context: dict,
+    now: datetime | None = None,
+    send_after: datetime | None = None,
+):
+    """Queue an email to a student (about a program): their address, name and time zone, and the
+    soft references the timeline and the message log use, filled in one place."""
+    return message_queue(
+        kind=kind,
+        to_email=student.email,
+        to_name=student.full_name,
+        time_zone=student.time_zone,
+        idempotency_key=idempotency_key,
+        context=context,
+        student_id=student.pk,
+        program_id=program.pk if program else None,
+        program_title=program.title if program else "",
+        send_after=send_after,
+        now=now,
+    )
 
 
 def journey_record(

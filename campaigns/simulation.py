@@ -28,6 +28,19 @@ TAIL_DAYS = 21
 _BEHAVIOURS: list[Callable] = []
 
 
+# (cohort, kind) -> {item id: whether it will never be answered}, decided the first time it is seen.
+_NEVER: dict[tuple[str, str], dict[int, bool]] = {}
+
+
+def never_answers(*, cohort: str, kind: str, item_id: int, rng: random.Random, share: float) -> bool:
+    """Whether this simulated prompt/request will never be answered: drawn once, in the order items are
+    first seen (creation order), from the run's random stream, so the same seed repeats."""
+    decided = _NEVER.setdefault((cohort, kind), {})
+    if item_id not in decided:
+        decided[item_id] = rng.random() < share
+    return decided[item_id]
+
+
 def register_behaviour(behaviour: Callable) -> None:
     if behaviour not in _BEHAVIOURS:
         _BEHAVIOURS.append(behaviour)

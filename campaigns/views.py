@@ -6,10 +6,9 @@ from django.http import HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_http_methods
 
-from campaigns import links, ratelimit
+from campaigns import links, ratelimit, services
 from campaigns.models import Student
 from mailers import kinds
-from mailers import services as mail
 from mailers.models import Category
 
 HUB_LINK_EMAIL = kinds.register(
@@ -51,14 +50,12 @@ def new_link(request):
             email = form.cleaned_data["email"]
             student = Student.objects.filter(email__iexact=email.strip()).first()
             if student is not None and ratelimit.allow(scope="new-link-to", key=str(student.pk), limit=3):
-                mail.message_queue(
+                services.student_email_queue(
+                    student=student,
+                    program=None,
                     kind=HUB_LINK_EMAIL.name,
-                    to_email=student.email,
-                    to_name=student.full_name,
-                    time_zone=student.time_zone,
                     idempotency_key=f"hub-link:{student.pk}:{links.hub_token(student.pk)}",
                     context={"hub_url": links.hub_url(student.pk)},
-                    student_id=student.pk,
                 )
             return render(request, "campaigns/student/new_link_sent.html", {"email": email})
     return render(request, "campaigns/student/new_link.html", {"form": form}, status=400 if form.errors else 200)

@@ -15,7 +15,6 @@ from campaigns import links
 from campaigns import services as journey
 from campaigns.models import ActionStatus, Enrollment, Milestone, MilestoneReached, ScheduledAction, Stage
 from mailers import kinds
-from mailers import services as mail
 from mailers.models import Category, Contact
 from sharing_prompts.models import MAX_SHARED, MIN_SHARED, PromptDelivery, SharingPrompt
 
@@ -215,16 +214,12 @@ def _queue_email(*, delivery: PromptDelivery, enrollment: Enrollment, reminder: 
         context["ask"] = _merged_ask(delivery, student)
     else:
         context.update({"subject": subject, "body": PROMPT_BODY.format(ask=delivery.ask)})
-    mail.message_queue(
+    journey.student_email_queue(
+        student=student,
+        program=enrollment.program,
         kind=REMINDER_EMAIL.name if reminder else PROMPT_EMAIL.name,
-        to_email=student.email,
-        to_name=student.full_name,
-        time_zone=student.time_zone,
         idempotency_key=f"{'prompt-reminder' if reminder else 'prompt'}:{delivery.pk}",
         context=context,
-        student_id=student.pk,
-        program_id=enrollment.program_id,
-        program_title=enrollment.program.title,
         now=now,
     )
     return True

@@ -4,6 +4,7 @@ Most answer within a few days, telling one to a handful of people; some never an
 the funnel shows prompted > completed, as real cohorts do.
 """
 
+from campaigns import simulation
 from sharing_prompts import services
 from sharing_prompts.models import PromptDelivery
 
@@ -11,23 +12,12 @@ ANSWER_PER_DAY = 0.35  # chance an open prompt is answered on a given day, for s
 NEVER_ANSWER = 0.3  # share of prompts never answered
 
 
-# cohort -> ids of prompts whose student will never answer (decided the first day a prompt is seen)
-_never: dict[str, set[int]] = {}
-_seen: dict[str, set[int]] = {}
-
-
 def students_complete_prompts(*, program, cohort: str, day: int, now, rng) -> None:
-    never, seen = _never.setdefault(cohort, set()), _seen.setdefault(cohort, set())
     open_prompts = PromptDelivery.objects.filter(
         program=program, cohort=cohort, completed_at__isnull=True, prompted_at__lt=now
     ).order_by("pk")
     for delivery in open_prompts:
-        # Decided from the run's random stream in creation order, so the same seed repeats.
-        if delivery.pk not in seen:
-            seen.add(delivery.pk)
-            if rng.random() < NEVER_ANSWER:
-                never.add(delivery.pk)
-        if delivery.pk in never:
+        if simulation.never_answers(cohort=cohort, kind="prompt", item_id=delivery.pk, rng=rng, share=NEVER_ANSWER):
             continue
         if rng.random() < ANSWER_PER_DAY:
             services.delivery_complete(

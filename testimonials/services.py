@@ -18,7 +18,6 @@ from campaigns import links
 from campaigns import services as journey
 from campaigns.models import Enrollment, Milestone, MilestoneReached, ScheduledAction, Stage
 from mailers import kinds
-from mailers import services as mail
 from mailers.models import Category
 from testimonials import routing, support
 from testimonials.models import SCORES, CaseStatus, FeedbackPlan, FeedbackResponse, Route, SupportCase, Testimonial
@@ -88,7 +87,7 @@ def score_url(response_id: int, score: int) -> str:
 # --- Scheduling (hooks) --------------------------------------------------------------------
 
 
-def _plans(program_ids) -> dict[int, FeedbackPlan]:
+def plans_for(program_ids) -> dict[int, FeedbackPlan]:
     plans: dict[int, FeedbackPlan] = {}
     for plan in FeedbackPlan.objects.filter(program_id__in=set(program_ids)).order_by("sort_order", "pk"):
         plans.setdefault(plan.program_id, plan)
@@ -108,7 +107,7 @@ def _request_action(enrollment_id: int, round_: int, due_at: datetime, now: date
 
 def feedback_schedule_after_milestones(*, reached: list[MilestoneReached], now: datetime) -> None:
     milestones = {m.pk: m for m in Milestone.objects.filter(pk__in={r.milestone_id for r in reached})}
-    plans = _plans(m.program_id for m in milestones.values())
+    plans = plans_for(m.program_id for m in milestones.values())
     actions = []
     for r in reached:
         milestone = milestones.get(r.milestone_id)
@@ -122,7 +121,7 @@ def feedback_schedule_after_completion(*, enrollment_ids: list[int], from_stage:
     if to_stage != Stage.COMPLETED:
         return
     program_of = dict(Enrollment.objects.filter(pk__in=enrollment_ids).values_list("pk", "program_id"))
-    plans = _plans(program_of.values())
+    plans = plans_for(program_of.values())
     actions = []
     for enrollment_id, program_id in program_of.items():
         plan = plans.get(program_id)
@@ -142,7 +141,7 @@ def handle_request_actions(actions: list[ScheduledAction], now: datetime) -> Non
             pk__in={a.enrollment_id for a in actions}
         )
     }
-    plans = _plans(e.program_id for e in enrollments.values())
+    plans = plans_for(e.program_id for e in enrollments.values())
     requested: list[tuple[Enrollment, dict]] = []
     for action in actions:
         enrollment = enrollments.get(action.enrollment_id)
@@ -183,11 +182,10 @@ def _queue_feedback_email(*, response: FeedbackResponse, enrollment: Enrollment,
     student = enrollment.student
     if not student.marketing_consent:
         return False
-    mail.message_queue(
+    journey.student_email_queue(
+        student=student,
+        program=enrollment.program,
         kind=FEEDBACK_EMAIL.name,
-        to_email=student.email,
-        to_name=student.full_name,
-        time_zone=student.time_zone,
         idempotency_key=f"feedback:{response.pk}",
         context={
             "subject": plan.email_subject,
@@ -195,9 +193,6 @@ def _queue_feedback_email(*, response: FeedbackResponse, enrollment: Enrollment,
             # A link list: "0 — url" lines in the text part, a row of buttons in the HTML part.
             "score_links": [{"label": str(score), "url": score_url(response.pk, score)} for score in SCORES],
         },
-        student_id=student.pk,
-        program_id=enrollment.program_id,
-        program_title=enrollment.program.title,
         now=now,
     )
     return True
@@ -269,7 +264,7 @@ def feedback_submit(
 
 
 def _plan_for(response: FeedbackResponse) -> FeedbackPlan | None:
-    return _plans([response.program_id]).get(response.program_id)
+    return plans_for([response.program_id]).get(response.program_id)
 
 
 @transaction.atomic
@@ -326,20 +321,16 @@ def testimonial_request_send(*, response: FeedbackResponse, plan: FeedbackPlan |
         return False
     if Testimonial.objects.filter(student=student, program_id=response.program_id).exists():
         return False
-    mail.message_queue(
+    journey.student_email_queue(
+        student=student,
+        program=response.program,
         kind=TESTIMONIAL_EMAIL.name,
-        to_email=student.email,
-        to_name=student.full_name,
-        time_zone=student.time_zone,
         idempotency_key=f"testimonial-request:{student.pk}:{response.program_id}",
         context={
             "subject": plan.testimonial_subject,
             "body": TESTIMONIAL_BODY.format(intro=plan.testimonial_intro),
             "testimonial_url": links.hub_url(student.pk, "testimonials:form", response.program_id),
         },
-        student_id=student.pk,
-        program_id=response.program_id,
-        program_title=response.program.title,
         now=now,
     )
     journey.journey_record(

@@ -5,6 +5,7 @@ come with words, including a few that contradict the score, so the routing is ex
 it is in real life. Some never answer.
 """
 
+from campaigns import simulation
 from testimonials import services, submissions
 from testimonials.models import Consent, FeedbackResponse, Route, Testimonial
 
@@ -40,21 +41,15 @@ def _words(rng, score: int) -> str:
     return rng.choice(NEUTRAL_WORDS if score >= 7 else UNHAPPY_WORDS)
 
 
-_never: dict[str, set[int]] = {}
-_seen: dict[str, set[int]] = {}
-
-
 def students_give_feedback(*, program, cohort: str, day: int, now, rng) -> None:
-    never, seen = _never.setdefault(cohort, set()), _seen.setdefault(cohort, set())
     waiting = FeedbackResponse.objects.filter(
         program=program, cohort=cohort, score__isnull=True, requested_at__lt=now
     ).order_by("pk")
     for response in waiting:
-        if response.pk not in seen:
-            seen.add(response.pk)
-            if rng.random() < NEVER_ANSWER:
-                never.add(response.pk)
-        if response.pk in never or rng.random() >= ANSWER_PER_DAY:
+        never = simulation.never_answers(
+            cohort=cohort, kind="feedback", item_id=response.pk, rng=rng, share=NEVER_ANSWER
+        )
+        if never or rng.random() >= ANSWER_PER_DAY:
             continue
         score = _score(rng)
         answered = services.feedback_submit(

@@ -133,9 +133,9 @@ def case_update(
             now=now,
         )
     if status == CaseStatus.MADE_RIGHT and was != CaseStatus.MADE_RIGHT:
-        from testimonials.services import _plans, feedback_ask_again
+        from testimonials.services import feedback_ask_again, plans_for
 
-        plan = _plans([case.program_id]).get(case.program_id)
+        plan = plans_for([case.program_id]).get(case.program_id)
         cooloff = plan.cooloff_days if plan else 14
         feedback_ask_again(
             enrollment=enrollment, after_round=case.response.round, due_at=now + timedelta(days=cooloff), now=now

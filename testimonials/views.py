@@ -185,7 +185,7 @@ def testimonial_form(request, token: str, program_id: int):
     if enrollment is None:
         hub = links.hub_path(student.pk)
         return render(request, "campaigns/student/not_found.html", {"hub_url": hub}, status=404)
-    plan = services._plans([program_id]).get(program_id)
+    plan = services.plans_for([program_id]).get(program_id)
     questions = plan.testimonial_question_list if plan else []
     testimonial = Testimonial.objects.filter(student=student, program_id=program_id).first()
     status = 200
