@@ -19,7 +19,8 @@ from campaigns import ratelimit, referrals
 from campaigns.models import EnrollmentMode, FriendOffer, LeadStatus, ProgramPage
 from campaigns.referral_views import VISITOR_COOKIE
 from campaigns.selectors import program_mission_progress
-from testimonials.models import Consent, Testimonial
+from cms.landing_state import landing_state
+from testimonials.models import Testimonial
 
 
 class FriendForm(forms.Form):
@@ -34,54 +35,50 @@ class FriendForm(forms.Form):
     website = forms.CharField(required=False, widget=forms.TextInput({"tabindex": "-1", "autocomplete": "off"}))
 
 
-def _inviter(link) -> tuple[str, Testimonial | None]:
-    """The graduate's name as their testimonial's consent allows, and the testimonial if it may show."""
-    testimonial = Testimonial.objects.filter(
-        student_id=link.student_id, program_id=link.program_id, withdrawn_at__isnull=True
-    ).first()
-    if testimonial is not None:
-        testimonial.student = link.student  # the same row, already loaded: its attribution needs no query
-    named = testimonial is not None and testimonial.consent in (Consent.FULL, Consent.FIRST_NAME)
-    name = (link.student.first_name or "a graduate") if named else "a graduate"
-    return name, (testimonial if testimonial is not None and testimonial.is_visible else None)
-
-
 PROGRAM_FACTS_SECONDS = 30
 
 
-def _program_facts(program: ProgramPage):
+def _program_facts(*, program_id: int, revision_id: int | None):
     """The program's referral plan and mission progress, shared by every visit for a few seconds:
     the page is opened in bursts when a graduate shares, and these change rarely (a plan edit, a
     new enrollment). What a graduate's consent governs (name, testimonial) is never cached."""
-    key = f"landing-facts:{program.pk}:{program.latest_revision_id}"
+    key = f"landing-facts:{program_id}:{revision_id}"
     facts = cache.get(key)
     if facts is None:
-        facts = (referrals.plan_for(program.pk), program_mission_progress(program=program))
+        program = ProgramPage.objects.get(pk=program_id)
+        facts = (referrals.plan_for(program_id), program_mission_progress(program=program))
         cache.set(key, facts, PROGRAM_FACTS_SECONDS)
     return facts
 
 
-def _unavailable(request, *, reason: str, program: ProgramPage | None):
-    programs = [program] if program else list(ProgramPage.objects.live().order_by("title"))
-    return render(request, "cms/landing_unavailable.html", {"reason": reason, "programs": programs})
+def _unavailable(request, *, reason: str, program_id: int | None):
+    live = ProgramPage.objects.live().order_by("title")
+    programs = list(live.filter(pk=program_id)) if program_id else []
+    return render(request, "cms/landing_unavailable.html", {"reason": reason, "programs": programs or list(live)})
 
 
 @require_http_methods(["GET", "POST"])
 def landing(request, code: str):
-    link = referrals.link_by_code(code)
-    if link is None:
-        return _unavailable(request, reason="unknown", program=None)
-    program = link.program
-    if link.revoked_at or not program.live:
-        return _unavailable(request, reason="revoked", program=program if program.live else None)
-    plan, mission = _program_facts(program)
+    code = referrals.normalize_code(code)
+    state = landing_state(code=code, visitor=request.COOKIES.get(VISITOR_COOKIE, ""))
+    if state is None:
+        return _unavailable(request, reason="unknown", program_id=None)
+    if state.revoked or not state.program_live:
+        return _unavailable(request, reason="revoked", program_id=state.program_id)
+    plan, mission = _program_facts(program_id=state.program_id, revision_id=state.program_revision_id)
     now = timezone.now()
-    visitor = request.COOKIES.get(VISITOR_COOKIE, "")
-    until = referrals.access_until(
-        first_visit=referrals.first_visit(link=link, visitor=visitor) if visitor else None, plan=plan, now=now
-    )
+    until = referrals.access_until(first_visit=state.first_visit, plan=plan, now=now)
     if until < now:
-        return _unavailable(request, reason="expired", program=program)
+        return _unavailable(request, reason="expired", program_id=state.program_id)
+    until_label = date_format(until, "j F Y")
+    blank_key = _blank_page_key(state)
+    if request.method == "GET":
+        page = cache.get(blank_key)
+        if page is not None:
+            return HttpResponse(_personalize(request, page, until_label))
+
+    link = referrals.link_by_code(code)
+    program = link.program
     form = FriendForm(request.POST or None)
     status = 200
     if request.method == "POST":
@@ -114,46 +111,42 @@ def landing(request, code: str):
             return render(request, "cms/landing_registered.html", {"lead": None, "program": program})
         if form.errors and status == 200:
             status = 400
-    inviter, testimonial = _inviter(link)
+    testimonial = None
+    if state.testimonial_shows:
+        testimonial = Testimonial.objects.filter(pk=state.testimonial[0]).first()
+        if testimonial is not None:
+            testimonial.student = link.student  # already loaded: its attribution needs no query
     context = {
         "program": program,
         "plan": plan,
-        "inviter": inviter,
+        "inviter": state.inviter,
         "testimonial": testimonial,
         "mission": mission,
-        "access_until_label": date_format(until, "j F Y"),
+        "access_until_label": until_label,
         "form": form,
         "is_discount": plan is not None and plan.friend_offer == FriendOffer.DISCOUNT,
         "to_checkout": plan is not None and plan.enrollment_mode == EnrollmentMode.CHECKOUT,
     }
     if request.method == "POST":
         return render(request, "cms/landing.html", context, status=status)
-    return HttpResponse(_blank_page(request, link=link, program=program, testimonial=testimonial, context=context))
+    page = render_to_string("cms/landing.html", {**context, "csrf_token": CSRF_MARK, "access_until_label": UNTIL_MARK})
+    cache.set(blank_key, page, PROGRAM_FACTS_SECONDS)
+    return HttpResponse(_personalize(request, page, until_label))
 
 
-def _blank_page(request, *, link, program, testimonial, context) -> str:
-    """The page with its empty form, rendered once per state and reused: a shared link is opened in
-    bursts. The key holds everything the page shows that may change — the testimonial's state (so a
-    withdrawal or rejection shows at once), the program's revision — and the program facts' 30 s; the
-    visitor's CSRF token and access date are put in per request."""
-    state = (
-        (testimonial.pk, testimonial.updated_at.isoformat(), testimonial.status, testimonial.consent)
-        if testimonial
-        else ()
-    )
-    key = (
-        "landing-page:"
-        + hashlib.sha256(
-            repr((link.pk, link.student.first_name, program.latest_revision_id, context["inviter"], state)).encode()
-        ).hexdigest()
-    )
-    page = cache.get(key)
-    if page is None:
-        template_context = {**context, "csrf_token": CSRF_MARK, "access_until_label": UNTIL_MARK}
-        page = render_to_string("cms/landing.html", template_context)
-        cache.set(key, page, PROGRAM_FACTS_SECONDS)
+def _blank_page_key(state) -> str:
+    """The page with its empty form is rendered once per state and reused: a shared link is opened
+    in bursts. The key holds everything the page shows that may change — the graduate's name, the
+    testimonial's state (so a withdrawal or a rejection shows at once), the program's revision — and
+    the program facts are at most 30 s old; the visitor's CSRF token and access date are put in per
+    request (_personalize)."""
+    parts = (state.link_id, state.first_name, state.last_name, state.program_revision_id, state.testimonial)
+    return "landing-page:" + hashlib.sha256(repr(parts).encode()).hexdigest()
+
+
+def _personalize(request, page: str, until_label: str) -> str:
     token = get_token(request)  # also sets the CSRF cookie, as {% csrf_token %} would
-    return page.replace(CSRF_MARK, escape(token)).replace(UNTIL_MARK, escape(context["access_until_label"]))
+    return page.replace(CSRF_MARK, escape(token)).replace(UNTIL_MARK, escape(until_label))
 
 
 CSRF_MARK = "@@CSRF-TOKEN@@"

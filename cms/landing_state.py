@@ -1,0 +1,102 @@
+"""What the friend's landing page must know before it can answer, read in one statement.
+
+A shared link is opened in bursts, and the empty-form page is rendered once per state and reused
+(landing.py). Deciding which state a visit is in must therefore be cheap and always fresh: the link
+(revoked?), the program (still live? which revision?), the graduate's name, their testimonial's
+consent and moderation state (a withdrawal shows at once), and when this browser first came through
+the link (its access window). Three ORM queries with a Wagtail page join cost about four times the
+whole rest of the request in query building alone, so this is one hand-written statement instead
+(the same reason as the click's single statement in campaigns.referrals).
+"""
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from django.db import connection
+from django.utils.dateparse import parse_datetime
+from wagtail.models import Page
+
+from campaigns.models import ReferralClick, ReferralLink, Student
+from testimonials.models import Consent, ModerationStatus, Testimonial
+
+
+@dataclass(frozen=True)
+class LandingState:
+    link_id: int
+    student_id: int
+    program_id: int
+    revoked: bool
+    program_live: bool
+    program_revision_id: int | None
+    first_name: str
+    last_name: str
+    testimonial: tuple  # (pk, updated_at, status, consent) of the testimonial not withdrawn, or ()
+    first_visit: datetime | None  # this browser's first counted visit through the link
+
+    @property
+    def inviter(self) -> str:
+        """The graduate's name as their testimonial's consent allows, else "a graduate"."""
+        named = bool(self.testimonial) and self.testimonial[3] in (Consent.FULL, Consent.FIRST_NAME)
+        return (self.first_name or "a graduate") if named else "a graduate"
+
+    @property
+    def testimonial_shows(self) -> bool:
+        """Whether the testimonial may appear on the page (mirrors Testimonial.is_visible)."""
+        return (
+            bool(self.testimonial)
+            and self.testimonial[2] in ModerationStatus.visible()
+            and self.testimonial[3] in Consent.publishable()
+        )
+
+
+# Table names come from the models (see landing_state); the values are parameters.
+_SQL = (
+    "SELECT l.id, l.student_id, l.program_id, l.revoked_at, p.live, p.latest_revision_id,"
+    " s.first_name, s.last_name, t.id, t.updated_at, t.status, t.consent,"
+    " (SELECT MIN(c.clicked_at) FROM {click} c WHERE c.link_id = l.id AND c.visitor = %s)"
+    " FROM {link} l"
+    " JOIN {student} s ON s.id = l.student_id"
+    " JOIN {page} p ON p.id = l.program_id"  # a program's pk is its Wagtail page's
+    " LEFT JOIN {testimonial} t ON t.student_id = l.student_id AND t.program_id = l.program_id"
+    " AND t.withdrawn_at IS NULL"
+    " WHERE l.code = %s"
+)
+
+
+def _aware(value) -> datetime | None:
+    """A timestamp as the driver returns it from an expression: aware on PostgreSQL, text in UTC on
+    SQLite (an aggregate loses the column's declared type, so no converter runs)."""
+    if value is None or isinstance(value, datetime) and value.tzinfo is not None:
+        return value
+    parsed = value if isinstance(value, datetime) else parse_datetime(str(value))
+    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed
+
+
+def landing_state(*, code: str, visitor: str) -> LandingState | None:
+    """The state of the link ``code`` (already normalized) for this browser; None when no such code."""
+    with connection.cursor() as cursor:
+        sql = _SQL.format(
+            click=ReferralClick._meta.db_table,
+            link=ReferralLink._meta.db_table,
+            student=Student._meta.db_table,
+            page=Page._meta.db_table,
+            testimonial=Testimonial._meta.db_table,
+        )
+        cursor.execute(sql, [visitor[:32], code])
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    link_id, student_id, program_id, revoked_at, live, revision_id, first, last, *testimonial, first_visit = row
+    return LandingState(
+        link_id=link_id,
+        student_id=student_id,
+        program_id=program_id,
+        revoked=revoked_at is not None,
+        program_live=bool(live),
+        program_revision_id=revision_id,
+        first_name=first,
+        last_name=last,
+        # pk, updated_at (as text: it only tells states apart), status, consent
+        testimonial=(testimonial[0], str(testimonial[1]), testimonial[2], testimonial[3]) if testimonial[0] else (),
+        first_visit=_aware(first_visit),
+    )
