@@ -4,8 +4,7 @@
 import io
 
 import segno
-from django.http import HttpResponse
-from django.shortcuts import redirect
+from django.http import HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
@@ -21,7 +20,9 @@ def click(request, code: str):
     so browsers and proxies come back here every time and every visit can be counted."""
     normalized = referrals.normalize_code(code)
     landing = reverse("referral_landing", args=[normalized or "unknown"])
-    response = redirect(landing)  # a path we built: nothing from the request decides where it goes
+    # A path we built: nothing from the request decides where it goes. (HttpResponseRedirect, not
+    # redirect(): that first tries the path as a URL name, a failed reverse() on every click.)
+    response = HttpResponseRedirect(landing)
     if not normalized or bots.is_bot(request):
         return response  # scanners and previews are sent on, never counted, never given a cookie
     visitor = request.COOKIES.get(VISITOR_COOKIE, "")

@@ -23,6 +23,7 @@ class ReferralCard:
     qr_svg: str
     message: str
     share: dict[str, str]
+    share_subject: str
     friends: list[FriendLead]
     clicks: int
     thank_you_earned: bool
@@ -51,6 +52,7 @@ def referral_cards(*, student, token: str) -> list[ReferralCard]:
         url = referrals.link_url(link.code)
         message = personal_message(link=link, plan=plan, url=url, quote=quote_for(student.pk, link.program_id))
         friends = referrals.friends_of(link=link)
+        subject = f"{link.program.title}: an invitation"
         cards.append(
             ReferralCard(
                 link=link,
@@ -59,7 +61,8 @@ def referral_cards(*, student, token: str) -> list[ReferralCard]:
                 qr_png=reverse("referral_qr", args=[link.code, "png"]),
                 qr_svg=reverse("referral_qr", args=[link.code, "svg"]),
                 message=message,
-                share=share_links(message, f"{link.program.title}: an invitation"),
+                share=share_links(message, subject),
+                share_subject=subject,
                 friends=friends,
                 clicks=clicks.get(link.pk, 0),
                 thank_you_earned=any(friend.status == LeadStatus.ENROLLED for friend in friends),

@@ -108,7 +108,8 @@ def prompt_page(request, token: str, delivery_id: int):
         "form": form,
         "saved": request.GET.get("saved") == "1" and delivery.is_completed,
         "share_text": share_text,
-        "share": share_links(share_text, f"{delivery.milestone_title}"),
+        "share": share_links(share_text, delivery.milestone_title),
+        "share_subject": delivery.milestone_title,
         "hub_url": hub_url,
     }
     return render(request, "sharing_prompts/prompt_page.html", context, status=status)

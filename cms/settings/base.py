@@ -166,6 +166,11 @@ MAIL_LINK_MAX_AGE = env_int("MAIL_LINK_MAX_AGE", 400 * 24 * 3600, minimum=3600)
 # Rate limits (and other short-lived counters) live in the cache: per process by default; set
 # CACHE_URL=redis://host:6379/1 so every gunicorn worker and machine shares them.
 CACHES = {"default": cache_from_env()}
+# A click through a special link is a count, not money: on PostgreSQL its insert commits without
+# waiting for the WAL flush (as SQLite's WAL + synchronous=NORMAL default already does), so a
+# database crash could lose the last fraction of a second of clicks, never corrupt them. Leads,
+# enrollments and everything else commit durably. Set CLICK_DURABLE_COMMIT=true to wait for clicks too.
+CLICK_DURABLE_COMMIT = env_bool("CLICK_DURABLE_COMMIT", False)
 # A student's hub link (no password) works this long after the email that carried it.
 HUB_LINK_MAX_AGE = env_int("HUB_LINK_MAX_AGE", 60 * 24 * 3600, minimum=3600)
 # Public forms (hub, prompt pages, "send me a new link"): at most this many posts per window per client.

@@ -64,7 +64,7 @@ def test_graduate_shares_and_a_friend_registers_on_a_phone_while_registration_is
     desktop.goto(live_server.url + hub_path)
     desktop.wait_for_selector("text=Your special link for")
     link = desktop.input_value("input[id^=special-link-]")
-    assert "Full disclosure: I get a thank-you from them if you join." in desktop.input_value("#share-text")
+    assert "Full disclosure: I get a thank-you from them if you join." in desktop.input_value("textarea[id^=share-text-]")
     desktop.click("text=Copy link")
     desktop.wait_for_selector("text=Copied.")
     assert desktop.evaluate("navigator.clipboard.readText()") == link
@@ -93,3 +93,41 @@ def test_graduate_shares_and_a_friend_registers_on_a_phone_while_registration_is
     desktop.goto(live_server.url + hub_path)
     friends = desktop.inner_text("section.special-link")
     assert "Jo" in friends and "enrolled" in friends and "earned" in friends
+
+
+def test_a_graduate_of_two_programs_edits_and_shares_each_message_on_its_own(browser, desktop, live_server):
+    from campaigns import links, referrals
+    from campaigns.models import ReferralLink
+
+    programs = [
+        program_page(slug=slug, milestones=[("first-win", 7)], title=title)
+        for slug, title in (("calm", "Calm Mornings"), ("sleep", "Sleep School"))
+    ]
+    for program in programs:
+        referral_plan(program=program)
+        enrollment = enroll(program=program, email="maria@example.org", first_name="Maria")
+        referrals.link_for(student_id=enrollment.student_id, program_id=program.pk)
+    calm, sleep = (ReferralLink.objects.get(program=program) for program in programs)
+    desktop.context.grant_permissions(["clipboard-read", "clipboard-write"])
+    desktop.goto(live_server.url + links.hub_path(calm.student_id))
+    first, second = f"#link-heading-{calm.pk} >> xpath=..", f"#link-heading-{sleep.pk} >> xpath=.."
+    untouched = desktop.get_attribute(f"{first} >> [data-share=whatsapp]", "href")
+
+    desktop.fill(f"#share-text-{sleep.pk}", "Sleep School gave us our evenings back.")
+    whatsapp = desktop.get_attribute(f"{second} >> [data-share=whatsapp]", "href")
+    assert whatsapp == "https://wa.me/?text=Sleep%20School%20gave%20us%20our%20evenings%20back."
+    email = desktop.get_attribute(f"{second} >> [data-share=email]", "href")
+    assert email.startswith("mailto:?subject=Sleep%20School%3A%20an%20invitation&body=Sleep%20School%20gave")
+    assert desktop.get_attribute(f"{first} >> [data-share=whatsapp]", "href") == untouched
+
+    desktop.click(f"{second} >> button:has-text('Copy message')")
+    desktop.wait_for_selector(f"{second} >> text=Copied.")
+    assert desktop.evaluate("navigator.clipboard.readText()") == "Sleep School gave us our evenings back."
+    assert desktop.inner_text(f"{first} >> [data-copy-status]") == ""
+    # Sharing from the second card counts for its own link (no reminder for it), not the first.
+    for _ in range(50):
+        if ReferralLink.objects.get(pk=sleep.pk).first_shared_at:
+            break
+        desktop.wait_for_timeout(100)
+    assert ReferralLink.objects.get(pk=sleep.pk).first_shared_at is not None
+    assert ReferralLink.objects.get(pk=calm.pk).first_shared_at is None

@@ -7,6 +7,7 @@ from urllib.parse import urlsplit
 import pytest
 from django.core import mail
 from django.core.cache import cache
+from django.db import connection
 from django.utils import timezone
 
 from campaigns import engine, referrals
@@ -145,6 +146,25 @@ def test_click_redirects_302_counts_people_once_per_browser_per_day(program, cli
     assert ReferralClick.objects.count() == 2
 
 
+@pytest.mark.services
+def test_on_postgresql_a_click_commits_without_waiting_for_the_wal_flush_unless_told_to(program, postgres_db, settings):
+    link = make_link(program)
+
+    def synchronous_commit():
+        with connection.cursor() as cursor:
+            cursor.execute("SHOW synchronous_commit")
+            return cursor.fetchone()[0]
+
+    settings.CLICK_DURABLE_COMMIT = True
+    assert referrals.click_record_by_code(code=link.code, visitor="a" * 32)
+    assert synchronous_commit() == "on"
+    settings.CLICK_DURABLE_COMMIT = False
+    assert referrals.click_record_by_code(code=link.code, visitor="b" * 32)
+    assert synchronous_commit() == "off"  # SET LOCAL: for the click's own transaction (here the test's)
+    assert not referrals.click_record_by_code(code=link.code, visitor="b" * 32)  # once per browser per day
+    assert ReferralClick.objects.filter(link=link).count() == 2
+
+
 @pytest.mark.parametrize(
     ("method", "agent"),
     [
@@ -209,6 +229,41 @@ def test_landing_names_the_graduate_as_consent_allows_and_shows_an_approved_test
     Testimonial.objects.update(consent=Consent.PRIVATE)
     page = client.get(f"/join/{link.code}/").content.decode()
     assert "Maria" not in page and QUOTE not in page
+
+
+def test_the_reused_landing_page_is_never_stale_on_what_consent_and_revocation_govern(program, client):
+    """The empty-form page is rendered once per state and reused; every visit still reads the state."""
+    link = make_link(program, consent=Consent.FIRST_NAME)
+    Testimonial.objects.update(status=ModerationStatus.APPROVED)
+    for _ in range(2):  # the second answer is the reused page
+        page = client.get(f"/join/{link.code}/").content.decode()
+        assert QUOTE in page and "An invitation from Maria" in page
+    Student = type(link.student)
+    Student.objects.filter(pk=link.student_id).update(first_name="Mia")
+    assert "An invitation from Mia" in client.get(f"/join/{link.code}/").content.decode()
+    submissions.testimonial_withdraw(testimonial=Testimonial.objects.get())
+    page = client.get(f"/join/{link.code}/").content.decode()
+    assert QUOTE not in page and "An invitation from a graduate" in page and "Mia" not in page
+    ReferralLink.objects.filter(pk=link.pk).update(revoked_at=timezone.now())
+    assert "This link is no longer active" in client.get(f"/join/{link.code}/").content.decode()
+
+
+def test_each_visitor_gets_their_own_csrf_token_and_access_date_on_the_reused_page(program, client):
+    link = make_link(program, access_days=5)
+    first = type(client)(enforce_csrf_checks=True)
+    first.get(f"/r/{link.code}", HTTP_USER_AGENT=PERSON)
+    ReferralClick.objects.update(clicked_at=timezone.now() - timedelta(days=2))  # came through two days ago
+    second = type(client)(enforce_csrf_checks=True)
+    pages = [c.get(f"/join/{link.code}/").content.decode() for c in (first, second)]
+    tokens = [re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1) for page in pages]
+    assert tokens[0] != tokens[1] and "@@" not in pages[0] + pages[1]
+    until = [re.search(r"until (\d+ \w+ \d{4})", page).group(1) for page in pages]
+    today = timezone.localtime()
+    assert until == [f"{today + timedelta(days=3):%-d %B %Y}", f"{today + timedelta(days=5):%-d %B %Y}"]
+    # The spliced token is the visitor's own: their registration passes the CSRF check.
+    payload = {"first_name": "Jo", "email": "jo@example.org", "consent": "on", "csrfmiddlewaretoken": tokens[1]}
+    assert second.post(f"/join/{link.code}/", payload, HTTP_USER_AGENT=PERSON).status_code == 200
+    assert FriendLead.objects.filter(email="jo@example.org").exists()
 
 
 def test_landing_says_the_link_opens_registration_while_it_is_closed(program, client):
