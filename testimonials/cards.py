@@ -8,24 +8,27 @@ Rendering is deterministic — the same inputs give the same bytes on the same P
 caller can store the card under :func:`card_fingerprint` and render it once. The fingerprint
 includes :data:`LAYOUT_VERSION` (bump it whenever the drawing changes) and Pillow's version.
 
-Fonts: Pillow's built-in FreeType font (``ImageFont.load_default(size=…)``, Aileron Regular)
-with its basic layout engine, so every machine draws the same pixels without system fonts.
-It covers ASCII and a few quotes/dashes only: accented letters are drawn without their accents
-("José" → "Jose"), a few letters are spelled out ("ß" → "ss"), and characters it cannot draw at
-all (emoji, Arabic, Hebrew, CJK…) are left out rather than drawn as empty boxes. A quote written
-entirely in another script therefore shows only the attribution and the program — a bundled
-Unicode font is the fix when the programs need it.
+Fonts: ``SHARE_CARD_FONT`` (default ``DejaVuSans.ttf``, Debian's fonts-dejavu-core, found by
+Pillow in the system font folders): Latin with its accents, Greek, Cyrillic, Arabic and Hebrew
+(right-to-left text is shaped and ordered when Pillow has libraqm; without it, it is left out
+rather than drawn backwards). Characters the font lacks (emoji, CJK…) are left out rather than
+drawn as empty boxes. Without that font the card falls back to Pillow's built-in font (ASCII and
+a few quotes/dashes): accents are dropped ("José" → "Jose"), a few letters are spelled out
+("ß" → "ss"). The font file and layout engine are part of the fingerprint.
 """
 
 from __future__ import annotations
 
 import hashlib
 import io
+import logging
+import os
 import unicodedata
 from functools import cache
 
 import PIL
-from PIL import Image, ImageDraw, ImageFont
+from django.conf import settings
+from PIL import Image, ImageDraw, ImageFont, features
 
 from testimonials.images import square_image
 
@@ -55,7 +58,8 @@ def card_fingerprint(*, quote: str, attribution: str, program_title: str, photo:
     """A sha256 hex digest of everything that decides the card's bytes, for cache keys."""
     digest = hashlib.sha256()
     photo_part = hashlib.sha256(photo).hexdigest() if photo is not None else "no-photo"
-    for part in ("share-card", LAYOUT_VERSION, PIL.__version__, quote, attribution, program_title, photo_part):
+    font = _font_identity(_font_name())
+    for part in ("share-card", LAYOUT_VERSION, PIL.__version__, font, quote, attribution, program_title, photo_part):
         encoded = part.encode("utf-8", "surrogatepass")
         # Length-prefixed, so ("ab", "c") and ("a", "bc") cannot collide.
         digest.update(len(encoded).to_bytes(8, "big") + encoded)
@@ -103,34 +107,79 @@ def render_share_card(*, quote: str, attribution: str, program_title: str, photo
     return out.getvalue()
 
 
-@cache
+log = logging.getLogger(__name__)
+DEFAULT_FONT = "DejaVuSans.ttf"
+
+
+def _font_name() -> str:
+    return getattr(settings, "SHARE_CARD_FONT", DEFAULT_FONT)
+
+
 def _font(size: int) -> ImageFont.FreeTypeFont:
+    return _font_at(_font_name(), size)
+
+
+@cache
+def _font_at(name: str, size: int) -> ImageFont.FreeTypeFont:
+    if name:
+        try:
+            return ImageFont.truetype(name, size, layout_engine=_layout())
+        except OSError:
+            log.warning("SHARE_CARD_FONT %r not found: share cards use Pillow's built-in font (ASCII only)", name)
     font = ImageFont.load_default(size=size)
     if not isinstance(font, ImageFont.FreeTypeFont):
         raise RuntimeError("Pillow was built without FreeType; share cards need it (PIL.features.check('freetype2'))")
     return font
 
 
+def _layout() -> ImageFont.Layout:
+    return ImageFont.Layout.RAQM if features.check("raqm") else ImageFont.Layout.BASIC
+
+
 @cache
+def _font_identity(name: str) -> str:
+    """What decides the glyphs: the font file (path, size, mtime) and the layout engine."""
+    path = getattr(_font_at(name, 40), "path", None)
+    if not name or not isinstance(path, str) or not os.path.exists(path):
+        return "built-in"
+    stat = os.stat(path)
+    return f"{path}:{stat.st_size}:{int(stat.st_mtime)}:{_font_at(name, 40).layout_engine}"
+
+
+def _is_unicode_font() -> bool:
+    return _font_identity(_font_name()) != "built-in"
+
+
 def _has_glyph(char: str) -> bool:
-    font = _font(40)
-    # The font draws every character it lacks as the same "missing glyph" box.
-    return bytes(font.getmask(char)) != _missing_glyph()
+    return _has_glyph_in(_font_name(), char)
 
 
 @cache
-def _missing_glyph() -> bytes:
-    return bytes(_font(40).getmask("\uffff"))
+def _has_glyph_in(name: str, char: str) -> bool:
+    font = _font_at(name, 40)
+    # The font draws every character it lacks as the same "missing glyph" box.
+    return bytes(font.getmask(char)) != bytes(font.getmask("\uffff"))
+
+
+_RIGHT_TO_LEFT = ("R", "AL", "AN")
 
 
 def _drawable(text: str) -> str:
     """The text reduced to what the font can draw, whitespace collapsed (see the module docstring)."""
+    unicode_font = _is_unicode_font()
+    # A Unicode font draws accented letters as they are; the built-in one only their base letter.
+    text = unicodedata.normalize("NFC" if unicode_font else "NFKD", text or "")
+    ordered = unicode_font and _font(40).layout_engine == ImageFont.Layout.RAQM
     kept = []
-    for char in unicodedata.normalize("NFKD", text or ""):
+    for char in text:
         if char.isspace():
             kept.append(" ")
-        elif unicodedata.combining(char) or unicodedata.category(char) in ("Cc", "Cf", "Cs", "Co", "Cn"):
-            continue  # accents stripped off by NFKD, control and format characters (bidi marks, ZWJ)
+        elif unicodedata.category(char) in ("Cc", "Cf", "Cs", "Co", "Cn"):
+            continue  # control and format characters (bidi overrides, ZWJ)
+        elif unicodedata.combining(char) and not unicode_font:
+            continue  # accents NFKD split off, which the built-in font cannot place
+        elif unicodedata.bidirectional(char) in _RIGHT_TO_LEFT and not ordered:
+            continue  # without libraqm, right-to-left text would be drawn backwards
         elif _has_glyph(char):
             kept.append(char)
         elif char in _FOLDED and _has_glyph(_FOLDED[char][0]):

@@ -179,6 +179,10 @@ FORM_RATE_WINDOW_SECONDS = env_int("FORM_RATE_WINDOW_SECONDS", 600, minimum=1)
 # A feedback score clicked without answers is routed by the score alone after this delay (the
 # student may still be writing; a link scanner's clicks are overwritten by the person's own).
 FEEDBACK_ROUTE_DELAY_MINUTES = env_int("FEEDBACK_ROUTE_DELAY_MINUTES", 30, minimum=0)
+# Share cards' font: a TrueType/OpenType file name or path (Pillow also looks in the system font
+# folders). DejaVu Sans (Debian: fonts-dejavu-core) draws accents, Greek, Cyrillic, Arabic and Hebrew;
+# empty, or a font that is not found, falls back to Pillow's built-in ASCII font.
+SHARE_CARD_FONT = env_str("SHARE_CARD_FONT", "DejaVuSans.ttf")
 # Signs support cases posted to a program's help-desk webhook (HMAC-SHA256, X-Signature-SHA256).
 HELPDESK_WEBHOOK_SECRET = env_str("HELPDESK_WEBHOOK_SECRET", "")
 

@@ -64,7 +64,9 @@ def test_graduate_shares_and_a_friend_registers_on_a_phone_while_registration_is
     desktop.goto(live_server.url + hub_path)
     desktop.wait_for_selector("text=Your special link for")
     link = desktop.input_value("input[id^=special-link-]")
-    assert "Full disclosure: I get a thank-you from them if you join." in desktop.input_value("textarea[id^=share-text-]")
+    assert "Full disclosure: I get a thank-you from them if you join." in desktop.input_value(
+        "textarea[id^=share-text-]"
+    )
     desktop.click("text=Copy link")
     desktop.wait_for_selector("text=Copied.")
     assert desktop.evaluate("navigator.clipboard.readText()") == link

@@ -6,6 +6,7 @@ from PIL import Image, ImageChops, features
 
 from testimonials import cards
 from testimonials.cards import BACKGROUND, card_fingerprint, render_share_card
+from tests.conftest import need
 
 BASE = {"quote": "Our mornings are calm now.", "attribution": "Maria G.", "program_title": "Sanity School"}
 
@@ -141,9 +142,39 @@ def test_unusual_quotes_do_not_crash(quote):
     assert image.size == (1200, 630)
 
 
-def test_text_the_font_lacks_is_folded_or_left_out():
+def needs_dejavu():
+    need(cards._is_unicode_font(), "needs DejaVu Sans (apt-get install -y fonts-dejavu-core; .ci/run does)")
+
+
+def test_with_the_unicode_font_accents_and_other_scripts_are_drawn_and_what_it_lacks_is_left_out():
+    needs_dejavu()
+    assert cards._drawable("José — Zoë 😍  straße") == "José — Zoë 😍 straße"  # DejaVu has a plain 😍
+    assert cards._drawable("Наталья, Γιώργος") == "Наталья, Γιώργος"
+    if features.check("raqm"):  # shaped and ordered right to left
+        assert cards._drawable("هذا البرنامج") == "هذا البرنامج"
+    assert cards._drawable("这个课程 changed us") == "changed us"  # no CJK glyphs: left out, never boxes
+
+
+def test_an_accented_name_is_drawn_differently_from_its_plain_letters():
+    needs_dejavu()
+    card = {**BASE, "photo": None}
+    assert render_share_card(**{**card, "attribution": "José"}) != render_share_card(**{**card, "attribution": "Jose"})
+
+
+@pytest.mark.parametrize("font", ["", "/no/such/font.ttf"])
+def test_without_a_unicode_font_the_built_in_font_folds_or_leaves_out_what_it_lacks(settings, font):
+    settings.SHARE_CARD_FONT = font
     assert cards._drawable("José — Zoë 😍  straße") == "Jose - Zoe strasse"
     assert cards._drawable("هذا 😍") == ""
+    image = opened(render_share_card(**BASE, photo=None))
+    assert image.size == (1200, 630)
+
+
+def test_the_font_is_part_of_the_fingerprint(settings):
+    needs_dejavu()
+    with_dejavu = card_fingerprint(**BASE, photo=None)
+    settings.SHARE_CARD_FONT = ""
+    assert card_fingerprint(**BASE, photo=None) != with_dejavu
 
 
 def test_an_empty_quote_still_shows_attribution_and_program():
