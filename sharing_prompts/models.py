@@ -7,6 +7,8 @@ from modelcluster.fields import ParentalKey
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, MultiFieldPanel
 from wagtail.models import Orderable
 
+from campaigns.widgets import MilestoneSlugInput
+
 MIN_TARGET, MAX_TARGET = 1, 10  # how many people the creator may ask a student to tell
 MIN_SHARED, MAX_SHARED = 1, 100  # how many people a student may say they told
 
@@ -63,7 +65,7 @@ class SharingPrompt(Orderable):
     override_reason = models.CharField(max_length=255, blank=True, help_text="Why these phrases are fine here.")
 
     panels = [
-        FieldPanel("milestone_slug"),
+        FieldPanel("milestone_slug", widget=MilestoneSlugInput),
         FieldPanel("email_subject"),
         FieldPanel("ask"),
         FieldRowPanel([FieldPanel("target_count"), FieldPanel("reminder_after_days")]),

@@ -22,7 +22,7 @@ from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import EditView, InspectView, SnippetViewSet
 
 from testimonials import publishing
-from testimonials.models import Consent, Testimonial
+from testimonials.models import CaseStatus, Consent, SupportCase, Testimonial
 
 
 class ModerationPolicy(ModelPermissionPolicy):
@@ -45,6 +45,19 @@ def admin_urls(testimonial: Testimonial) -> dict[str, str | None]:
     }
 
 
+def open_cases(testimonial: Testimonial) -> list[tuple[SupportCase, str]]:
+    """The student's open support cases in this program, with their admin pages: a moderator should
+    know the student is unhappy right now before publishing their praise (no ask goes to them)."""
+    cases = SupportCase.objects.filter(
+        student_id=testimonial.student_id, program_id=testimonial.program_id, status__in=CaseStatus.open_values()
+    ).order_by("opened_at")
+    return [(case, reverse("wagtailsnippets_testimonials_supportcase:edit", args=[case.pk])) for case in cases]
+
+
+def moderation_context(testimonial: Testimonial) -> dict:
+    return {"testimonial": testimonial, "open_cases": open_cases(testimonial), **admin_urls(testimonial)}
+
+
 class SubmissionPanel(Panel):
     """What the student submitted, read-only: text, answers, consent, photo, and the card it makes."""
 
@@ -53,8 +66,7 @@ class SubmissionPanel(Panel):
 
         def get_context_data(self, parent_context=None):
             context = super().get_context_data(parent_context)
-            context["testimonial"] = self.instance
-            context.update(admin_urls(self.instance))
+            context.update(moderation_context(self.instance))
             return context
 
 
@@ -77,8 +89,7 @@ class TestimonialInspectView(InspectView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context["testimonial"] = self.object
-        context.update(admin_urls(self.object))
+        context.update(moderation_context(self.object))
         return context
 
 

@@ -14,6 +14,8 @@ from modelcluster.fields import ParentalKey
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, MultiFieldPanel
 from wagtail.models import Orderable
 
+from campaigns.widgets import MilestoneSlugInput
+
 SCORES = range(0, 11)
 
 
@@ -87,7 +89,9 @@ class FeedbackPlan(Orderable):
     )
 
     panels = [
-        FieldRowPanel([FieldPanel("after_milestone_slug"), FieldPanel("days_after_completion")]),
+        FieldRowPanel(
+            [FieldPanel("after_milestone_slug", widget=MilestoneSlugInput), FieldPanel("days_after_completion")]
+        ),
         FieldPanel("email_subject"),
         FieldPanel("email_intro"),
         FieldPanel("questions"),

@@ -62,3 +62,27 @@ def test_creator_authors_and_publishes_a_program(desktop, phone, live_server, ad
     assert "Registration is closed" in phone.inner_text("body")
     # Nothing overflows a 390 px wide screen.
     assert phone.evaluate("document.documentElement.scrollWidth") <= 390
+
+
+def test_milestone_fields_suggest_the_programs_milestones_even_before_they_are_saved(desktop, live_server, admin_user):
+    home = home_page()
+    log_in(desktop, live_server)
+    desktop.goto(f"{live_server.url}/admin/pages/add/campaigns/programpage/{home.pk}/")
+    fill_program(desktop, goal="10000")
+    desktop.get_by_role("button", name="Add milestone").first.click()
+    desktop.fill("#id_milestones-1-title", "Halfway")
+    desktop.fill("#id_milestones-1-slug", "halfway")
+
+    desktop.get_by_role("tab", name="Sharing prompts").click()
+    desktop.get_by_role("button", name="Add sharing prompt").first.click()
+    field = desktop.locator("#id_sharing_prompts-0-milestone_slug")
+    assert field.get_attribute("list") == "program-milestones"
+    field.focus()
+    options = desktop.eval_on_selector_all("#program-milestones option", "os => os.map(o => [o.value, o.label])")
+    assert options == [["first-calm-evening", "First calm evening"], ["halfway", "Halfway"]]
+
+    # The feedback tab's "after milestone" offers the same list.
+    desktop.get_by_role("tab", name="Feedback & testimonials").click()
+    desktop.get_by_role("button", name="Add feedback request").first.click()
+    feedback = desktop.locator("#id_feedback_plans-0-after_milestone_slug")
+    assert feedback.get_attribute("list") == "program-milestones"

@@ -24,6 +24,7 @@ pytestmark = pytest.mark.django_db
 
 SCRIPT = '<script>alert("x")</script><b>bold</b>'
 EDIT_URL = "wagtailsnippets_testimonials_testimonial:edit"
+INSPECT_URL = "wagtailsnippets_testimonials_testimonial:inspect"
 
 
 @pytest.fixture(autouse=True)
@@ -271,6 +272,23 @@ def test_admin_edit_shows_the_submission_read_only(admin_client, program):
     card = admin_client.get(reverse("wagtailsnippets_testimonials_testimonial:card", args=[item.pk]))
     assert card.status_code == 200 and card["Content-Type"] == "image/png"
     assert "private" in card["Cache-Control"] and "no-store" in card["Cache-Control"]
+
+
+def test_admin_moderation_warns_of_an_open_support_case_until_it_is_resolved(admin_client, program):
+    from testimonials import support
+
+    enrollment = enroll(program=program, email="mia@example.org")
+    item = testimonial(program=program, student=enrollment.student, text="my words")
+    response = models.FeedbackResponse.objects.create(
+        enrollment=enrollment, student=enrollment.student, program=program, score=3
+    )
+    case = support.case_open(response=response, plan=None, reasons=["score 3"], now=timezone.now())
+    for url in (reverse(EDIT_URL, args=[item.pk]), reverse(INSPECT_URL, args=[item.pk])):
+        html = admin_client.get(url).content.decode()
+        assert "This student has an open support case" in html
+        assert reverse("wagtailsnippets_testimonials_supportcase:edit", args=[case.pk]) in html
+    models.SupportCase.objects.filter(pk=case.pk).update(status=models.CaseStatus.MADE_RIGHT)
+    assert "open support case" not in admin_client.get(reverse(EDIT_URL, args=[item.pk])).content.decode()
 
 
 def test_admin_moderation_goes_through_the_service_and_cannot_change_the_text(admin_client, program):
