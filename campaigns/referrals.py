@@ -363,11 +363,6 @@ def access_until(*, first_visit: datetime | None, plan: ReferralPlan | None, now
     return start + timedelta(days=plan.access_days if plan else 14)
 
 
-def first_visit(*, link: ReferralLink, visitor: str) -> datetime | None:
-    click = ReferralClick.objects.filter(link=link, visitor=visitor).order_by("clicked_at").first()
-    return click.clicked_at if click else None
-
-
 def checkout_url_with_ref(url: str, code: str) -> str:
     """The creator's checkout URL with ref=<code> added (their own URL: never one from the request)."""
     parts = urlsplit(url)

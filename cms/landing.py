@@ -78,6 +78,8 @@ def landing(request, code: str):
             return HttpResponse(_personalize(request, page, until_label))
 
     link = referrals.link_by_code(code)
+    if link is None:  # erased between the two reads
+        return _unavailable(request, reason="unknown", program_id=None)
     program = link.program
     form = FriendForm(request.POST or None)
     status = 200
@@ -113,7 +115,7 @@ def landing(request, code: str):
             status = 400
     testimonial = None
     if state.testimonial_shows:
-        testimonial = Testimonial.objects.filter(pk=state.testimonial[0]).first()
+        testimonial = Testimonial.objects.filter(pk=state.testimonial.pk).first()
         if testimonial is not None:
             testimonial.student = link.student  # already loaded: its attribution needs no query
     context = {

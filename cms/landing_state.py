@@ -11,6 +11,7 @@ whole rest of the request in query building alone, so this is one hand-written s
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import NamedTuple
 
 from django.db import connection
 from django.utils.dateparse import parse_datetime
@@ -18,6 +19,15 @@ from wagtail.models import Page
 
 from campaigns.models import ReferralClick, ReferralLink, Student
 from testimonials.models import Consent, ModerationStatus, Testimonial
+
+
+class TestimonialState(NamedTuple):
+    """What of the graduate's testimonial (the one not withdrawn) decides the page."""
+
+    pk: int
+    updated_at: str  # as the driver returns it: it only tells states apart
+    status: str
+    consent: str
 
 
 @dataclass(frozen=True)
@@ -30,22 +40,22 @@ class LandingState:
     program_revision_id: int | None
     first_name: str
     last_name: str
-    testimonial: tuple  # (pk, updated_at, status, consent) of the testimonial not withdrawn, or ()
+    testimonial: TestimonialState | None
     first_visit: datetime | None  # this browser's first counted visit through the link
 
     @property
     def inviter(self) -> str:
         """The graduate's name as their testimonial's consent allows, else "a graduate"."""
-        named = bool(self.testimonial) and self.testimonial[3] in (Consent.FULL, Consent.FIRST_NAME)
+        named = self.testimonial is not None and self.testimonial.consent in (Consent.FULL, Consent.FIRST_NAME)
         return (self.first_name or "a graduate") if named else "a graduate"
 
     @property
     def testimonial_shows(self) -> bool:
         """Whether the testimonial may appear on the page (mirrors Testimonial.is_visible)."""
         return (
-            bool(self.testimonial)
-            and self.testimonial[2] in ModerationStatus.visible()
-            and self.testimonial[3] in Consent.publishable()
+            self.testimonial is not None
+            and self.testimonial.status in ModerationStatus.visible()
+            and self.testimonial.consent in Consent.publishable()
         )
 
 
@@ -86,7 +96,8 @@ def landing_state(*, code: str, visitor: str) -> LandingState | None:
         row = cursor.fetchone()
     if row is None:
         return None
-    link_id, student_id, program_id, revoked_at, live, revision_id, first, last, *testimonial, first_visit = row
+    (link_id, student_id, program_id, revoked_at, live, revision_id, first, last) = row[:8]
+    (t_id, t_updated, t_status, t_consent, first_visit) = row[8:]
     return LandingState(
         link_id=link_id,
         student_id=student_id,
@@ -96,7 +107,6 @@ def landing_state(*, code: str, visitor: str) -> LandingState | None:
         program_revision_id=revision_id,
         first_name=first,
         last_name=last,
-        # pk, updated_at (as text: it only tells states apart), status, consent
-        testimonial=(testimonial[0], str(testimonial[1]), testimonial[2], testimonial[3]) if testimonial[0] else (),
+        testimonial=TestimonialState(t_id, str(t_updated), t_status, t_consent) if t_id is not None else None,
         first_visit=_aware(first_visit),
     )
