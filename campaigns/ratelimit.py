@@ -15,12 +15,20 @@ def client_ip(request) -> str:
     return request.META.get("REMOTE_ADDR", "") or "unknown"
 
 
+def _cache_key(scope: str, key: str) -> str:
+    return "rl:" + hashlib.sha256(f"{scope}:{key}".encode()).hexdigest()[:32]
+
+
+def used(*, scope: str, key: str) -> int:
+    """How many attempts (scope, key) has counted in its current window, without counting one."""
+    return cache.get(_cache_key(scope, key), 0)
+
+
 def allow(*, scope: str, key: str, limit: int | None = None, window: int | None = None) -> bool:
     """Count one attempt for (scope, key); False once the window's limit is passed."""
     limit = limit or settings.FORM_RATE_LIMIT
     window = window or settings.FORM_RATE_WINDOW_SECONDS
-    digest = hashlib.sha256(f"{scope}:{key}".encode()).hexdigest()[:32]
-    cache_key = f"rl:{digest}"
+    cache_key = _cache_key(scope, key)
     if cache.add(cache_key, 1, timeout=window):
         return True
     try:

@@ -5,6 +5,7 @@ Who may be asked is decided from the journey (this layer never imports the phase
 submitted testimonial that is not withdrawn, happy feedback, and no open support case.
 """
 
+import re
 import secrets
 import uuid
 from collections.abc import Callable
@@ -370,6 +371,18 @@ def checkout_url_with_ref(url: str, code: str) -> str:
     return urlunsplit((parts.scheme, parts.netloc, parts.path, urlencode(query), parts.fragment))
 
 
+# A friend's name goes into an email to the graduate ("Jo joined through your link"): a public form
+# must not let anyone put a link or markup in front of them.
+_NOT_A_NAME = re.compile(r"[<>{}\[\]/\\@:=]|www\.|\.[a-z]{2,}\b|https?", re.IGNORECASE)
+
+
+def name_problem(name: str) -> str:
+    """Why ``name`` is refused as a person's name ("" when it is fine)."""
+    if _NOT_A_NAME.search(name or ""):
+        return "Just your name, please: no links, addresses or symbols such as < > / @."
+    return ""
+
+
 @transaction.atomic
 def lead_register(
     *,
@@ -391,6 +404,9 @@ def lead_register(
     last_name = " ".join((last_name or "").split())[:100]
     if not first_name:
         raise ValidationError({"first_name": "Tell us your first name."})
+    for field, name in (("first_name", first_name), ("last_name", last_name)):
+        if problem := name_problem(name):
+            raise ValidationError({field: problem})
     email = services.normalize_email(email)
     existing = FriendLead.objects.filter(email__iexact=email, program_id=link.program_id).first()
     if existing is not None:

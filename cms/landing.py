@@ -34,8 +34,18 @@ class FriendForm(forms.Form):
     # A field people never see: bots that fill every input give themselves away.
     website = forms.CharField(required=False, widget=forms.TextInput({"tabindex": "-1", "autocomplete": "off"}))
 
+    def clean(self):
+        cleaned = super().clean()
+        for field in ("first_name", "last_name"):
+            if problem := referrals.name_problem(cleaned.get(field, "")):
+                self.add_error(field, problem)
+        return cleaned
+
 
 PROGRAM_FACTS_SECONDS = 30
+# Within FORM_RATE_WINDOW_SECONDS: posts from one address, registrations through one link.
+REGISTER_PER_IP = 20
+REGISTER_PER_LINK = 30
 
 
 def _program_facts(*, program_id: int, revision_id: int | None):
@@ -84,12 +94,13 @@ def landing(request, code: str):
     form = FriendForm(request.POST or None)
     status = 200
     if request.method == "POST":
-        ip = ratelimit.client_ip(request)
-        if not (
-            ratelimit.allow(scope="register-ip", key=ip, limit=10)
-            and ratelimit.allow(scope="register-code", key=link.code, limit=30)
-        ):
-            form.add_error(None, "Too many registrations from here in a short time; please try again in a few minutes.")
+        # Every post from an address counts (spam, guessing); against a link only registrations
+        # count, so typos, or someone hammering the form with junk, cannot close a graduate's link.
+        if not ratelimit.allow(scope="register-ip", key=ratelimit.client_ip(request), limit=REGISTER_PER_IP):
+            form.add_error(None, "Too many tries from here in a short time; please try again in a few minutes.")
+            status = 429
+        elif ratelimit.used(scope="register-code", key=link.code) >= REGISTER_PER_LINK:
+            form.add_error(None, "Many people registered through this link just now; please try again shortly.")
             status = 429
         elif form.is_valid() and not form.cleaned_data.get("website"):
             try:
@@ -104,6 +115,7 @@ def landing(request, code: str):
                 for field, errors in exc.message_dict.items():
                     form.add_error(field if field in form.fields else None, errors)
             else:
+                ratelimit.allow(scope="register-code", key=link.code, limit=REGISTER_PER_LINK)
                 if lead.status == LeadStatus.CHECKOUT and plan and plan.checkout_url:
                     # The creator's own checkout URL from the plan, never a URL from the request.
                     return redirect(referrals.checkout_url_with_ref(plan.checkout_url, link.code))
@@ -126,6 +138,7 @@ def landing(request, code: str):
         "mission": mission,
         "access_until_label": until_label,
         "form": form,
+        "field_errors": any(name != "__all__" for name in form.errors),
         "is_discount": plan is not None and plan.friend_offer == FriendOffer.DISCOUNT,
         "to_checkout": plan is not None and plan.enrollment_mode == EnrollmentMode.CHECKOUT,
     }

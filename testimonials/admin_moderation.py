@@ -16,22 +16,13 @@ from django.urls import path, reverse
 from wagtail.admin.panels import FieldPanel, ObjectList, Panel
 from wagtail.admin.ui.tables import StatusTagColumn
 from wagtail.log_actions import log
-from wagtail.permission_policies import ModelPermissionPolicy
 from wagtail.permissions import policy_registry, register_permission_policy
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import EditView, InspectView, SnippetViewSet
 
 from testimonials import publishing
+from testimonials.admin_policy import KeptRecordsPolicy
 from testimonials.models import CaseStatus, Consent, SupportCase, Testimonial
-
-
-class ModerationPolicy(ModelPermissionPolicy):
-    """People with the usual permissions may view and moderate; nobody adds or deletes by hand."""
-
-    def user_has_permission(self, user, action):
-        if action in ("add", "delete"):
-            return False
-        return super().user_has_permission(user, action)
 
 
 def admin_urls(testimonial: Testimonial) -> dict[str, str | None]:
@@ -190,6 +181,6 @@ def register() -> None:
     global _registered
     if _registered:
         return
-    register_permission_policy(Testimonial, ModerationPolicy(Testimonial))
+    register_permission_policy(Testimonial, KeptRecordsPolicy(Testimonial))
     register_snippet(TestimonialViewSet)
     _registered = True

@@ -44,7 +44,6 @@ class SupportCaseViewSet(SnippetViewSet):
     search_fields = ["reason", "student_words"]
     edit_view_class = SupportCaseEditView
     edit_template_name = "testimonials/admin/case_edit.html"  # the case's story above the form
-    add_view_enabled = False
     inspect_view_enabled = True
     edit_handler = ObjectList(
         [FieldPanel("assigned_to"), FieldPanel("status"), FieldPanel("resolution_note")],

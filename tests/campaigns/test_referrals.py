@@ -7,6 +7,7 @@ from urllib.parse import urlsplit
 import pytest
 from django.core import mail
 from django.core.cache import cache
+from django.core.exceptions import ValidationError
 from django.db import connection
 from django.utils import timezone
 
@@ -274,9 +275,9 @@ def test_landing_says_the_link_opens_registration_while_it_is_closed(program, cl
     assert "Registration is closed to the public" in page and "This link lets you register now, until" in page
 
 
-def register(client, link, **data):
+def register(client, link, REMOTE_ADDR="127.0.0.1", **data):  # noqa: N803 (the WSGI name)
     payload = {"first_name": "Jo", "last_name": "Park", "email": "jo@example.org", "consent": "on", **data}
-    return client.post(f"/join/{link.code}/", payload, HTTP_USER_AGENT=PERSON)
+    return client.post(f"/join/{link.code}/", payload, HTTP_USER_AGENT=PERSON, REMOTE_ADDR=REMOTE_ADDR)
 
 
 def test_a_friend_registers_is_enrolled_and_both_are_told(program, client, django_capture_on_commit_callbacks):
@@ -328,6 +329,10 @@ def test_checkout_mode_hands_off_with_the_ref_carried(program, client):
         ({"consent": ""}, "Tick the box so we may write to you"),
         ({"email": "not-an-email"}, "Enter a valid email address"),
         ({"first_name": ""}, "This field is required"),
+        # The name goes into an email to the graduate: no links or markup through a public form.
+        ({"first_name": "Cheap pills at pills.example"}, "Just your name, please"),
+        ({"first_name": "Jo https://spam"}, "Just your name, please"),
+        ({"last_name": "<b>Park</b>"}, "Just your name, please"),
     ],
 )
 def test_bad_registrations_are_refused_clearly_and_nothing_is_written(program, client, data, message):
@@ -335,6 +340,16 @@ def test_bad_registrations_are_refused_clearly_and_nothing_is_written(program, c
     response = register(client, link, **data)
     assert response.status_code == 400 and message in response.content.decode()
     assert not FriendLead.objects.exists()
+
+
+def test_ordinary_names_are_welcome(program, client):
+    link = make_link(program)
+    response = register(client, link, first_name="Anne-Marie", last_name="O'Brien-Núñez", email="am@example.org")
+    assert response.status_code == 200
+    assert referrals.name_problem("J. R.") == "" and referrals.name_problem("José") == ""
+    with pytest.raises(ValidationError):  # the service refuses it too, whoever calls it
+        referrals.lead_register(link=link, first_name="see www.spam.test", email="x@example.org", consent=True)
+    assert list(FriendLead.objects.values_list("first_name", flat=True)) == ["Anne-Marie"]
 
 
 def test_scripts_in_names_are_escaped(program, client):
@@ -348,8 +363,23 @@ def test_registration_spam_is_rate_limited_and_the_honeypot_records_nothing(prog
     link = make_link(program)
     register(client, link, website="http://spam.example")
     assert not FriendLead.objects.exists()
-    statuses = [register(client, link, email=f"f{i}@example.org").status_code for i in range(12)]
+    statuses = [register(client, link, email=f"f{i}@example.org").status_code for i in range(22)]
     assert statuses[-1] == 429
+    page = register(client, link, email="late@example.org").content.decode()
+    assert "Too many tries from here" in page and "Please check the fields" not in page
+
+
+def test_only_registrations_count_against_a_link_so_junk_posts_cannot_close_it(program, client):
+    link = make_link(program)
+    for i in range(40):  # junk from many addresses: each refused, none counted against the link
+        response = register(client, link, email="not-an-email", REMOTE_ADDR=f"10.0.0.{i}")
+        assert response.status_code == 400
+    assert register(client, link, email="real@example.org", REMOTE_ADDR="10.0.1.1").status_code == 200
+    for i in range(29):  # 30 registrations through one link in the window, then it pauses
+        assert register(client, link, email=f"f{i}@example.org", REMOTE_ADDR=f"10.0.2.{i}").status_code == 200
+    response = register(client, link, email="one-more@example.org", REMOTE_ADDR="10.0.3.1")
+    assert response.status_code == 429 and "Many people registered through this link" in response.content.decode()
+    assert FriendLead.objects.count() == 30
 
 
 def test_no_email_goes_to_a_friend_who_only_clicked(program, client):

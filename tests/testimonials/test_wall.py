@@ -325,6 +325,23 @@ def test_admin_cannot_add_or_delete_testimonials(admin_client, program):
     assert models.Testimonial.objects.filter(pk=item.pk).exists()
 
 
+def test_admin_cannot_add_or_delete_support_cases(admin_client, program):
+    from testimonials import support
+
+    enrollment = enroll(program=program, email="mia@example.org")
+    response = models.FeedbackResponse.objects.create(
+        enrollment=enrollment, student=enrollment.student, program=program, score=2
+    )
+    case = support.case_open(response=response, plan=None, reasons=["score 2"], now=timezone.now())
+    listing = admin_client.get(reverse("wagtailsnippets_testimonials_supportcase:list")).content.decode()
+    assert "Add support case" not in listing
+    add = admin_client.post(reverse("wagtailsnippets_testimonials_supportcase:add"), {"status": "open"})
+    assert add.status_code in (302, 403)
+    delete = admin_client.post(reverse("wagtailsnippets_testimonials_supportcase:delete", args=[case.pk]))
+    assert delete.status_code in (302, 403)
+    assert list(models.SupportCase.objects.values_list("pk", flat=True)) == [case.pk]
+
+
 def test_admin_inspect_shows_the_submission_and_the_card(admin_client, program):
     item = testimonial(program=program, text="words to inspect", status=ModerationStatus.APPROVED)
     html = admin_client.get(reverse("wagtailsnippets_testimonials_testimonial:inspect", args=[item.pk])).content
