@@ -4,6 +4,7 @@ mission, the offer in plain words, and registration — even while public regist
 import hashlib
 
 from django import forms
+from django.core import signing
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.http import HttpResponse
@@ -119,10 +120,10 @@ def landing(request, code: str):
                 if lead.status == LeadStatus.CHECKOUT and plan and plan.checkout_url:
                     # The creator's own checkout URL from the plan, never a URL from the request.
                     return redirect(referrals.checkout_url_with_ref(plan.checkout_url, link.code))
-                return render(request, "cms/landing_registered.html", {"lead": lead, "program": program})
+                return _to_welcome(link.code)
         elif form.is_valid():
             # The hidden field was filled: answer like a success, record nothing.
-            return render(request, "cms/landing_registered.html", {"lead": None, "program": program})
+            return _to_welcome(link.code)
         if form.errors and status == 200:
             status = 400
     testimonial = None
@@ -147,6 +148,29 @@ def landing(request, code: str):
     page = render_to_string("cms/landing.html", {**context, "csrf_token": CSRF_MARK, "access_until_label": UNTIL_MARK})
     cache.set(blank_key, page, PROGRAM_FACTS_SECONDS)
     return HttpResponse(_personalize(request, page, until_label))
+
+
+WELCOME_SALT = "landing-welcome"
+WELCOME_MAX_AGE = 24 * 3600
+
+
+def _to_welcome(code: str):
+    """After a registration, a redirect to the welcome page (post/redirect/get: a reload or the back
+    button never posts the form again). The token says a registration led there."""
+    return redirect("referral_welcome", code=code, token=signing.dumps(code, salt=WELCOME_SALT, compress=True))
+
+
+@require_http_methods(["GET"])
+def welcome(request, code: str, token: str):
+    code = referrals.normalize_code(code)
+    try:
+        signed_code = signing.loads(token, salt=WELCOME_SALT, max_age=WELCOME_MAX_AGE)
+    except signing.BadSignature:
+        signed_code = None
+    link = referrals.link_by_code(code) if signed_code == code else None
+    if link is None:
+        return redirect("referral_landing", code=code or "unknown")
+    return render(request, "cms/landing_registered.html", {"program": link.program})
 
 
 def _blank_page_key(state) -> str:

@@ -25,6 +25,7 @@ urlpatterns = [
     path("r/<str:code>/", referral_views.click),
     path("r/<str:code>/qr.<str:fmt>", referral_views.qr, name="referral_qr"),
     path("join/<str:code>/", landing.landing, name="referral_landing"),
+    path("join/<str:code>/welcome/<str:token>/", landing.welcome, name="referral_welcome"),
     # Feedback (from the email's score links) and the testimonial form under the hub.
     path("", include("testimonials.urls")),
 ]

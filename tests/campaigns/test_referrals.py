@@ -263,7 +263,7 @@ def test_each_visitor_gets_their_own_csrf_token_and_access_date_on_the_reused_pa
     assert until == [f"{today + timedelta(days=3):%-d %B %Y}", f"{today + timedelta(days=5):%-d %B %Y}"]
     # The spliced token is the visitor's own: their registration passes the CSRF check.
     payload = {"first_name": "Jo", "email": "jo@example.org", "consent": "on", "csrfmiddlewaretoken": tokens[1]}
-    assert second.post(f"/join/{link.code}/", payload, HTTP_USER_AGENT=PERSON).status_code == 200
+    assert second.post(f"/join/{link.code}/", payload, HTTP_USER_AGENT=PERSON).status_code == 302  # to welcome
     assert FriendLead.objects.filter(email="jo@example.org").exists()
 
 
@@ -275,9 +275,9 @@ def test_landing_says_the_link_opens_registration_while_it_is_closed(program, cl
     assert "Registration is closed to the public" in page and "This link lets you register now, until" in page
 
 
-def register(client, link, REMOTE_ADDR="127.0.0.1", **data):  # noqa: N803 (the WSGI name)
+def register(client, link, REMOTE_ADDR="127.0.0.1", follow=True, **data):  # noqa: N803 (the WSGI name)
     payload = {"first_name": "Jo", "last_name": "Park", "email": "jo@example.org", "consent": "on", **data}
-    return client.post(f"/join/{link.code}/", payload, HTTP_USER_AGENT=PERSON, REMOTE_ADDR=REMOTE_ADDR)
+    return client.post(f"/join/{link.code}/", payload, HTTP_USER_AGENT=PERSON, REMOTE_ADDR=REMOTE_ADDR, follow=follow)
 
 
 def test_a_friend_registers_is_enrolled_and_both_are_told(program, client, django_capture_on_commit_callbacks):
@@ -285,6 +285,10 @@ def test_a_friend_registers_is_enrolled_and_both_are_told(program, client, djang
     with django_capture_on_commit_callbacks(execute=True):
         response = register(client, link)
     assert response.status_code == 200 and "You're in" in response.content.decode()
+    # Post/redirect/get: the welcome page is a GET of its own, so a reload never posts again.
+    [(welcome_url, status)] = response.redirect_chain
+    assert status == 302 and welcome_url.startswith(f"/join/{link.code}/welcome/")
+    assert "You're in" in client.get(welcome_url).content.decode()
     lead = FriendLead.objects.get()
     assert lead.link == link and lead.status == "enrolled" and lead.consent_at is not None
     assert Enrollment.objects.filter(student__email="jo@example.org", program=program).exists()
@@ -293,6 +297,17 @@ def test_a_friend_registers_is_enrolled_and_both_are_told(program, client, djang
     joined = next(m for m in mail.outbox if "maria@example.org" in m.to[0] and "joined" in m.subject)
     assert "Jo just joined" in joined.body
     assert JourneyEvent.objects.filter(kind="friend_registered").count() == 1
+
+
+@pytest.mark.parametrize("token", ["forged", "eyJub3QiOiJzaWduZWQifQ:1abc:xyz"])
+def test_a_welcome_page_without_a_registration_behind_it_goes_back_to_the_landing_page(program, client, token):
+    link = make_link(program)
+    response = client.get(f"/join/{link.code}/welcome/{token}/")
+    assert response.status_code == 302 and response["Location"] == f"/join/{link.code}/"
+    other = make_link(program, email="ana@example.org")
+    welcome = register(client, link).redirect_chain[0][0]  # signed for this link, not another
+    token = welcome.rstrip("/").rsplit("/", 1)[-1]
+    assert client.get(f"/join/{other.code}/welcome/{token}/")["Location"] == f"/join/{other.code}/"
 
 
 def test_repeat_registration_is_idempotent_and_stays_with_the_first_referrer(program, client):
@@ -317,7 +332,7 @@ def test_self_referral_and_existing_students_are_not_attributed(program, client)
 
 def test_checkout_mode_hands_off_with_the_ref_carried(program, client):
     link = make_link(program, enrollment_mode="checkout", checkout_url="https://shop.example.com/buy?plan=a")
-    response = register(client, link)
+    response = register(client, link, follow=False)
     assert response.status_code == 302
     assert response["Location"] == f"https://shop.example.com/buy?plan=a&ref={link.code}"
     assert FriendLead.objects.get().status == "checkout"
