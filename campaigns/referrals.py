@@ -24,6 +24,7 @@ from campaigns.models import (
     Enrollment,
     EnrollmentMode,
     FriendLead,
+    FriendOffer,
     JourneyEvent,
     LeadStatus,
     ReferralClick,
@@ -443,20 +444,33 @@ def lead_register(
     if already_student:
         pass  # in the program already: nothing to enroll, and no "welcome" that would not be true
     elif plan is None or plan.enrollment_mode == EnrollmentMode.DIRECT:
-        _enroll_friend(lead=lead, link=link, attributed=attributed is not None, now=now)
+        _enroll_friend(lead=lead, link=link, plan=plan, attributed=attributed is not None, now=now)
     else:
         lead.status = LeadStatus.CHECKOUT
         lead.save(update_fields=["status"])
     return lead
 
 
-def _enroll_friend(*, lead: FriendLead, link: ReferralLink, attributed: bool, now: datetime) -> None:
+def friend_starts_at(*, program, plan: ReferralPlan | None, now: datetime) -> datetime:
+    """When a friend enrolled through a link starts: with the next cohort when the offer is a place
+    while registration is closed and the next launch is set; at once otherwise (a trial, a bonus…)."""
+    launch = program.next_launch_on
+    offers_a_place = plan is None or plan.friend_offer == FriendOffer.REGISTRATION
+    if offers_a_place and not program.is_registration_open and launch and launch > timezone.localdate(now):
+        return timezone.make_aware(datetime.combine(launch, datetime.min.time()))
+    return now
+
+
+def _enroll_friend(
+    *, lead: FriendLead, link: ReferralLink, plan: ReferralPlan | None, attributed: bool, now: datetime
+) -> None:
     enrollment = services.student_enroll(
         email=lead.email,
         program=link.program,
         first_name=lead.first_name,
         last_name=lead.last_name,
         marketing_consent=True,  # they ticked the consent box themselves
+        starts_at=friend_starts_at(program=link.program, plan=plan, now=now),
         actor=f"referral:{link.code}",
         reason=f"registered through {link.student.first_name or 'a graduate'}'s special link",
         now=now,

@@ -223,6 +223,7 @@ def test_landing_names_the_graduate_as_consent_allows_and_shows_an_approved_test
     Testimonial.objects.update(status=ModerationStatus.APPROVED)
     page = client.get(f"/join/{link.code}/").content.decode()
     assert QUOTE in page and "— Maria" in page and "Lopez" not in page
+    assert f'<a href="{program.url}">Read about the program</a>' in page  # what the program is, one tap away
     assert "We are out to help families raise focused kids" in page
     Testimonial.objects.update(consent=Consent.ANONYMOUS)
     page = client.get(f"/join/{link.code}/").content.decode()
@@ -297,6 +298,26 @@ def test_a_friend_registers_is_enrolled_and_both_are_told(program, client, djang
     joined = next(m for m in mail.outbox if "maria@example.org" in m.to[0] and "joined" in m.subject)
     assert "Jo just joined" in joined.body
     assert JourneyEvent.objects.filter(kind="friend_registered").count() == 1
+
+
+def test_a_friend_given_a_place_while_closed_starts_with_the_next_cohort(program, client):
+    launch = timezone.localdate() + timedelta(days=60)
+    program.registration_status, program.next_launch_on = "closed", launch
+    program.save_revision().publish()
+    link = make_link(program)  # the default offer: registration while it is closed
+    register(client, link)
+    enrollment = Enrollment.objects.get(student__email="jo@example.org")
+    assert timezone.localtime(enrollment.starts_at).date() == launch and enrollment.cohort == f"{launch:%Y-%m}"
+    assert enrollment.stage == "enrolled"  # not "in the program" before the cohort starts
+
+
+def test_a_friend_on_a_trial_starts_at_once(program, client):
+    program.registration_status, program.next_launch_on = "closed", timezone.localdate() + timedelta(days=60)
+    program.save_revision().publish()
+    link = make_link(program, friend_offer="trial")
+    register(client, link)
+    enrollment = Enrollment.objects.get(student__email="jo@example.org")
+    assert enrollment.starts_at <= timezone.now()
 
 
 @pytest.mark.parametrize("token", ["forged", "eyJub3QiOiJzaWduZWQifQ:1abc:xyz"])
