@@ -65,7 +65,7 @@ def load_demo() -> list[str]:
     home = HomePage.objects.first()
     if home is None:
         home = _create_home()
-        done.append(f"created the home page at {home.url_path}")
+        done.append(f"created the home page at {home.url or '/'}")
     if not ProgramPage.objects.filter(slug=DEMO_SLUG).exists():
         program = _create_demo_program(home)
         done.append(f"created and published the demo program {program.title!r} (slug {DEMO_SLUG})")

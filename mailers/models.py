@@ -15,7 +15,7 @@ class Category(models.TextChoices):
 
     PROGRAM = "program", "Program email (sharing prompts, feedback and testimonial requests)"
     REFERRAL = "referral", "Referral asks"
-    TRANSACTIONAL = "transactional", "Transactional (a friend joined, a reward is on its way)"
+    TRANSACTIONAL = "transactional", "Transactional (welcomes, a friend joined, links asked for)"
 
     @classmethod
     def marketing(cls) -> tuple[str, ...]:
@@ -48,7 +48,13 @@ class Contact(models.Model):
     wagtail_reference_index_ignore = True
 
     class Meta:
-        constraints = [models.UniqueConstraint(Lower("email"), name="contact_email_unique_ci")]
+        constraints = [
+            models.UniqueConstraint(
+                Lower("email"),
+                name="contact_email_unique_ci",
+                violation_error_message="A contact with this email address already exists (case does not matter).",
+            )
+        ]
 
     def __str__(self) -> str:
         return self.email

@@ -127,6 +127,7 @@ class TestimonialViewSet(SnippetViewSet):
     copy_view_enabled = False
     list_display = [
         "student",
+        "excerpt",
         "program",
         StatusTagColumn("consent", accessor="get_consent_display", label="Consent", sort_key="consent"),
         StatusTagColumn(

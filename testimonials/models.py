@@ -253,7 +253,16 @@ class Testimonial(models.Model):
         indexes = [models.Index(fields=["status", "program"], name="testimonial_status_program")]
 
     def __str__(self) -> str:
-        return f"{self.attribution}: {self.text[:60]}"
+        return f"{self.attribution}: {self.excerpt()}"
+
+    def excerpt(self, length: int = 60) -> str:
+        """The start of the text, cut after a whole word."""
+        text = " ".join(self.text.split())
+        if len(text) <= length:
+            return text
+        return text[: length + 1].rsplit(" ", 1)[0].rstrip(" ,;:.-") + "…"
+
+    excerpt.short_description = "Text"
 
     @property
     def is_visible(self) -> bool:

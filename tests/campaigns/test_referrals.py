@@ -375,6 +375,8 @@ def test_bad_registrations_are_refused_clearly_and_nothing_is_written(program, c
     link = make_link(program)
     response = register(client, link, **data)
     assert response.status_code == 400 and message in response.content.decode()
+    field = next(iter(data))
+    assert f'aria-invalid="true" aria-describedby="id_{field}-error"' in response.content.decode()
     assert not FriendLead.objects.exists()
 
 

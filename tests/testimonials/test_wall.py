@@ -356,3 +356,12 @@ def test_admin_photo_and_card_need_admin_access(client, program):
     for name in ("photo", "card"):
         response = client.get(reverse(f"wagtailsnippets_testimonials_testimonial:{name}", args=[item.pk]))
         assert response.status_code == 302 and "/admin/login/" in response["Location"]
+
+
+def test_the_admin_shows_an_excerpt_cut_after_a_whole_word(admin_client, program):
+    text = "Mornings used to be a battle. Now we leave on time and nobody shouts at all."
+    item = testimonial(program=program, text=text)
+    assert item.excerpt() == "Mornings used to be a battle. Now we leave on time and…"
+    assert str(item).endswith(": Mornings used to be a battle. Now we leave on time and…")
+    html = admin_client.get(reverse("wagtailsnippets_testimonials_testimonial:list")).content.decode()
+    assert "Now we leave on time and…" in html
