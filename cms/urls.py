@@ -12,6 +12,7 @@ urlpatterns = [
     path("admin/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
     path("healthz", views.healthz, name="healthz"),
+    path("favicon.ico", views.favicon),
     path("mail/", include("mailers.urls")),
     path("t/", include("testimonials.public_urls")),  # published testimonials: share cards, photos
     # The student's hub and the pages under it: signed personal links, no password.

@@ -11,6 +11,14 @@ def healthz(request):
     return JsonResponse({"ok": True})
 
 
+def favicon(request):
+    """Clients that ask for /favicon.ico without reading the page's <link rel="icon">."""
+    from django.shortcuts import redirect
+    from django.templatetags.static import static
+
+    return redirect(static("img/favicon.svg"), permanent=True)
+
+
 def hub(request, token: str):
     """The student's personal page: where they are in each program and what is open for them."""
     from django.shortcuts import render

@@ -121,6 +121,9 @@ def test_a_graduate_of_two_programs_edits_and_shares_each_message_on_its_own(bro
     email = desktop.get_attribute(f"{second} >> [data-share=email]", "href")
     assert email.startswith("mailto:?subject=Sleep%20School%3A%20an%20invitation&body=Sleep%20School%20gave")
     assert desktop.get_attribute(f"{first} >> [data-share=whatsapp]", "href") == untouched
+    # The edit took the special link out: the card says what that costs the friends; the other card does not.
+    assert desktop.is_visible(f"{second} >> [data-link-missing]")
+    assert not desktop.is_visible(f"{first} >> [data-link-missing]")
 
     desktop.click(f"{second} >> button:has-text('Copy message')")
     desktop.wait_for_selector(f"{second} >> text=Copied.")

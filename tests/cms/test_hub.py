@@ -76,3 +76,8 @@ def test_new_link_refuses_a_bad_address_and_is_rate_limited(client):
     assert response.status_code == 400 and "Enter a valid email address." in response.content.decode()
     statuses = [client.post(reverse("hub_new_link"), {"email": "x@example.org"}).status_code for _ in range(6)]
     assert statuses[-1] == 429
+
+
+def test_favicon_ico_points_at_the_site_icon(client):
+    response = client.get("/favicon.ico")
+    assert response.status_code == 301 and response["Location"].endswith("img/favicon.svg")

@@ -22,8 +22,12 @@
     var area = group.querySelector("[data-share-text]");
     var status = group.querySelector("[data-copy-status]");
     var subject = group.getAttribute("data-share-subject") || document.title;
+    var link = group.getAttribute("data-share-link");
+    var missing = group.querySelector("[data-link-missing]");
     if (area) {
       area.addEventListener("input", function () {
+        // The special access comes only through the link: say so if the graduate edits it away.
+        if (link && missing) missing.hidden = area.value.indexOf(link) !== -1;
         var text = encodeURIComponent(area.value);
         group.querySelectorAll("[data-share]").forEach(function (link) {
           var href = shareHref(link.getAttribute("data-share"), text, subject);
