@@ -384,6 +384,30 @@ def name_problem(name: str) -> str:
     return ""
 
 
+# One inbox, many addresses: plus-addressing everywhere, and dots at Gmail. Self-referral and
+# "already a student" are judged by the inbox, so maria+friend@… earns Maria no thank-you.
+_DOTLESS_DOMAINS = {"gmail.com": "gmail.com", "googlemail.com": "gmail.com"}
+
+
+def mailbox(email: str) -> str:
+    """The inbox an address reaches: "Maria.L+x@googlemail.com" → "marial@gmail.com"."""
+    local, _, domain = (email or "").strip().lower().rpartition("@")
+    local = local.split("+", 1)[0]
+    if domain in _DOTLESS_DOMAINS:
+        local, domain = local.replace(".", ""), _DOTLESS_DOMAINS[domain]
+    return f"{local}@{domain}"
+
+
+def alias_pattern(email: str) -> str:
+    """A regular expression (for ``__iregex``) matching every address of the same inbox."""
+    local, _, domain = mailbox(email).rpartition("@")
+    if domain == "gmail.com":
+        local_re, domain_re = r"\.?".join(re.escape(ch) for ch in local), r"(gmail|googlemail)\.com"
+    else:
+        local_re, domain_re = re.escape(local), re.escape(domain)
+    return rf"^{local_re}(\+[^@]*)?@{domain_re}$"
+
+
 @transaction.atomic
 def lead_register(
     *,
@@ -415,8 +439,10 @@ def lead_register(
     graduate = link.student
     note = ""
     attributed: ReferralLink | None = link
-    already_student = Enrollment.objects.filter(program_id=link.program_id, student__email__iexact=email).exists()
-    if email.lower() == graduate.email.lower():
+    already_student = Enrollment.objects.filter(
+        program_id=link.program_id, student__email__iregex=alias_pattern(email)
+    ).exists()
+    if mailbox(email) == mailbox(graduate.email):
         attributed, note = None, "self-referral: not attributed"
     elif already_student:
         attributed, note = None, "already a student of this program: not attributed"

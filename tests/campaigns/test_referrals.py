@@ -351,6 +351,32 @@ def test_self_referral_and_existing_students_are_not_attributed(program, client)
     assert not Message.objects.filter(kind="friend_welcome").exists()  # no untrue "welcome" to existing students
 
 
+@pytest.mark.parametrize(
+    ("graduate_email", "friend_email"),
+    [
+        ("maria@example.org", "Maria+friend@Example.org"),
+        ("maria.lopez@gmail.com", "m.arialopez+ref@googlemail.com"),
+    ],
+)
+def test_an_alias_of_the_graduates_own_inbox_is_a_self_referral(program, client, graduate_email, friend_email):
+    link = make_link(program, email=graduate_email)
+    register(client, link, email=friend_email)
+    lead = FriendLead.objects.get()
+    assert lead.link is None and lead.attribution_note == "self-referral: not attributed"
+    assert not JourneyEvent.objects.filter(kind="friend_registered").exists()
+
+
+def test_an_alias_of_a_students_inbox_is_already_a_student(program, client):
+    link = make_link(program)
+    enroll(program=program, email="ann.lee@gmail.com")
+    enroll(program=program, email="bob@example.org")
+    register(client, link, email="annlee+x@gmail.com")
+    register(client, link, email="bo@example.org")  # another inbox: a friend like any other
+    notes = dict(FriendLead.objects.values_list("email", "attribution_note"))
+    assert notes == {"annlee+x@gmail.com": "already a student of this program: not attributed", "bo@example.org": ""}
+    assert referrals.mailbox("Bob+a+b@Example.org") == "bob@example.org"
+
+
 def test_checkout_mode_hands_off_with_the_ref_carried(program, client):
     link = make_link(program, enrollment_mode="checkout", checkout_url="https://shop.example.com/buy?plan=a")
     response = register(client, link, follow=False)
