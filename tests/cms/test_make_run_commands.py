@@ -79,9 +79,11 @@ def test_ensure_admin_generates_and_remembers_a_password(monkeypatch, tmp_path, 
     assert f"password={password}" in capsys.readouterr().out
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def migrated_demo_db(tmp_path_factory):
-    """One SQLite file migrated with the demo loaded, copied by each runengine case."""
+    """One SQLite file migrated with the demo loaded, copied by each runengine case. Session-scoped:
+    under xdist other modules' tests run between these cases, which would tear a module fixture
+    down and migrate again (about 25 s each time)."""
     path = tmp_path_factory.mktemp("run") / "demo.db"
     env = subprocess_env(DJANGO_SETTINGS_MODULE="cms.settings.dev", DATABASE_URL=f"sqlite:///{path}")
     for args in (["migrate", "-v0"], ["load_demo"]):
