@@ -374,12 +374,13 @@ def checkout_url_with_ref(url: str, code: str) -> str:
 
 # A friend's name goes into an email to the graduate ("Jo joined through your link"): a public form
 # must not let anyone put a link or markup in front of them.
-_NOT_A_NAME = re.compile(r"[<>{}\[\]/\\@:=]|www\.|\.[a-z]{2,}\b|https?", re.IGNORECASE)
+_NOT_A_NAME = re.compile(r"[<>{}\[\]/\\@:=]|www\.|https?", re.IGNORECASE)
+_DOMAIN = re.compile(r"\w\.[a-z]{2,}\b")  # "pills.example"; lower case, so "St.John" and "Jo.Ann" pass
 
 
 def name_problem(name: str) -> str:
     """Why ``name`` is refused as a person's name ("" when it is fine)."""
-    if _NOT_A_NAME.search(name or ""):
+    if _NOT_A_NAME.search(name or "") or _DOMAIN.search(name or ""):
         return "Just your name, please: no links, addresses or symbols such as < > / @."
     return ""
 
@@ -408,6 +409,14 @@ def alias_pattern(email: str) -> str:
     return rf"^{local_re}(\+[^@]*)?@{domain_re}$"
 
 
+def _lead_of_inbox(*, email: str, program_id: int) -> FriendLead | None:
+    return (
+        FriendLead.objects.filter(email__iregex=alias_pattern(email), program_id=program_id)
+        .order_by("registered_at", "pk")
+        .first()
+    )
+
+
 @transaction.atomic
 def lead_register(
     *,
@@ -433,9 +442,9 @@ def lead_register(
         if problem := name_problem(name):
             raise ValidationError({field: problem})
     email = services.normalize_email(email)
-    existing = FriendLead.objects.filter(email__iexact=email, program_id=link.program_id).first()
+    existing = _lead_of_inbox(email=email, program_id=link.program_id)
     if existing is not None:
-        return existing  # a repeat registration changes nothing, attribution included
+        return existing  # a repeat registration (any alias of the inbox) changes nothing, attribution included
     graduate = link.student
     note = ""
     attributed: ReferralLink | None = link
@@ -447,16 +456,21 @@ def lead_register(
     elif already_student:
         attributed, note = None, "already a student of this program: not attributed"
     plan = plan_for(link.program_id)
-    lead = FriendLead.objects.create(
-        program_id=link.program_id,
-        link=attributed,
-        email=email,
-        first_name=first_name,
-        last_name=last_name,
-        consent_at=now,
-        registered_at=now,
-        attribution_note=note,
-    )
+    try:
+        with transaction.atomic():
+            lead = FriendLead.objects.create(
+                program_id=link.program_id,
+                link=attributed,
+                email=email,
+                first_name=first_name,
+                last_name=last_name,
+                consent_at=now,
+                registered_at=now,
+                attribution_note=note,
+            )
+    except IntegrityError:
+        # The same address registered a moment ago (a double tap on "Register"): that one stands.
+        return FriendLead.objects.get(email__iexact=email, program_id=link.program_id)
     graduate_enrollment = Enrollment.objects.filter(student=graduate, program_id=link.program_id).first()
     if attributed and graduate_enrollment:
         services.journey_record(

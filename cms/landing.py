@@ -71,7 +71,10 @@ def _unavailable(request, *, reason: str, program_id: int | None):
 @require_http_methods(["GET", "POST"])
 def landing(request, code: str):
     code = referrals.normalize_code(code)
-    state = landing_state(code=code, visitor=request.COOKIES.get(VISITOR_COOKIE, ""))
+    visitor = request.COOKIES.get(VISITOR_COOKIE, "")
+    if not (len(visitor) == 32 and visitor.isalnum()):
+        visitor = ""  # only ids /r/ hands out (a crafted cookie could hold a NUL PostgreSQL refuses)
+    state = landing_state(code=code, visitor=visitor)
     if state is None:
         return _unavailable(request, reason="unknown", program_id=None)
     if state.revoked or not state.program_live:
@@ -128,7 +131,8 @@ def landing(request, code: str):
             status = 400
     testimonial = None
     if state.testimonial_shows:
-        testimonial = Testimonial.objects.filter(pk=state.testimonial.pk).first()
+        # Still visible now (withdrawn since the state was read? then not on this page either).
+        testimonial = Testimonial.objects.visible().filter(pk=state.testimonial.pk).first()
         if testimonial is not None:
             testimonial.student = link.student  # already loaded: its attribution needs no query
     context = {

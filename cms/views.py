@@ -16,7 +16,7 @@ def favicon(request):
     from django.shortcuts import redirect
     from django.templatetags.static import static
 
-    return redirect(static("img/favicon.svg"), permanent=True)
+    return redirect(static("img/favicon.svg"))  # 302: the hashed file name changes with the icon
 
 
 def hub(request, token: str):

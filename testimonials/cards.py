@@ -138,12 +138,14 @@ def _layout() -> ImageFont.Layout:
 
 @cache
 def _font_identity(name: str) -> str:
-    """What decides the glyphs: the font file (path, size, mtime) and the layout engine."""
+    """What decides the glyphs: the font file's contents (the same on every server that has the
+    same font, wherever it is installed) and the layout engine."""
     path = getattr(_font_at(name, 40), "path", None)
     if not name or not isinstance(path, str) or not os.path.exists(path):
         return "built-in"
-    stat = os.stat(path)
-    return f"{path}:{stat.st_size}:{int(stat.st_mtime)}:{_font_at(name, 40).layout_engine}"
+    with open(path, "rb") as font_file:
+        digest = hashlib.sha256(font_file.read()).hexdigest()
+    return f"{digest}:{_font_at(name, 40).layout_engine}"
 
 
 def _is_unicode_font() -> bool:

@@ -80,4 +80,4 @@ def test_new_link_refuses_a_bad_address_and_is_rate_limited(client):
 
 def test_favicon_ico_points_at_the_site_icon(client):
     response = client.get("/favicon.ico")
-    assert response.status_code == 301 and response["Location"].endswith("img/favicon.svg")
+    assert response.status_code == 302 and response["Location"].endswith("img/favicon.svg")
