@@ -39,9 +39,10 @@ test-sqlite: venv
 	$(BIN)/pytest -m "not services" $(XDIST)
 
 # Runs when PostgreSQL answers; under CI=true it must (tests/conftest.py fails the run otherwise).
+# Browser tests and child processes on their own settings (backend_independent) ran in the SQLite pass.
 test-postgres: venv
 	@if $(PY) tests/services.py postgres; then \
-		DATABASE_URL=$(PG_URL) $(BIN)/pytest -m "not browser" $(XDIST); \
+		DATABASE_URL=$(PG_URL) $(BIN)/pytest -m "not browser and not backend_independent" $(XDIST); \
 	elif [ "$$CI" = "true" ]; then \
 		echo "PostgreSQL is not reachable at $(PG_URL) and CI=true: failing"; exit 1; \
 	else \

@@ -127,6 +127,7 @@ def test_bad_input_is_a_clear_error(tmp_path, args, message):
     assert error.value.returncode == 2
 
 
+@pytest.mark.backend_independent
 def test_exit_codes_for_real(tmp_path):
     ask = tmp_path / "ask.txt"
     ask.write_text(GOOD_ASK, encoding="utf-8")
@@ -152,6 +153,7 @@ def test_exit_codes_for_real(tmp_path):
         assert failed.stderr.count(b"\n") == 1 and message in failed.stderr, failed.stderr
 
 
+@pytest.mark.backend_independent
 def test_sharing_prompt_for_real():
     # A fresh process: the kind is there because sharing_prompts registers it in ready().
     salesy = manage("check_copy", "--kind", "sharing_prompt", "-", stdin="Only $49 — join now!")

@@ -95,6 +95,7 @@ def _ignore_sigint():
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # what a shell does to a job it starts in the background
 
 
+@pytest.mark.backend_independent
 @pytest.mark.parametrize(
     ("how", "preexec"),
     [("ctrl-c", None), ("sigterm", None), ("sigint-to-a-background-job", _ignore_sigint)],
@@ -171,6 +172,7 @@ def _alive(pid: int) -> bool:
     return bool(state) and not state.startswith("Z")
 
 
+@pytest.mark.backend_independent
 def test_runengine_refuses_a_busy_port_before_starting_the_worker(tmp_path, migrated_demo_db):
     import socket
 

@@ -8,6 +8,9 @@ import pytest
 
 from tests.conftest import subprocess_env
 
+# Child processes on their own settings: the same whatever database the suite runs on.
+pytestmark = pytest.mark.backend_independent
+
 ROOT = Path(__file__).resolve().parents[2]
 
 

@@ -108,6 +108,7 @@ def _command(*args: str) -> subprocess.CompletedProcess:
     )
 
 
+@pytest.mark.backend_independent
 def test_command_prints_exactly_one_json_object():
     result = _command("--score", "9", "--text", "honestly a waste of money")
     assert result.returncode == 0, result.stderr
@@ -118,6 +119,7 @@ def test_command_prints_exactly_one_json_object():
     assert "waste of money" in payload["reasons"][1]
 
 
+@pytest.mark.backend_independent
 @pytest.mark.parametrize(
     ("args", "message"),
     [
@@ -134,6 +136,7 @@ def test_command_refuses_bad_input_with_exit_2_and_one_line(args, message):
     assert message in result.stderr
 
 
+@pytest.mark.backend_independent
 def test_command_accepts_thresholds():
     result = _command("--score", "8", "--happy-min", "8", "--neutral-min", "5", "--text", "Loved it")
     assert result.returncode == 0, result.stderr
