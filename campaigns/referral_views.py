@@ -14,6 +14,13 @@ VISITOR_COOKIE = "rv"
 VISITOR_COOKIE_AGE = 365 * 24 * 3600
 
 
+def visitor_id(request) -> str:
+    """The browser's visitor id, if it is one /r/ handed out (32 letters and digits), else "" (a
+    crafted cookie, e.g. one holding a NUL that PostgreSQL refuses, never reaches a query)."""
+    visitor = request.COOKIES.get(VISITOR_COOKIE, "")
+    return visitor if len(visitor) == 32 and visitor.isalnum() else ""
+
+
 @require_http_methods(["GET", "HEAD"])
 def click(request, code: str):
     """Record the visit (people only, once per browser per day) and redirect — 302, never 301,
@@ -25,9 +32,7 @@ def click(request, code: str):
     response = HttpResponseRedirect(landing)
     if not normalized or bots.is_bot(request):
         return response  # scanners and previews are sent on, never counted, never given a cookie
-    visitor = request.COOKIES.get(VISITOR_COOKIE, "")
-    if not (len(visitor) == 32 and visitor.isalnum()):
-        visitor = referrals.new_visitor_id()
+    visitor = visitor_id(request) or referrals.new_visitor_id()
     # One statement finds the live link and records the visit (nothing for an unknown or revoked code).
     referrals.click_record_by_code(code=normalized, visitor=visitor)
     response.set_cookie(VISITOR_COOKIE, visitor, max_age=VISITOR_COOKIE_AGE, httponly=True, samesite="Lax")

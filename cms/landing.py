@@ -18,7 +18,7 @@ from django.views.decorators.http import require_http_methods
 
 from campaigns import ratelimit, referrals
 from campaigns.models import EnrollmentMode, FriendOffer, LeadStatus, ProgramPage
-from campaigns.referral_views import VISITOR_COOKIE
+from campaigns.referral_views import visitor_id
 from campaigns.selectors import program_mission_progress
 from cms.landing_state import landing_state
 from testimonials.models import Testimonial
@@ -71,10 +71,7 @@ def _unavailable(request, *, reason: str, program_id: int | None):
 @require_http_methods(["GET", "POST"])
 def landing(request, code: str):
     code = referrals.normalize_code(code)
-    visitor = request.COOKIES.get(VISITOR_COOKIE, "")
-    if not (len(visitor) == 32 and visitor.isalnum()):
-        visitor = ""  # only ids /r/ hands out (a crafted cookie could hold a NUL PostgreSQL refuses)
-    state = landing_state(code=code, visitor=visitor)
+    state = landing_state(code=code, visitor=visitor_id(request))
     if state is None:
         return _unavailable(request, reason="unknown", program_id=None)
     if state.revoked or not state.program_live:

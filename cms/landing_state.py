@@ -33,7 +33,6 @@ class TestimonialState(NamedTuple):
 @dataclass(frozen=True)
 class LandingState:
     link_id: int
-    student_id: int
     program_id: int
     revoked: bool
     program_live: bool
@@ -61,7 +60,7 @@ class LandingState:
 
 # Table names come from the models (see landing_state); the values are parameters.
 _SQL = (
-    "SELECT l.id, l.student_id, l.program_id, l.revoked_at, p.live, p.latest_revision_id,"
+    "SELECT l.id, l.program_id, l.revoked_at, p.live, p.latest_revision_id,"
     " s.first_name, s.last_name, t.id, t.updated_at, t.status, t.consent,"
     " (SELECT MIN(c.clicked_at) FROM {click} c WHERE c.link_id = l.id AND c.visitor = %s)"
     " FROM {link} l"
@@ -96,11 +95,10 @@ def landing_state(*, code: str, visitor: str) -> LandingState | None:
         row = cursor.fetchone()
     if row is None:
         return None
-    (link_id, student_id, program_id, revoked_at, live, revision_id, first, last) = row[:8]
-    (t_id, t_updated, t_status, t_consent, first_visit) = row[8:]
+    (link_id, program_id, revoked_at, live, revision_id, first, last) = row[:7]
+    (t_id, t_updated, t_status, t_consent, first_visit) = row[7:]
     return LandingState(
         link_id=link_id,
-        student_id=student_id,
         program_id=program_id,
         revoked=revoked_at is not None,
         program_live=bool(live),
