@@ -17,6 +17,9 @@ $(STAMP): requirements.lock requirements-dev.lock
 	touch $(STAMP)
 
 ## make run: the engine on its embedded default (SQLite + django-q2) with the demo program.
+# The one place (with the test suite) that picks the development settings: every other start
+# (gunicorn cms.wsgi, manage.py, celery -A cms) must name its settings or stops (cms/startup.py).
+run: export DJANGO_SETTINGS_MODULE ?= cms.settings.dev
 run: venv
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py load_demo

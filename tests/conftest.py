@@ -70,6 +70,16 @@ def anymail_test_backend(settings):
     settings.EMAIL_BACKEND = "anymail.backends.test.EmailBackend"
 
 
+@pytest.fixture(autouse=True)
+def fresh_rate_limits():
+    """Rate limits count outside the database (the `limits` package's memory storage in tests): each
+    test starts with none, as it starts with an empty database."""
+    from campaigns import ratelimit
+
+    ratelimit.reset()
+    yield
+
+
 @pytest.fixture
 def postgres_db():
     need(connection.vendor == "postgresql", "needs PostgreSQL: run with DATABASE_URL=postgres://... (make test does)")

@@ -1,10 +1,12 @@
 """Settings shared by every environment; everything that varies comes from the environment."""
 
+from datetime import timedelta
 from pathlib import Path
 
 from .env import (
     batch_merge_format_from_env,
     cache_from_env,
+    cache_url_from_env,
     database_from_env,
     email_settings_from_env,
     env_bool,
@@ -13,6 +15,7 @@ from .env import (
     env_str,
     env_time,
     task_runner_from_env,
+    trusted_proxies_from_env,
 )
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
@@ -43,6 +46,7 @@ INSTALLED_APPS = [
     "taggit",
     "django_filters",
     "django_q",
+    "axes",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -60,6 +64,14 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
+    # Last, as django-axes asks: it turns a locked-out login into the lockout page.
+    "axes.middleware.AxesMiddleware",
+]
+
+# django-axes checks every login (Wagtail's /admin/login/ included) before the password is tried.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
 ]
 
 ROOT_URLCONF = "cms.urls"
@@ -166,6 +178,13 @@ MAIL_LINK_MAX_AGE = env_int("MAIL_LINK_MAX_AGE", 400 * 24 * 3600, minimum=3600)
 # Rate limits (and other short-lived counters) live in the cache: per process by default; set
 # CACHE_URL=redis://host:6379/1 so every gunicorn worker and machine shares them.
 CACHES = {"default": cache_from_env()}
+# The public forms' limits (campaigns/ratelimit.py, the `limits` package) count in the same Redis, so
+# every worker shares them; without CACHE_URL, in this process's memory.
+RATE_LIMIT_STORAGE_URL = cache_url_from_env() or "memory://"
+# The reverse proxies in front of the engine (addresses or CIDR networks, comma-separated). Only a
+# request from one of them has its X-Forwarded-For read, right to left, skipping the proxies: the
+# client address is the first entry that is not one. Empty: REMOTE_ADDR, whatever the client sends.
+TRUSTED_PROXIES = trusted_proxies_from_env()
 # A click through a special link is a count, not money: on PostgreSQL its insert commits without
 # waiting for the WAL flush (as SQLite's WAL + synchronous=NORMAL default already does), so a
 # database crash could lose the last fraction of a second of clicks, never corrupt them. Leads,
@@ -185,6 +204,20 @@ FEEDBACK_ROUTE_DELAY_MINUTES = env_int("FEEDBACK_ROUTE_DELAY_MINUTES", 30, minim
 SHARE_CARD_FONT = env_str("SHARE_CARD_FONT", "DejaVuSans.ttf")
 # Signs support cases posted to a program's help-desk webhook (HMAC-SHA256, X-Signature-SHA256).
 HELPDESK_WEBHOOK_SECRET = env_str("HELPDESK_WEBHOOK_SECRET", "")
+
+# --- The admin login throttle (django-axes) --------------------------------------------
+# Five wrong passwords lock that account from that address, and that address for every account, for
+# 15 minutes (a guesser cannot move on to the next username; the real user elsewhere still gets in).
+# The address is found as for rate limits (TRUSTED_PROXIES). `manage.py axes_reset` lifts every
+# lockout; `axes_reset_username NAME`, `axes_reset_ip ADDRESS` lift one.
+AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5, minimum=1)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("AXES_COOLOFF_MINUTES", 15, minimum=1))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "ip_address"]
+AXES_CLIENT_IP_CALLABLE = "campaigns.ratelimit.client_address"
+# Not reset by a success: with the per-address lockout, a guesser's own valid login would wipe the
+# address's failures. Failures are forgotten AXES_COOLOFF_TIME after the last one.
+AXES_RESET_ON_SUCCESS = False
+AXES_LOCKOUT_TEMPLATE = "cms/lockout.html"
 
 # django-q2, the embedded default: the ORM broker keeps the queue in our own database.
 Q_CLUSTER = {

@@ -6,6 +6,7 @@ the fix; ``manage.py``, ``wsgi.py`` and the Celery app print that single line an
 """
 
 import importlib.util
+import ipaddress
 import os
 import re
 from datetime import time
@@ -14,6 +15,10 @@ import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
 TASK_RUNNERS = ("q2", "celery")
+
+# The development settings' key. It is in the repository, so anyone can sign hub, feedback and
+# preference tokens with it: production refuses it (and any key that is not random, see below).
+DEV_SECRET_KEY = "dev-only-insecure-key-do-not-use-in-production"  # noqa: S105 - refused in production
 
 
 class ConfigError(ImproperlyConfigured):
@@ -179,12 +184,58 @@ def task_runner_from_env() -> str:
 
 
 def cache_from_env() -> dict:
-    """``CACHE_URL`` (redis:// or rediss://) when set, else this process's memory."""
-    url = os.environ.get("CACHE_URL", "").strip()
+    """``CACHE_URL`` (redis:// or rediss://) when set, else this process's memory.
+
+    Redis goes through ``cms.cache.FailSoftRedisCache``: while Redis is away every read is a miss and
+    every write is dropped (and logged), so public pages keep answering from the database. The short
+    socket timeouts keep a Redis that does not answer at all from holding up each request.
+    """
+    url = cache_url_from_env()
     if not url:
         return {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
-    if not url.startswith(("redis://", "rediss://")):
+    return {
+        "BACKEND": "cms.cache.FailSoftRedisCache",
+        "LOCATION": url,
+        "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
+    }
+
+
+def cache_url_from_env() -> str:
+    url = os.environ.get("CACHE_URL", "").strip()
+    if url and not url.startswith(("redis://", "rediss://")):
         raise ConfigError(
             f"CACHE_URL must be a redis:// URL (got {url.split(':', 1)[0]}): set it like redis://127.0.0.1:6379/1."
         )
-    return {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": url}
+    return url
+
+
+def trusted_proxies_from_env() -> list[str]:
+    """``TRUSTED_PROXIES``: the addresses (or CIDR networks) of the reverse proxies in front of us.
+
+    Only a request that arrives from one of them has its ``X-Forwarded-For`` read (see
+    ``campaigns.ratelimit.client_ip``); empty means none: the client's own header is never trusted.
+    """
+    proxies = []
+    for item in env_list("TRUSTED_PROXIES", []):
+        try:
+            proxies.append(str(ipaddress.ip_network(item, strict=False)))
+        except ValueError:
+            raise ConfigError(
+                f"TRUSTED_PROXIES has {item!r}, which is not an address or network: set it like "
+                "TRUSTED_PROXIES=10.0.0.5,172.16.0.0/12 (your reverse proxies), or leave it empty."
+            ) from None
+    return proxies
+
+
+def production_secret_key(raw: str) -> str:
+    """The production key: long, random, and none the repository knows (tokens signed with a known key
+    can be forged by anyone who reads the code)."""
+    fix = "set SECRET_KEY to a long random string (python -c 'import secrets; print(secrets.token_urlsafe(50))')."
+    if len(raw) < 50:
+        raise ConfigError(f"SECRET_KEY is missing or shorter than 50 characters: {fix}")
+    if raw == DEV_SECRET_KEY or raw.startswith("django-insecure-"):
+        raise ConfigError(f"SECRET_KEY is the development key from the repository: {fix}")
+    # A random key of 50+ characters has dozens of distinct characters; "x" * 60 or a typed phrase does not.
+    if len(set(raw)) < 10:
+        raise ConfigError(f"SECRET_KEY is not random (fewer than 10 distinct characters): {fix}")
+    return raw

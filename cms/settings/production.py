@@ -1,15 +1,19 @@
-"""Production: everything from the environment; refuses to start without SECRET_KEY."""
+"""Production: everything from the environment; refuses to start without a random SECRET_KEY and a
+shared cache (CACHE_URL)."""
 
 from .base import *  # noqa: F403
-from .env import ConfigError, env_bool, env_int, env_str
+from .env import ConfigError, cache_url_from_env, env_bool, env_int, env_str, production_secret_key
 
-SECRET_KEY = env_str("SECRET_KEY")
-if len(SECRET_KEY) < 50:
-    raise ConfigError(
-        "SECRET_KEY is missing or shorter than 50 characters: set SECRET_KEY to a long random string "
-        "(python -c 'import secrets; print(secrets.token_urlsafe(50))')."
-    )
+SECRET_KEY = production_secret_key(env_str("SECRET_KEY"))
 DEBUG = False
+
+# Public forms' rate limits live beside the cache: in each process's own memory, two gunicorn workers
+# would let twice the limit through. A Redis every process shares is required.
+if not cache_url_from_env():
+    raise ConfigError(
+        "CACHE_URL is not set: set CACHE_URL to a Redis every web process shares, e.g. redis://127.0.0.1:6379/1 "
+        "(rate limits are per process without it)."
+    )
 
 # Production must really send: the console backend would print students' email to a log.
 if EMAIL_BACKEND == "django.core.mail.backends.console.EmailBackend":  # noqa: F405

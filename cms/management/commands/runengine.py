@@ -27,8 +27,12 @@ class Command(BaseCommand):
         manage = Path(settings.BASE_DIR) / "manage.py"
         # The worker gets its own process group: a terminal's Ctrl-C reaches only this command, which
         # then stops the worker's whole group (its cluster, pusher, monitor and workers) itself.
+        # The worker runs on this command's own settings, named explicitly: there is no default.
         worker = subprocess.Popen(
-            [sys.executable, str(manage), "qcluster"], start_new_session=True, preexec_fn=_die_with_parent
+            [sys.executable, str(manage), "qcluster"],
+            env={**os.environ, "DJANGO_SETTINGS_MODULE": settings.SETTINGS_MODULE},
+            start_new_session=True,
+            preexec_fn=_die_with_parent,
         )
         # Ctrl-C and `kill` (SIGTERM) both stop the worker too. SIGINT is restored explicitly:
         # a shell that starts us in the background leaves it ignored.
