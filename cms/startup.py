@@ -17,7 +17,7 @@ SETTINGS_HELP = (
 )
 
 
-def load_settings_or_exit(argv: list[str] | None = None) -> None:
+def load_settings_or_exit(argv: list[str] | None = None, *, exit_code: int = 2) -> None:
     """Import the named settings (``--settings`` in ``argv`` wins, as Django's own option does)."""
     from cms.settings.env import ConfigError
 
@@ -39,7 +39,7 @@ def load_settings_or_exit(argv: list[str] | None = None) -> None:
             ) from None
     except ConfigError as exc:
         sys.stderr.write(f"configuration error: {exc}\n")
-        raise SystemExit(2) from None
+        raise SystemExit(exit_code) from None
 
 
 def _settings_option(argv: list[str]) -> str:

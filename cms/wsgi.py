@@ -2,7 +2,8 @@
 
 from cms.startup import load_settings_or_exit
 
-load_settings_or_exit()
+# 3 is gunicorn's "worker failed to boot": the master stops, instead of starting workers forever.
+load_settings_or_exit(exit_code=3)
 
 from django.core.wsgi import get_wsgi_application  # noqa: E402
 

@@ -231,10 +231,10 @@ def production_secret_key(raw: str) -> str:
     """The production key: long, random, and none the repository knows (tokens signed with a known key
     can be forged by anyone who reads the code)."""
     fix = "set SECRET_KEY to a long random string (python -c 'import secrets; print(secrets.token_urlsafe(50))')."
-    if len(raw) < 50:
-        raise ConfigError(f"SECRET_KEY is missing or shorter than 50 characters: {fix}")
     if raw == DEV_SECRET_KEY or raw.startswith("django-insecure-"):
         raise ConfigError(f"SECRET_KEY is the development key from the repository: {fix}")
+    if len(raw) < 50:
+        raise ConfigError(f"SECRET_KEY is missing or shorter than 50 characters: {fix}")
     # A random key of 50+ characters has dozens of distinct characters; "x" * 60 or a typed phrase does not.
     if len(set(raw)) < 10:
         raise ConfigError(f"SECRET_KEY is not random (fewer than 10 distinct characters): {fix}")

@@ -7,14 +7,6 @@ from .env import ConfigError, cache_url_from_env, env_bool, env_int, env_str, pr
 SECRET_KEY = production_secret_key(env_str("SECRET_KEY"))
 DEBUG = False
 
-# Public forms' rate limits live beside the cache: in each process's own memory, two gunicorn workers
-# would let twice the limit through. A Redis every process shares is required.
-if not cache_url_from_env():
-    raise ConfigError(
-        "CACHE_URL is not set: set CACHE_URL to a Redis every web process shares, e.g. redis://127.0.0.1:6379/1 "
-        "(rate limits are per process without it)."
-    )
-
 # Production must really send: the console backend would print students' email to a log.
 if EMAIL_BACKEND == "django.core.mail.backends.console.EmailBackend":  # noqa: F405
     raise ConfigError(
@@ -37,6 +29,15 @@ STORAGES = {
 SECURE = env_bool("SECURE", True)
 if SECURE and not WAGTAILADMIN_BASE_URL.startswith("https://"):  # noqa: F405
     raise ConfigError("BASE_URL must start with https:// in production (or set SECURE=false behind plain HTTP).")
+
+# Public forms' rate limits live beside the cache: in each process's own memory, two gunicorn workers
+# would let twice the limit through. A Redis every process shares is required.
+if not cache_url_from_env():
+    raise ConfigError(
+        "CACHE_URL is not set: set CACHE_URL to a Redis every web process shares, e.g. redis://127.0.0.1:6379/1 "
+        "(rate limits are per process without it)."
+    )
+
 SECURE_SSL_REDIRECT = SECURE
 SESSION_COOKIE_SECURE = SECURE
 CSRF_COOKIE_SECURE = SECURE
