@@ -27,6 +27,7 @@ as a deployment would). Needs wrk: apt-get install -y wrk.
 import argparse
 import json
 import os
+import secrets
 import shutil
 import signal
 import socket
@@ -69,12 +70,19 @@ end
 """
 
 
+# Production refuses any key the repository knows: one random key per bench run.
+BENCH_SECRET_KEY = os.environ.get("BENCH_SECRET_KEY") or secrets.token_urlsafe(50)
+# Production requires a shared cache (the landing page's facts, rate limits): the machine's Redis.
+BENCH_CACHE_URL = os.environ.get("BENCH_CACHE_URL", "redis://127.0.0.1:6379/15")
+
+
 def django_env(database_url: str, tmp: str, port: int = 8000) -> dict:
     env = dict(os.environ)
     env.update(
         PYTHONPATH=os.pathsep.join([tmp, str(ROOT)]),
         DJANGO_SETTINGS_MODULE="bench_click_settings",
-        SECRET_KEY="bench-click-" + "x" * 60,
+        SECRET_KEY=BENCH_SECRET_KEY,
+        CACHE_URL=BENCH_CACHE_URL,
         EMAIL_PROVIDER="log",
         MAIL_LOG_PATH=os.path.join(tmp, "sent-mail.jsonl"),
         BASE_URL=f"http://127.0.0.1:{port}",

@@ -13,6 +13,7 @@ per message, and batched.
 import argparse
 import json
 import os
+import secrets
 import subprocess
 import sys
 import tempfile
@@ -38,7 +39,10 @@ def setup(database_url: str, batched: bool = False) -> None:
         MAIL_BATCH_MERGE_FORMAT=BATCH_FORMAT if batched else "off",
         MAIL_BATCH_SIZE=BATCH_SIZE,
         DJANGO_SETTINGS_MODULE="cms.settings.production",
-        SECRET_KEY="bench-" + "x" * 60,
+        # Production refuses any key the repository knows, and runs only with a shared cache (this
+        # bench never reaches it: sending uses no cache).
+        SECRET_KEY=os.environ.get("BENCH_SECRET_KEY") or secrets.token_urlsafe(50),
+        CACHE_URL=os.environ.get("BENCH_CACHE_URL", "redis://127.0.0.1:6379/15"),
         SECURE="false",
         BASE_URL="http://127.0.0.1:8000",
         DATABASE_URL=database_url,

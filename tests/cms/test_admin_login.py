@@ -81,7 +81,9 @@ def test_behind_a_proxy_the_lockout_is_the_visitors_not_everyones(client, users,
     settings.TRUSTED_PROXIES = ["10.0.0.1"]
     for _ in range(5):
         log_in(client, "alice", "wrong", ip="10.0.0.1", HTTP_X_FORWARDED_FOR="198.51.100.7")
-    assert log_in(client, "alice", "pw-alice-123", ip="10.0.0.1", HTTP_X_FORWARDED_FOR="198.51.100.7").status_code == 429
+    assert (
+        log_in(client, "alice", "pw-alice-123", ip="10.0.0.1", HTTP_X_FORWARDED_FOR="198.51.100.7").status_code == 429
+    )
     # The guesser cannot escape by writing another address to the left of the proxy's entry.
     spoofed = log_in(client, "alice", "pw-alice-123", ip="10.0.0.1", HTTP_X_FORWARDED_FOR="1.2.3.4, 198.51.100.7")
     assert spoofed.status_code == 429

@@ -165,3 +165,10 @@ def test_a_token_signed_with_the_development_key_does_not_open_a_hub_in_producti
     accepted = run(shell, **PRODUCTION)
     assert accepted.returncode == 0, accepted.stderr
     assert accepted.stdout.strip() == "invalid"
+
+
+def test_make_run_is_the_entry_point_that_names_the_development_settings():
+    """`make run` keeps working without DJANGO_SETTINGS_MODULE: it names cms.settings.dev itself."""
+    show = 'sh -c "echo settings=$$DJANGO_SETTINGS_MODULE; exit 1" x'
+    result = run(["make", "--no-print-directory", "run", "-o", ".venv/.installed", f"PY={show}"])
+    assert "settings=cms.settings.dev" in result.stdout, result.stdout + result.stderr
