@@ -2,6 +2,7 @@
 
 import hashlib
 import hmac
+import http.client
 import json
 import re
 import threading
@@ -19,7 +20,7 @@ from campaigns import engine, services
 from campaigns.models import JourneyEvent, ScheduledAction
 from mailers import services as mail_services
 from mailers.models import Message
-from testimonials import support
+from testimonials import outbound, support
 from testimonials.models import CaseStatus, FeedbackResponse, Route, SupportCase
 from testimonials.services import feedback_route
 from tests.factories import enroll, feedback_plan
@@ -169,12 +170,20 @@ class Receiver(BaseHTTPRequestHandler):
 
 
 @pytest.fixture
-def helpdesk():
+def helpdesk(monkeypatch):
+    """A help desk at a public https name; DNS and the connection are played locally (plain HTTP on
+    loopback), so the request itself, headers and body, is the real one."""
     Receiver.received = []
     server = HTTPServer(("127.0.0.1", 0), Receiver)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    yield f"http://127.0.0.1:{server.server_port}/hook"
+    monkeypatch.setattr(outbound, "resolve", lambda host, port: ["93.184.215.14"])
+    monkeypatch.setattr(
+        outbound,
+        "connection",
+        lambda target, address, timeout: http.client.HTTPConnection("127.0.0.1", server.server_port, timeout=timeout),
+    )
+    yield "https://helpdesk.example.com/hook"
     server.shutdown()
 
 
