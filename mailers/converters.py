@@ -25,3 +25,11 @@ class IdConverter:
 
 
 register_converter(IdConverter, "id")
+
+
+def parse_id(raw: object) -> int | None:
+    """An id from a query string or form ("12"), or None for anything no row can have ("²", "-1", 2**64)."""
+    text = str(raw or "")
+    if text.isascii() and text.isdigit() and len(text) <= 19 and 1 <= int(text) <= MAX_ID:
+        return int(text)
+    return None
