@@ -1,6 +1,7 @@
 """Admin views of the mailer: a message's full record (with retry) and "send a test to me"."""
 
 from django import forms
+from django.apps import apps
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import get_object_or_404, redirect
@@ -12,7 +13,9 @@ from wagtail.log_actions import log
 from wagtail.snippets.views.snippets import CreateView, EditView, InspectView
 
 from mailers import merge, rendering, services
+from mailers.converters import parse_id
 from mailers.models import Contact, Message, Status
+from mailers.permissions import pages_user_can_edit
 
 
 class MessageInspectView(InspectView):
@@ -82,13 +85,30 @@ def message_retry(request, pk: int):
     return redirect(reverse("wagtailsnippets_mailers_message:inspect", args=[pk]))
 
 
+# The program page type, named rather than imported: ``mailers`` is the bottom layer and refers to
+# programs softly, as ``Message.program_id`` does.
+PROGRAM_MODEL = "campaigns.ProgramPage"
+
+
+def programs_user_can_edit(user):
+    return pages_user_can_edit(user, apps.get_model(PROGRAM_MODEL))
+
+
 class SendTestForm(forms.Form):
+    program = forms.ModelChoiceField(
+        queryset=None, empty_label=None, help_text="The test is sent as this program's email would be."
+    )
     subject = forms.CharField(max_length=200, initial="Hello {{ first_name }}")
     body = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 8}),
         initial="Hi {{ first_name }},\n\nThis is how your email will look.\n\nSee you soon!",
         help_text="Merge fields: " + ", ".join(f"{{{{ {name} }}}}" for name in sorted(merge.KNOWN_FIELDS)),
     )
+
+    def __init__(self, *args, programs, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["program"].queryset = programs
+        self.fields["program"].initial = programs.first()
 
     def clean(self):
         cleaned = super().clean()
@@ -99,10 +119,22 @@ class SendTestForm(forms.Form):
 
 
 def send_test(request):
-    """Write a subject and body with merge fields, and get it in your own inbox as a student would."""
+    """Write a subject and body with merge fields, and get it in your own inbox as a student would.
+
+    Only for a program the user may edit: admin access alone does not let anyone mail in a
+    program's name.
+    """
+    programs = programs_user_can_edit(request.user)
+    if not programs.exists():
+        raise PermissionDenied("You can send a test only for a program you can edit.")
+    if request.method == "POST":
+        named = request.POST.get("program", "")
+        # A program the user may not edit is refused outright (not a form error): 403, nothing sent.
+        if named and not programs.filter(pk=parse_id(named) or 0).exists():
+            raise PermissionDenied("You can send a test only for a program you can edit.")
     if not request.user.email:
         messages.error(request, "Your account has no email address: add one under Account settings.")
-    form = SendTestForm(request.POST or None)
+    form = SendTestForm(request.POST or None, programs=programs)
     if request.method == "POST" and form.is_valid() and request.user.email:
         try:
             message = services.message_send_test(
@@ -110,7 +142,7 @@ def send_test(request):
                 to_name=request.user.get_full_name(),
                 subject=form.cleaned_data["subject"],
                 body=form.cleaned_data["body"],
-                context=merge.sample_values(program_title="Sample program"),
+                context=merge.sample_values(program_title=form.cleaned_data["program"].title),
             )
         except (ValidationError, merge.MergeError) as exc:
             form.add_error(None, exc)

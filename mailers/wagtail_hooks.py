@@ -8,6 +8,7 @@ from wagtail.permissions import register_permission_policy
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
 
+import mailers.converters  # noqa: F401 - registers <id:...>
 from mailers import admin_views
 from mailers.models import Contact, Message
 from mailers.permissions import ViewOnlyPolicy
@@ -83,7 +84,7 @@ register_snippet(MailGroup)
 def mail_admin_urls():
     return [
         path("mail/send-test/", admin_views.send_test, name="mailers_send_test"),
-        path("mail/messages/<int:pk>/retry/", admin_views.message_retry, name="mailers_message_retry"),
+        path("mail/messages/<id:pk>/retry/", admin_views.message_retry, name="mailers_message_retry"),
     ]
 
 

@@ -12,8 +12,10 @@ from django.views.decorators.http import require_POST
 
 from campaigns.models import ProgramPage
 from mailers import services as mail
+from mailers.converters import parse_id
 from mailers.merge import MergeError
 from mailers.models import Status
+from mailers.permissions import pages_user_can_edit
 from sharing_prompts import preview, selectors
 from sharing_prompts.copy import prompt_problems
 from sharing_prompts.models import SharingPrompt
@@ -23,18 +25,23 @@ MAX_CHECK_CHARS = 20_000
 
 
 def prompt_stats(request):
-    """Completion rate, people reached and median time to complete, per program, milestone and cohort."""
-    programs = ProgramPage.objects.order_by("title")
-    program_id = request.GET.get("program", "")
-    program_id = int(program_id) if program_id.isdigit() else None
+    """Completion rate, people reached and median time to complete, per program, milestone and cohort.
+
+    Only of the programs the user may edit: admin access alone shows no program's figures.
+    """
+    programs = pages_user_can_edit(request.user, ProgramPage)
+    allowed = list(programs.values_list("pk", flat=True))
+    program_id = parse_id(request.GET.get("program"))
+    if program_id is not None and program_id not in allowed:
+        raise PermissionDenied("You can see the statistics of the programs you can edit.")
     cohort = request.GET.get("cohort", "")[:60]
     context = {
         "page_title": "Sharing prompts",
         "programs": programs,
         "program_id": program_id,
-        "cohorts": selectors.cohorts(program_id=program_id),
+        "cohorts": selectors.cohorts(program_id=program_id, program_ids=allowed),
         "cohort": cohort,
-        "rows": selectors.prompt_stats(program_id=program_id, cohort=cohort),
+        "rows": selectors.prompt_stats(program_id=program_id, program_ids=allowed, cohort=cohort),
     }
     return TemplateResponse(request, "sharing_prompts/admin/stats.html", context)
 

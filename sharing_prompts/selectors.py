@@ -2,6 +2,7 @@
 
 import statistics
 from collections import defaultdict
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -41,11 +42,17 @@ class PromptStats:
         return f"{hours:.1f} h" if hours < 48 else f"{hours / 24:.1f} days"
 
 
-def prompt_stats(*, program_id: int | None = None, cohort: str = "") -> list[PromptStats]:
-    """One row per (program, milestone), then a total row per program (milestone "All milestones")."""
+def prompt_stats(
+    *, program_id: int | None = None, program_ids: Collection[int] | None = None, cohort: str = ""
+) -> list[PromptStats]:
+    """One row per (program, milestone), then a total row per program (milestone "All milestones").
+
+    ``program_ids`` limits the rows to those programs (the ones the reader may see)."""
     deliveries = PromptDelivery.objects.all()
     if program_id:
         deliveries = deliveries.filter(program_id=program_id)
+    if program_ids is not None:
+        deliveries = deliveries.filter(program_id__in=list(program_ids))
     if cohort:
         deliveries = deliveries.filter(cohort=cohort)
     groups: dict[tuple[str, str], list[tuple]] = defaultdict(list)
@@ -76,8 +83,10 @@ def _stats(program_title: str, milestone: str, entries: list[tuple]) -> PromptSt
     )
 
 
-def cohorts(*, program_id: int | None = None) -> list[str]:
+def cohorts(*, program_id: int | None = None, program_ids: Collection[int] | None = None) -> list[str]:
     deliveries = PromptDelivery.objects.all()
     if program_id:
         deliveries = deliveries.filter(program_id=program_id)
+    if program_ids is not None:
+        deliveries = deliveries.filter(program_id__in=list(program_ids))
     return list(deliveries.order_by("cohort").values_list("cohort", flat=True).distinct())

@@ -4,6 +4,7 @@ from django.utils.html import format_html
 from wagtail import hooks
 from wagtail.admin.menu import MenuItem
 
+import mailers.converters  # noqa: F401 - registers <id:...>
 from sharing_prompts import admin_views
 
 
@@ -12,7 +13,7 @@ def sharing_prompt_admin_urls():
     return [
         path("sharing-prompts/", admin_views.prompt_stats, name="sharing_prompts_stats"),
         path("sharing-prompts/check/", admin_views.check_copy, name="sharing_prompts_check"),
-        path("sharing-prompts/<int:page_id>/send-test/", admin_views.send_test, name="sharing_prompts_send_test"),
+        path("sharing-prompts/<id:page_id>/send-test/", admin_views.send_test, name="sharing_prompts_send_test"),
     ]
 
 

@@ -8,7 +8,7 @@ class TestimonialsConfig(AppConfig):
     verbose_name = "Feedback and testimonials"
 
     def ready(self) -> None:
-        from wagtail.admin.panels import HelpPanel, InlinePanel
+        from wagtail.admin.panels import HelpPanel
 
         from campaigns import email_previews, engine, hooks, referrals, selectors, simulation
         from campaigns import forms as campaign_forms
@@ -25,7 +25,7 @@ class TestimonialsConfig(AppConfig):
                     "testimonial; unhappy ones get a support case and a page to be heard; no one is asked "
                     "for anything while their case is open.</p>"
                 ),
-                InlinePanel(
+                plan_forms.FeedbackPlanInlinePanel(
                     "feedback_plans", heading="Feedback request", label="Feedback request", min_num=0, max_num=1
                 ),
             ],

@@ -15,6 +15,7 @@ from wagtail.admin.panels import FieldPanel, FieldRowPanel, MultiFieldPanel
 from wagtail.models import Orderable
 
 from campaigns.widgets import MilestoneSlugInput
+from testimonials.outbound import validate_public_https_url
 
 SCORES = range(0, 11)
 
@@ -66,8 +67,10 @@ class FeedbackPlan(Orderable):
     support_email = models.EmailField(help_text="Where new support cases are emailed.")
     helpdesk_webhook_url = models.URLField(
         blank=True,
+        validators=[validate_public_https_url],  # checked again at each send: DNS can change
         help_text="Optional: new cases are also POSTed here as JSON, signed with HMAC-SHA256 "
-        "(header X-Signature-SHA256) using HELPDESK_WEBHOOK_SECRET.",
+        "(header X-Signature-SHA256) using HELPDESK_WEBHOOK_SECRET. An https:// address on the "
+        "public internet; redirects are not followed.",
     )
     cooloff_days = models.PositiveSmallIntegerField(
         default=14,
@@ -181,7 +184,9 @@ class SupportCase(models.Model):
     resolution_note = models.TextField(blank=True)
     opened_at = models.DateTimeField(default=timezone.now)
     resolved_at = models.DateTimeField(null=True, blank=True)
-    webhook_status = models.CharField(max_length=40, blank=True, help_text="Help-desk webhook delivery.")
+    webhook_status = models.CharField(
+        max_length=255, blank=True, help_text="Help-desk webhook delivery, or why it was refused."
+    )
 
     class Meta:
         ordering = ["-opened_at", "-id"]

@@ -2,9 +2,10 @@
 
 from django.urls import path
 
+import mailers.converters  # noqa: F401 - registers <id:...>
 from testimonials import public_views
 
 urlpatterns = [
-    path("<int:pk>/card.png", public_views.share_card, name="testimonial_card"),
-    path("<int:pk>/photo.jpg", public_views.photo, name="testimonial_photo"),
+    path("<id:pk>/card.png", public_views.share_card, name="testimonial_card"),
+    path("<id:pk>/photo.jpg", public_views.photo, name="testimonial_photo"),
 ]

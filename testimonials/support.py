@@ -7,11 +7,10 @@ While a case is open no testimonial request or referral ask goes to the student:
 
 import hashlib
 import hmac
+import http.client
 import json
 import logging
 import time
-import urllib.error
-import urllib.request
 from datetime import datetime, timedelta
 
 from django.conf import settings
@@ -25,6 +24,7 @@ from mailers import services as mail
 from mailers.models import Category
 from mailers.rendering import absolute
 from mailers.runner import enqueue, task
+from testimonials import outbound
 from testimonials.models import CaseStatus, FeedbackPlan, FeedbackResponse, SupportCase
 
 logger = logging.getLogger(__name__)
@@ -167,7 +167,12 @@ def webhook_payload(case: SupportCase) -> dict:
 
 @task
 def post_case_webhook(case_id: int) -> str:
-    """POST the case to the creator's help desk, signed (HMAC-SHA256 of the body) so they can trust it."""
+    """POST the case to the creator's help desk, signed (HMAC-SHA256 of the body) so they can trust it.
+
+    What happened is recorded on the case (``webhook_status``), a refusal with its reason: a URL
+    that is not public https (checked again here, as DNS may have changed since the editor saved
+    it), a redirect (never followed), a timeout.
+    """
     case = SupportCase.objects.select_related("response", "program", "student").filter(pk=case_id).first()
     plan = FeedbackPlan.objects.filter(program_id=case.program_id).first() if case else None
     if case is None or plan is None or not plan.helpdesk_webhook_url:
@@ -178,8 +183,12 @@ def post_case_webhook(case_id: int) -> str:
         logger.warning("help-desk webhook for case %s not sent: HELPDESK_WEBHOOK_SECRET is not set", case_id)
     else:
         status = _post(plan.helpdesk_webhook_url, json.dumps(webhook_payload(case)).encode(), secret)
-    SupportCase.objects.filter(pk=case_id).update(webhook_status=status[:40])
+    limit = SupportCase._meta.get_field("webhook_status").max_length
+    SupportCase.objects.filter(pk=case_id).update(webhook_status=status[:limit])
     return status
+
+
+RETRY_PAUSES = (0, 2, 8)  # seconds before each attempt
 
 
 def _post(url: str, body: bytes, secret: str) -> str:
@@ -189,17 +198,25 @@ def _post(url: str, body: bytes, secret: str) -> str:
         "X-Signature-SHA256": webhook_signature(body, secret),
     }
     error = ""
-    for attempt, pause in enumerate((0, 2, 8), start=1):
+    for attempt, pause in enumerate(RETRY_PAUSES, start=1):
         time.sleep(pause)
-        request = urllib.request.Request(url, data=body, headers=headers, method="POST")  # noqa: S310 - http(s) only (URLField)
         try:
-            with urllib.request.urlopen(request, timeout=10) as reply:  # noqa: S310
-                return f"delivered ({reply.status})"
-        except urllib.error.HTTPError as exc:
-            error = f"HTTP {exc.code}"
-            if exc.code < 500:
-                break  # the help desk refused it; retrying will not help
-        except (urllib.error.URLError, TimeoutError, OSError) as exc:
+            reply = outbound.post(url, body=body, headers=headers)
+        except outbound.Refused as exc:
+            logger.warning("help-desk webhook to %s refused: %s", url, exc)
+            return f"refused: {exc}"  # the URL itself is the problem: retrying will not help
+        except TimeoutError:
+            error = f"timed out after {outbound.TIMEOUT_SECONDS} s"
+        except (OSError, http.client.HTTPException) as exc:  # refused, TLS failure, reset, garbage reply
             error = type(exc).__name__
+        else:
+            if 200 <= reply.status < 300:
+                return f"delivered ({reply.status})"
+            if 300 <= reply.status < 400:
+                # Not followed: a public help desk could redirect us to an internal address.
+                return f"refused: redirect ({reply.status}) to {reply.location or 'nowhere'} not followed"
+            error = f"HTTP {reply.status}"
+            if reply.status < 500:
+                break  # the help desk refused it; retrying will not help
         logger.warning("help-desk webhook attempt %d to %s failed: %s", attempt, url, error)
     return f"failed: {error}"

@@ -1,5 +1,6 @@
 from django.urls import path
 
+import mailers.converters  # noqa: F401 - registers <id:...>
 from testimonials import views
 
 app_name = "testimonials"
@@ -10,6 +11,6 @@ urlpatterns = [
     path("feedback/<str:token>/thanks/", views.thanks, name="thanks"),
     path("feedback/<str:token>/<str:value>/", views.score, name="score"),
     # Under the student's hub.
-    path("me/<str:token>/testimonial/<int:program_id>/", views.testimonial_form, name="form"),
-    path("me/<str:token>/testimonial/<int:program_id>/withdraw/", views.testimonial_withdraw, name="withdraw"),
+    path("me/<str:token>/testimonial/<id:program_id>/", views.testimonial_form, name="form"),
+    path("me/<str:token>/testimonial/<id:program_id>/withdraw/", views.testimonial_withdraw, name="withdraw"),
 ]

@@ -59,7 +59,8 @@ def score(request, token: str, value: str):
     response, problem = _response_from_token(request, token)
     if problem:
         return problem
-    value = int(value) if value.isdigit() else -1
+    # ASCII digits only: "²" passes isdigit() but int() refuses it (a 500), and int() reads "٣" as 3.
+    value = int(value) if value.isascii() and value.isdigit() and len(value) <= 2 else -1
     if value not in SCORES:
         return render(request, "testimonials/bad_score.html", {"retry": _feedback_url(token)}, status=400)
     if not bots.is_bot(request):

@@ -31,7 +31,7 @@ def test_recipient_unsubscribes_and_then_picks_program_emails_only_on_a_phone(ph
     assert phone.is_checked("input[value=program]")
 
 
-def test_creator_sends_a_test_email_to_themselves(desktop, live_server, admin_user):
+def test_creator_sends_a_test_email_to_themselves(desktop, live_server, admin_user, program):
     desktop.goto(f"{live_server.url}/admin/login/")
     desktop.fill("#id_username", "alice")
     desktop.fill("#id_password", "pw-alice-123")

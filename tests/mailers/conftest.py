@@ -11,6 +11,12 @@ def empty_outbox():
     mail.outbox = []
 
 
+@pytest.fixture(autouse=True)
+def webhook_provider(settings):
+    # Tests send with anymail's test backend; the tracking webhook under test is Postmark's.
+    settings.MAIL_WEBHOOK_PROVIDER = "postmark"
+
+
 @pytest.fixture
 def queue(db, django_capture_on_commit_callbacks):
     """Queue a message the way later phases will; the send task runs on commit (django-q2 sync)."""

@@ -13,21 +13,23 @@ from tests.factories import enroll
 pytestmark = pytest.mark.django_db
 
 
-def test_send_test_to_me_renders_and_sends(admin_client):
+def test_send_test_to_me_renders_and_sends(admin_client, program):
     page = admin_client.get(reverse("mailers_send_test"))
     assert page.status_code == 200 and "{{ first_name }}" in page.content.decode()
     response = admin_client.post(
-        reverse("mailers_send_test"), {"subject": "Hi {{ first_name }}", "body": "For {{ program_title }}"}
+        reverse("mailers_send_test"),
+        {"program": program.pk, "subject": "Hi {{ first_name }}", "body": "For {{ program_title }}"},
     )
     assert response.status_code == 302
     assert mail.outbox[-1].to == ["alice@example.org"]
     assert mail.outbox[-1].subject == "[Test] Hi there"
-    assert "For Sample program" in mail.outbox[-1].body
+    assert "For Program focus" in mail.outbox[-1].body
 
 
-def test_send_test_shows_merge_errors_and_sends_nothing(admin_client):
+def test_send_test_shows_merge_errors_and_sends_nothing(admin_client, program):
     response = admin_client.post(
-        reverse("mailers_send_test"), {"subject": "Hi {{ frist_name }}", "body": "{% load evil %}"}
+        reverse("mailers_send_test"),
+        {"program": program.pk, "subject": "Hi {{ frist_name }}", "body": "{% load evil %}"},
     )
     assert response.status_code == 200
     errors = response.context["form"].errors
@@ -127,14 +129,16 @@ def test_the_team_can_suppress_an_address_never_written_to(admin_client):
     assert bad.status_code == 200 and Contact.objects.count() == 1
 
 
-def test_send_test_accepts_every_field_the_form_lists(admin_client, django_capture_on_commit_callbacks):
+def test_send_test_accepts_every_field_the_form_lists(admin_client, program, django_capture_on_commit_callbacks):
     from django.core import mail
     from django.urls import reverse
 
     mail.outbox = []
     body = "Progress: {{ mission_progress }} {{ special_link }} {{ friend_offer }} {{ first_name }}"
     with django_capture_on_commit_callbacks(execute=True):
-        response = admin_client.post(reverse("mailers_send_test"), {"subject": "Hi {{ first_name }}", "body": body})
+        response = admin_client.post(
+            reverse("mailers_send_test"), {"program": program.pk, "subject": "Hi {{ first_name }}", "body": body}
+        )
     assert response.status_code == 302
     [sent] = mail.outbox
     assert "[mission progress]" in sent.body and "[special link]" in sent.body

@@ -2,10 +2,13 @@
 
 import base64
 import json
+from unittest import mock
 
 import pytest
 from django.core import mail
+from django.test import Client
 
+from mailers import services
 from mailers.models import Contact, Message, MessageEvent, Status, SuppressionReason
 
 pytestmark = pytest.mark.django_db
@@ -166,3 +169,52 @@ def test_a_bounce_of_unknown_type_with_a_leading_4xx_code_does_not_suppress(clie
     payload = {**bounce(message), "Type": "Unknown", "Details": "452 4.2.2 mailbox full"}
     post(client, payload, **auth())
     assert not Contact.objects.get(email__iexact=message.to_email).suppressed_reason
+
+
+# --- Junk and providers we do not send with ----------------------------------------------------
+
+
+@pytest.fixture
+def lenient_client():
+    # Shows a 500 as a response instead of raising it, so the test sees what a provider would.
+    return Client(raise_request_exception=False)
+
+
+@pytest.mark.parametrize("body", ["{bad", "", '""', "[1]", "null", "42", "\xff"])
+def test_a_junk_body_with_the_right_password_is_a_400_and_records_nothing(lenient_client, body):
+    response = lenient_client.post(URL, data=body.encode("latin-1"), content_type="application/json", **auth())
+    assert response.status_code == 400
+    assert not MessageEvent.objects.exists()
+
+
+def test_a_junk_body_with_the_wrong_password_is_still_a_401(lenient_client):
+    response = lenient_client.post(URL, data=b"{bad", content_type="application/json", **auth("hooks:wrong"))
+    assert response.status_code == 401
+
+
+@pytest.mark.parametrize("esp", ["sendgrid", "mailgun", "amazon_ses", "test", "nosuchprovider"])
+def test_only_the_configured_providers_webhook_is_open(lenient_client, esp):
+    response = lenient_client.post(
+        f"/mail/webhooks/{esp}/tracking/", data=b"[]", content_type="application/json", **auth()
+    )
+    assert response.status_code == 404
+    assert not MessageEvent.objects.exists()
+
+
+def test_the_configured_provider_follows_the_email_backend(lenient_client, settings, queue):
+    del settings.MAIL_WEBHOOK_PROVIDER
+    settings.EMAIL_BACKEND = "anymail.backends.sparkpost.EmailBackend"
+    assert post(lenient_client, [], **auth()).status_code == 404  # Postmark's is closed now
+    response = lenient_client.post(
+        "/mail/webhooks/sparkpost/tracking/", data=b"[]", content_type="application/json", **auth()
+    )
+    assert response.status_code == 200
+    settings.EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"  # not anymail: none open
+    assert post(lenient_client, [], **auth()).status_code == 404
+
+
+def test_an_error_in_our_own_handling_of_a_good_event_stays_a_500(lenient_client, queue):
+    message = queue()
+    with mock.patch.object(services, "tracking_event_record", side_effect=KeyError("ours")):
+        response = post(lenient_client, bounce(message), **auth())
+    assert response.status_code == 500  # the provider retries; a 400 would have dropped the event

@@ -2,6 +2,7 @@
 
 import hashlib
 import hmac
+import http.client
 import json
 import re
 import threading
@@ -12,13 +13,14 @@ from urllib.parse import urlsplit
 import pytest
 from django.core import mail
 from django.core.cache import cache
+from django.test import Client
 from django.utils import timezone
 
 from campaigns import engine, services
 from campaigns.models import JourneyEvent, ScheduledAction
 from mailers import services as mail_services
 from mailers.models import Message
-from testimonials import support
+from testimonials import outbound, support
 from testimonials.models import CaseStatus, FeedbackResponse, Route, SupportCase
 from testimonials.services import feedback_route
 from tests.factories import enroll, feedback_plan
@@ -108,8 +110,9 @@ def test_scanners_and_head_requests_record_nothing(program, client, agent):
     assert not SupportCase.objects.exists()
 
 
-@pytest.mark.parametrize("bad", ["11", "-1", "ten", "999999999999"])
-def test_scores_outside_0_to_10_get_a_clear_page(program, client, bad):
+@pytest.mark.parametrize("bad", ["11", "-1", "ten", "999999999999", "%C2%B2", "²", "٣", "1٣", "%EF%BC%95"])
+def test_scores_outside_0_to_10_get_a_clear_page(program, bad):
+    client = Client(raise_request_exception=False)  # a 500 is a response here, as a student would see it
     _, response = asked(program)
     path = score_links(mail.outbox[0])[5].rsplit("/5/", 1)[0] + f"/{bad}/"
     page = client.get(path, HTTP_USER_AGENT=BROWSER)
@@ -167,12 +170,20 @@ class Receiver(BaseHTTPRequestHandler):
 
 
 @pytest.fixture
-def helpdesk():
+def helpdesk(monkeypatch):
+    """A help desk at a public https name; DNS and the connection are played locally (plain HTTP on
+    loopback), so the request itself, headers and body, is the real one."""
     Receiver.received = []
     server = HTTPServer(("127.0.0.1", 0), Receiver)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    yield f"http://127.0.0.1:{server.server_port}/hook"
+    monkeypatch.setattr(outbound, "resolve", lambda host, port: ["93.184.215.14"])
+    monkeypatch.setattr(
+        outbound,
+        "connection",
+        lambda target, address, timeout: http.client.HTTPConnection("127.0.0.1", server.server_port, timeout=timeout),
+    )
+    yield "https://helpdesk.example.com/hook"
     server.shutdown()
 
 
