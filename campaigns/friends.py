@@ -117,7 +117,10 @@ def _confirmation_due(lead: FriendLead, now: datetime) -> bool:
 
 def _send_confirmation(*, lead: FriendLead, inviter: str, now: datetime) -> None:
     code = lead.via_link.code if lead.via_link else "unknown"
-    token = signing.dumps({"l": lead.pk, "e": lead.email.lower(), "c": code}, salt=CONFIRM_SALT, compress=True)
+    # Stamped with ``now`` (the service's clock, not the signer's): the link expires by the same clock
+    # that decides when a fresh one may be sent.
+    payload = {"l": lead.pk, "e": lead.email.lower(), "c": code, "t": int(now.timestamp())}
+    token = signing.dumps(payload, salt=CONFIRM_SALT, compress=True)
     until = timezone.localtime(now + timedelta(seconds=CONFIRM_MAX_AGE))
     message_queue(
         kind=referrals.FRIEND_CONFIRM_EMAIL.name,
@@ -148,18 +151,22 @@ class ConfirmCheck:
         return self.lead is not None
 
 
-def read_confirm_token(token: str, *, code: str) -> ConfirmCheck:
+def read_confirm_token(token: str, *, code: str, now: datetime | None = None) -> ConfirmCheck:
     """The lead a confirmation link is for (its signature checked in constant time by Django's signer),
     or why not: "expired", or "invalid" (tampered, another link's code, an erased lead)."""
+    now = now or timezone.now()
     try:
-        value = signing.loads(token, salt=CONFIRM_SALT, max_age=CONFIRM_MAX_AGE)
-    except signing.SignatureExpired:
-        return ConfirmCheck(None, "expired")
+        value = signing.loads(token, salt=CONFIRM_SALT)
     except signing.BadSignature:
         return ConfirmCheck(None, "invalid")
-    if not isinstance(value, dict) or not isinstance(value.get("l"), int) or value.get("c") != code:
+    if not isinstance(value, dict) or value.get("c") != code:
         return ConfirmCheck(None, "invalid")
-    lead = FriendLead.objects.select_related("program", "via_link").filter(pk=value["l"]).first()
+    lead_id, stamped = value.get("l"), value.get("t")
+    if not isinstance(lead_id, int) or not isinstance(stamped, int) or isinstance(stamped, bool):
+        return ConfirmCheck(None, "invalid")
+    if stamped + CONFIRM_MAX_AGE <= now.timestamp():
+        return ConfirmCheck(None, "expired")
+    lead = FriendLead.objects.select_related("program", "via_link").filter(pk=lead_id).first()
     if lead is None or lead.email.lower() != value.get("e"):
         return ConfirmCheck(None, "invalid")
     return ConfirmCheck(lead)

@@ -5,8 +5,6 @@ address someone else types into the other program's landing page."""
 from datetime import timedelta
 from urllib.parse import urlsplit
 
-import pytest
-from django.core import signing
 from django.utils import timezone
 
 from campaigns import referrals
@@ -80,24 +78,3 @@ def register(client, link, *, follow=False, **data):
 def confirm_path(email: str) -> str:
     message = Message.objects.filter(kind="friend_confirm", to_email__iexact=email).latest("created_at")
     return urlsplit(message.context["confirm_url"]).path
-
-
-class SigningClock:
-    """The clock Django's signer reads (signing.time.time): confirmation links are stamped and checked by it."""
-
-    def __init__(self, at):
-        self.at = at.timestamp()
-
-    def time(self) -> float:
-        return self.at
-
-    def advance(self, seconds: float) -> None:
-        self.at += seconds
-
-
-@pytest.fixture(name="signing_clock")
-def signing_clock_fixture(monkeypatch):
-    """Import it into a test module to use ``signing_clock``."""
-    clock = SigningClock(NOW)
-    monkeypatch.setattr(signing, "time", clock)
-    return clock

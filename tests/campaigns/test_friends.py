@@ -15,7 +15,6 @@ from tests.campaigns.friend_cases import (
     graduate_link,
     maria_of_calm,
     sam_of_sleep,
-    signing_clock_fixture,  # noqa: F401 (the signing_clock fixture)
     student_snapshot,
 )
 from tests.factories import feedback_plan, program_page, referral_plan
@@ -188,22 +187,22 @@ def test_a_repeat_registration_sends_a_fresh_link_only_once_the_last_one_expired
     assert lead.first_name == "Jo" and lead.confirmation_sent_at == expired  # a repeat renames no lead either
 
 
-def test_confirmation_tokens_are_bound_to_their_lead_and_link_and_expire(signing_clock):
+def test_confirmation_tokens_are_bound_to_their_lead_and_link_and_expire():
     link = sam_of_sleep(now=NOW)
     lead = friends.lead_register(link=link, first_name="Jo", email="jo@example.org", now=NOW)
     token = token_of(lead)
-    assert friends.read_confirm_token(token, code=link.code).lead == lead
-    assert friends.read_confirm_token(token, code="OTHER234").problem == "invalid"
-    assert friends.read_confirm_token(token[:-2] + "xx", code=link.code).problem == "invalid"
-    forged = signing.dumps({"l": lead.pk, "e": "jo@example.org", "c": link.code}, salt="another salt")
-    assert friends.read_confirm_token(forged, code=link.code).problem == "invalid"
+    assert friends.read_confirm_token(token, code=link.code, now=NOW).lead == lead
+    assert friends.read_confirm_token(token, code="OTHER234", now=NOW).problem == "invalid"
+    assert friends.read_confirm_token(token[:-2] + "xx", code=link.code, now=NOW).problem == "invalid"
+    forged = signing.dumps({"l": lead.pk, "e": "jo@example.org", "c": link.code, "t": 0}, salt="another salt")
+    assert friends.read_confirm_token(forged, code=link.code, now=NOW).problem == "invalid"
     FriendLead.objects.filter(pk=lead.pk).update(email="someone@example.org")  # not the address it was sent to
-    assert friends.read_confirm_token(token, code=link.code).problem == "invalid"
+    assert friends.read_confirm_token(token, code=link.code, now=NOW).problem == "invalid"
     FriendLead.objects.filter(pk=lead.pk).update(email="jo@example.org")
-    signing_clock.advance(friends.CONFIRM_MAX_AGE - 1)
-    assert friends.read_confirm_token(token, code=link.code).ok  # the last second of its week
-    signing_clock.advance(2)
-    assert friends.read_confirm_token(token, code=link.code).problem == "expired"
+    last_second = NOW + timedelta(seconds=friends.CONFIRM_MAX_AGE - 1)
+    assert friends.read_confirm_token(token, code=link.code, now=last_second).ok
+    week_later = NOW + timedelta(seconds=friends.CONFIRM_MAX_AGE)
+    assert friends.read_confirm_token(token, code=link.code, now=week_later).problem == "expired"
 
 
 @pytest.mark.parametrize("field", ["first_name", "last_name"])
