@@ -131,7 +131,7 @@ def _send_confirmation(*, lead: FriendLead, inviter: str, now: datetime) -> None
         context={
             "referrer_name": inviter or "a graduate",
             "confirm_url": absolute(reverse("referral_confirm", args=[code, token])),
-            "confirm_until": date_format(until, "l j F Y, H:i"),
+            "confirm_until": date_format(until, "l j F Y, H:i T"),
         },
         program_id=lead.program_id,
         program_title=lead.program.title,
