@@ -7,11 +7,13 @@ Writes the same rows ``services.student_enroll`` writes for one person (student,
 from collections.abc import Iterable
 from datetime import datetime
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models.functions import Lower
 from django.utils import timezone
 
 from campaigns.models import Enrollment, JourneyEvent, ProgramPage, ScheduledAction, Stage, Student, validate_time_zone
+from campaigns.names import name_problem
 from campaigns.services import journey_actions, normalize_email
 
 
@@ -54,6 +56,10 @@ def _bulk_enroll_chunk(program, people, cohort, starts_at, actor, now) -> int:
         email = normalize_email(person["email"])
         if person.get("time_zone"):
             validate_time_zone(person["time_zone"])
+        for field in ("first_name", "last_name"):
+            # The same rule as every other way in: an imported name reaches inboxes and pages too.
+            if problem := name_problem(person.get(field) or ""):
+                raise ValidationError({field: f"{email}: {problem}"})
         by_email.setdefault(email.lower(), {**person, "email": email})
     existing = _student_ids_by_lower_email(by_email)
     missing = [p for key, p in by_email.items() if key not in existing]

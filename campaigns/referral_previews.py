@@ -2,7 +2,14 @@
 
 from campaigns.email_previews import EmailPreview, render_email
 from campaigns.referral_forms import sample_values
-from campaigns.referrals import ASK_EMAIL, FRIEND_JOINED_EMAIL, FRIEND_WELCOME_EMAIL, HUB_LINE, REMINDER_EMAIL
+from campaigns.referrals import (
+    ASK_EMAIL,
+    FRIEND_CONFIRM_EMAIL,
+    FRIEND_JOINED_EMAIL,
+    FRIEND_WELCOME_EMAIL,
+    HUB_LINE,
+    REMINDER_EMAIL,
+)
 from mailers.rendering import absolute
 
 PLAN_FIELDS = ("ask_count_min", "ask_count_max", "ask_window_days", "friend_offer_text", "thank_you_text")
@@ -43,17 +50,36 @@ def previews(page, user) -> list[EmailPreview]:
             else []
         ),
         render_email(
+            title="To the friend: confirm your address",
+            when="Right after they register on the landing page (the only email an address gets before its "
+            "owner confirms; nothing happens until they do)",
+            kind=FRIEND_CONFIRM_EMAIL.name,
+            user=user,
+            context={
+                **common,
+                "referrer_name": "Maria",
+                "confirm_url": absolute("/join/SAMPLE/confirm/SAMPLE/"),
+                "confirm_until": "[a week after they register]",
+            },
+        ),
+        render_email(
             title="To the graduate: a friend joined",
-            when="When a friend registers through their link",
+            when="When a friend who registered through their link confirms their address",
             kind=FRIEND_JOINED_EMAIL.name,
             user=user,
             context={**common, "friend_name": "Jo", "thank_you": thank_you},
         ),
         render_email(
             title="To the friend: welcome",
-            when="Right after they register (the only email a friend gets without asking again)",
+            when="When they confirm their address",
             kind=FRIEND_WELCOME_EMAIL.name,
             user=user,
-            context={**common, "referrer_name": "Maria"},
+            context={
+                **common,
+                "referrer_name": "Maria",
+                "start_line": "[today, or the day their cohort starts]",
+                "offer_line": f"{plan.friend_offer_text}, through your link until [the end of their access].",
+                "mail_line": "[which emails to expect: program emails only if they ticked the box]",
+            },
         ),
     ]

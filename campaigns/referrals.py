@@ -13,7 +13,6 @@ from datetime import datetime, timedelta
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Count
 from django.urls import reverse
@@ -22,11 +21,9 @@ from django.utils import timezone
 from campaigns import bots, hooks, links, services
 from campaigns.models import (
     Enrollment,
-    EnrollmentMode,
     FriendLead,
     FriendOffer,
     JourneyEvent,
-    LeadStatus,
     ReferralClick,
     ReferralLink,
     ReferralPlan,
@@ -63,21 +60,40 @@ FRIEND_JOINED_EMAIL = kinds.register(
     kinds.EmailKind(
         name="friend_joined",
         category=Category.TRANSACTIONAL,
-        description="Tells the graduate a friend joined through their link.",
+        description="Tells the graduate a friend joined through their link (once the friend confirmed).",
         subject="{{ friend_name }} joined through your link",
         body="Hi {{ first_name }},\n\n{{ friend_name }} just joined {{ program_title }} through your special link. "
         "Thank you for passing it on.\n\n{{ thank_you }}\n\nSee your friends and your link: {{ hub_url }}",
+    )
+)
+# The only email an address entered on a landing page gets before its owner says yes. It greets no one
+# by name: the name was typed by whoever filled in the form.
+FRIEND_CONFIRM_EMAIL = kinds.register(
+    kinds.EmailKind(
+        name="friend_confirm",
+        category=Category.TRANSACTIONAL,
+        description="Asks a friend who registered on a landing page to confirm their address; nothing "
+        "happens (no enrollment, nobody told) until they do.",
+        subject="Confirm your place in {{ program_title }}",
+        body="Hello,\n\nThis address was entered on our page to register for {{ program_title }} through "
+        "{{ referrer_name }}'s special link. If that was you, confirm your place here:\n\n{{ confirm_url }}\n\n"
+        "The link works until {{ confirm_until }}. Nothing happens until you confirm: nobody is enrolled "
+        "and nobody is told.\n\nIf it was not you, ignore this email. We will not write to you again "
+        "about it, and your address is used for nothing else.",
     )
 )
 FRIEND_WELCOME_EMAIL = kinds.register(
     kinds.EmailKind(
         name="friend_welcome",
         category=Category.TRANSACTIONAL,
-        description="The friend's first email: says where their address came from.",
-        subject="Welcome to {{ program_title }}",
+        description="The friend's first email after they confirmed: where their address came from, when "
+        "they start, how to begin, what their link gives them.",
+        subject="Welcome to {{ program_title }}: what happens next",
         body="Hi {{ first_name }},\n\nYou registered for {{ program_title }} on our page through "
-        "{{ referrer_name }}'s special link and asked us to write to you: that is the only reason we "
-        "have your address.\n\nYour personal page: {{ hub_url }}\n\nWelcome!",
+        "{{ referrer_name }}'s special link and confirmed your address: that is the only reason we "
+        "have it.\n\nWhen you start: {{ start_line }}\n\nHow to begin: everything for the program is on your "
+        "personal page (no password; keep the link to yourself):\n{{ hub_url }}\n\nWhat your link gives "
+        "you: {{ offer_line }}\n\n{{ mail_line }}\n\nWelcome!",
     )
 )
 
@@ -372,19 +388,6 @@ def checkout_url_with_ref(url: str, code: str) -> str:
     return urlunsplit((parts.scheme, parts.netloc, parts.path, urlencode(query), parts.fragment))
 
 
-# A friend's name goes into an email to the graduate ("Jo joined through your link"): a public form
-# must not let anyone put a link or markup in front of them.
-_NOT_A_NAME = re.compile(r"[<>{}\[\]/\\@:=]|www\.|https?", re.IGNORECASE)
-_DOMAIN = re.compile(r"\w\.[a-z]{2,}\b")  # "pills.example"; lower case, so "St.John" and "Jo.Ann" pass
-
-
-def name_problem(name: str) -> str:
-    """Why ``name`` is refused as a person's name ("" when it is fine)."""
-    if _NOT_A_NAME.search(name or "") or _DOMAIN.search(name or ""):
-        return "Just your name, please: no links, addresses or symbols such as < > / @."
-    return ""
-
-
 # One inbox, many addresses: plus-addressing everywhere, and dots at Gmail. Self-referral and
 # "already a student" are judged by the inbox, so maria+friend@… earns Maria no thank-you.
 _DOTLESS_DOMAINS = {"gmail.com": "gmail.com", "googlemail.com": "gmail.com"}
@@ -409,88 +412,6 @@ def alias_pattern(email: str) -> str:
     return rf"^{local_re}(\+[^@]*)?@{domain_re}$"
 
 
-def _lead_of_inbox(*, email: str, program_id: int) -> FriendLead | None:
-    return (
-        FriendLead.objects.filter(email__iregex=alias_pattern(email), program_id=program_id)
-        .order_by("registered_at", "pk")
-        .first()
-    )
-
-
-@transaction.atomic
-def lead_register(
-    *,
-    link: ReferralLink,
-    first_name: str,
-    last_name: str = "",
-    email: str,
-    consent: bool,
-    now: datetime | None = None,
-) -> FriendLead:
-    """Register a friend through a link: idempotent per address, attributed to the first valid referrer.
-
-    Not attributed (but still registered): the graduate themselves, or someone already in the program.
-    """
-    now = now or timezone.now()
-    if not consent:
-        raise ValidationError({"consent": "Tick the box so we may write to you about the program."})
-    first_name = " ".join((first_name or "").split())[:100]
-    last_name = " ".join((last_name or "").split())[:100]
-    if not first_name:
-        raise ValidationError({"first_name": "Tell us your first name."})
-    for field, name in (("first_name", first_name), ("last_name", last_name)):
-        if problem := name_problem(name):
-            raise ValidationError({field: problem})
-    email = services.normalize_email(email)
-    existing = _lead_of_inbox(email=email, program_id=link.program_id)
-    if existing is not None:
-        return existing  # a repeat registration (any alias of the inbox) changes nothing, attribution included
-    graduate = link.student
-    note = ""
-    attributed: ReferralLink | None = link
-    already_student = Enrollment.objects.filter(
-        program_id=link.program_id, student__email__iregex=alias_pattern(email)
-    ).exists()
-    if mailbox(email) == mailbox(graduate.email):
-        attributed, note = None, "self-referral: not attributed"
-    elif already_student:
-        attributed, note = None, "already a student of this program: not attributed"
-    plan = plan_for(link.program_id)
-    try:
-        with transaction.atomic():
-            lead = FriendLead.objects.create(
-                program_id=link.program_id,
-                link=attributed,
-                email=email,
-                first_name=first_name,
-                last_name=last_name,
-                consent_at=now,
-                registered_at=now,
-                attribution_note=note,
-            )
-    except IntegrityError:
-        # The same address registered a moment ago (a double tap on "Register"): that one stands.
-        return FriendLead.objects.get(email__iexact=email, program_id=link.program_id)
-    graduate_enrollment = Enrollment.objects.filter(student=graduate, program_id=link.program_id).first()
-    if attributed and graduate_enrollment:
-        services.journey_record(
-            enrollment=graduate_enrollment,
-            kind="friend_registered",
-            actor=f"referral:{link.code}",
-            reason=f"{first_name} registered through their link",
-            data={"lead_id": lead.pk},
-            now=now,
-        )
-    if already_student:
-        pass  # in the program already: nothing to enroll, and no "welcome" that would not be true
-    elif plan is None or plan.enrollment_mode == EnrollmentMode.DIRECT:
-        _enroll_friend(lead=lead, link=link, plan=plan, attributed=attributed is not None, now=now)
-    else:
-        lead.status = LeadStatus.CHECKOUT
-        lead.save(update_fields=["status"])
-    return lead
-
-
 def friend_starts_at(*, program, plan: ReferralPlan | None, now: datetime) -> datetime:
     """When a friend enrolled through a link starts: with the next cohort when the offer is a place
     while registration is closed and the next launch is set; at once otherwise (a trial, a bonus…)."""
@@ -499,47 +420,6 @@ def friend_starts_at(*, program, plan: ReferralPlan | None, now: datetime) -> da
     if offers_a_place and not program.is_registration_open and launch and launch > timezone.localdate(now):
         return timezone.make_aware(datetime.combine(launch, datetime.min.time()))
     return now
-
-
-def _enroll_friend(
-    *, lead: FriendLead, link: ReferralLink, plan: ReferralPlan | None, attributed: bool, now: datetime
-) -> None:
-    enrollment = services.student_enroll(
-        email=lead.email,
-        program=link.program,
-        first_name=lead.first_name,
-        last_name=lead.last_name,
-        marketing_consent=True,  # they ticked the consent box themselves
-        starts_at=friend_starts_at(program=link.program, plan=plan, now=now),
-        actor=f"referral:{link.code}",
-        reason=f"registered through {link.student.first_name or 'a graduate'}'s special link",
-        now=now,
-    )
-    lead.status, lead.student_id = LeadStatus.ENROLLED, enrollment.student_id
-    lead.save(update_fields=["status", "student"])
-    graduate = link.student
-    services.student_email_queue(
-        student=enrollment.student,
-        program=link.program,
-        kind=FRIEND_WELCOME_EMAIL.name,
-        idempotency_key=f"friend-welcome:{lead.pk}",
-        context={"referrer_name": graduate.first_name or "a graduate", "hub_url": links.hub_url(enrollment.student_id)},
-        now=now,
-    )
-    if attributed:
-        plan = plan_for(link.program_id)
-        services.student_email_queue(
-            student=graduate,
-            program=link.program,
-            kind=FRIEND_JOINED_EMAIL.name,
-            idempotency_key=f"friend-joined:{lead.pk}",
-            context={
-                "friend_name": lead.first_name,
-                "thank_you": plan.thank_you_text if plan and plan.has_thank_you else "",
-                "hub_url": links.hub_url(graduate.pk),
-            },
-            now=now,
-        )
 
 
 # --- Reads for the hub and the landing page -------------------------------------------------

@@ -24,6 +24,7 @@ from campaigns.models import (
     Student,
     validate_time_zone,
 )
+from campaigns.names import name_problem
 from mailers.services import message_queue, normalize_address
 
 ENGINE_ACTOR = "engine"
@@ -46,28 +47,42 @@ def student_upsert(
     last_name: str = "",
     time_zone: str = "",
     marketing_consent: bool | None = None,
+    keep_existing: bool = False,
     now: datetime | None = None,
 ) -> Student:
-    """Find the student by email (any case) or create them; fill in what is given."""
+    """Find the student by email (any case) or create them; fill in what is given.
+
+    ``keep_existing``: the details are only for a student created now; someone who already is a student
+    keeps their name, time zone and consent. For callers that cannot prove who typed the details (a
+    public form, even a confirmed one: the owner of the address confirmed their place, not the name).
+    """
     now = now or timezone.now()
     email = normalize_email(email)
+    first_name, last_name = " ".join((first_name or "").split()), " ".join((last_name or "").split())
+    for field, name in (("first_name", first_name), ("last_name", last_name)):
+        if problem := name_problem(name):
+            raise ValidationError({field: problem})
     if time_zone:
         try:
             validate_time_zone(time_zone)
         except ValidationError as exc:
             raise ValidationError({"time_zone": exc.messages}) from None
     student = Student.objects.select_for_update().filter(email__iexact=email).first()
+    created = False
     if student is None:
         try:
             with transaction.atomic():  # another request may create the same address meanwhile
                 Student.objects.create(email=email, created_at=now)
+                created = True
         except IntegrityError:
             pass
         student = Student.objects.select_for_update().get(email__iexact=email)
+    if keep_existing and not created:
+        return student
     if first_name:
-        student.first_name = first_name.strip()[:100]
+        student.first_name = first_name[:100]
     if last_name:
-        student.last_name = last_name.strip()[:100]
+        student.last_name = last_name[:100]
     if time_zone:
         student.time_zone = time_zone
     if marketing_consent is not None and marketing_consent != student.marketing_consent:
@@ -86,19 +101,24 @@ def student_enroll(
     last_name: str = "",
     time_zone: str = "",
     marketing_consent: bool | None = None,
+    keep_existing: bool = False,
     cohort: str = "",
     starts_at: datetime | None = None,
     actor: str,
     reason: str = "",
     now: datetime | None = None,
 ) -> Enrollment:
-    """The one entry point for "this person joins this program" (events API, import, simulator)."""
+    """The one entry point for "this person joins this program" (events API, import, simulator).
+
+    ``keep_existing`` (see student_upsert): an existing student's name and consent are left as they are.
+    """
     student = student_upsert(
         email=email,
         first_name=first_name,
         last_name=last_name,
         time_zone=time_zone,
         marketing_consent=marketing_consent,
+        keep_existing=keep_existing,
         now=now,
     )
     return enrollment_create(

@@ -16,8 +16,9 @@ from django.utils.formats import date_format
 from django.utils.html import escape
 from django.views.decorators.http import require_http_methods
 
-from campaigns import ratelimit, referrals
-from campaigns.models import EnrollmentMode, FriendOffer, LeadStatus, ProgramPage
+from campaigns import friends, ratelimit, referrals
+from campaigns.models import EnrollmentMode, FriendOffer, ProgramPage
+from campaigns.names import validate_person_name
 from campaigns.referral_views import visitor_id
 from campaigns.selectors import program_mission_progress
 from cms.landing_state import landing_state
@@ -25,22 +26,20 @@ from testimonials.models import Testimonial
 
 
 class FriendForm(forms.Form):
-    first_name = forms.CharField(label="First name", max_length=100)
-    last_name = forms.CharField(label="Last name (optional)", max_length=100, required=False)
+    # The name reaches the graduate's inbox ("Jo joined through your link"): a name, never a message.
+    first_name = forms.CharField(label="First name", max_length=100, validators=[validate_person_name])
+    last_name = forms.CharField(
+        label="Last name (optional)", max_length=100, required=False, validators=[validate_person_name]
+    )
     email = forms.EmailField(label="Email", max_length=254)
-    consent = forms.BooleanField(
-        label="Yes, email me about this program (you can unsubscribe at any time).",
-        error_messages={"required": "Tick the box so we may write to you about the program."},
+    # Registering and agreeing to marketing email are two choices: this one is optional.
+    marketing = forms.BooleanField(
+        label="Also email me about the program: short prompts at milestones and asking how it is going "
+        "(optional; you can stop them at any time).",
+        required=False,
     )
     # A field people never see: bots that fill every input give themselves away.
     website = forms.CharField(required=False, widget=forms.TextInput({"tabindex": "-1", "autocomplete": "off"}))
-
-    def clean(self):
-        cleaned = super().clean()
-        for field in ("first_name", "last_name"):
-            if problem := referrals.name_problem(cleaned.get(field, "")):
-                self.add_error(field, problem)
-        return cleaned
 
 
 PROGRAM_FACTS_SECONDS = 30
@@ -105,25 +104,26 @@ def landing(request, code: str):
             status = 429
         elif form.is_valid() and not form.cleaned_data.get("website"):
             try:
-                lead = referrals.lead_register(
+                friends.lead_register(
                     link=link,
                     first_name=form.cleaned_data["first_name"],
                     last_name=form.cleaned_data["last_name"],
                     email=form.cleaned_data["email"],
-                    consent=form.cleaned_data["consent"],
+                    marketing_consent=form.cleaned_data["marketing"],
+                    inviter=state.inviter,
+                    offer_until=until,
                 )
             except ValidationError as exc:
                 for field, errors in exc.message_dict.items():
                     form.add_error(field if field in form.fields else None, errors)
             else:
                 ratelimit.allow(scope="register-code", key=link.code, limit=REGISTER_PER_LINK)
-                if lead.status == LeadStatus.CHECKOUT and plan and plan.checkout_url:
-                    # The creator's own checkout URL from the plan, never a URL from the request.
-                    return redirect(referrals.checkout_url_with_ref(plan.checkout_url, link.code))
-                return _to_welcome(link.code)
+                # The same answer for a new address, a repeat and an existing student's (decided by the
+                # plan, never by who the address belongs to): the page reveals nobody.
+                return _after_registration(plan, link.code)
         elif form.is_valid():
             # The hidden field was filled: answer like a success, record nothing.
-            return _to_welcome(link.code)
+            return _after_registration(plan, link.code)
         if form.errors and status == 200:
             status = 400
     testimonial = None
@@ -155,9 +155,16 @@ WELCOME_SALT = "landing-welcome"
 WELCOME_MAX_AGE = 24 * 3600
 
 
+def _after_registration(plan, code: str):
+    if friends.hands_off_to_checkout(plan) and plan.checkout_url:
+        # The creator's own checkout URL from the plan, never a URL from the request.
+        return redirect(referrals.checkout_url_with_ref(plan.checkout_url, code))
+    return _to_welcome(code)
+
+
 def _to_welcome(code: str):
-    """After a registration, a redirect to the welcome page (post/redirect/get: a reload or the back
-    button never posts the form again). The token says a registration led there."""
+    """After a registration, a redirect to the "check your inbox" page (post/redirect/get: a reload or the
+    back button never posts the form again). The token says a registration led there."""
     return redirect("referral_welcome", code=code, token=signing.dumps(code, salt=WELCOME_SALT, compress=True))
 
 
@@ -171,7 +178,13 @@ def welcome(request, code: str, token: str):
     link = referrals.link_by_code(code) if signed_code == code else None
     if link is None:
         return redirect("referral_landing", code=code or "unknown")
-    return render(request, "cms/landing_registered.html", {"program": link.program})
+    plan = referrals.plan_for(link.program_id)
+    context = {
+        "program": link.program,
+        "to_checkout": friends.hands_off_to_checkout(plan),
+        "confirm_days": friends.CONFIRM_MAX_AGE // 86400,
+    }
+    return render(request, "cms/landing_registered.html", context)
 
 
 def _blank_page_key(state) -> str:

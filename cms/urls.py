@@ -6,7 +6,7 @@ from wagtail.documents import urls as wagtaildocs_urls
 
 from campaigns import referral_views
 from campaigns import views as campaign_views
-from cms import landing, views
+from cms import landing, landing_confirm, views
 
 urlpatterns = [
     path("admin/", include(wagtailadmin_urls)),
@@ -27,6 +27,7 @@ urlpatterns = [
     path("r/<str:code>/qr.<str:fmt>", referral_views.qr, name="referral_qr"),
     path("join/<str:code>/", landing.landing, name="referral_landing"),
     path("join/<str:code>/welcome/<str:token>/", landing.welcome, name="referral_welcome"),
+    path("join/<str:code>/confirm/<str:token>/", landing_confirm.confirm, name="referral_confirm"),
     # Feedback (from the email's score links) and the testimonial form under the hub.
     path("", include("testimonials.urls")),
 ]

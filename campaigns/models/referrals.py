@@ -4,7 +4,8 @@
   authored on the program page (one per program).
 - ``ReferralLink``: a graduate's own ``/r/<code>`` link.
 - ``ReferralClick``: a person (not a bot) opening it; one per browser per day.
-- ``FriendLead``: a friend who registered through a link, with their own consent.
+- ``FriendLead``: a friend who registered through a link; nothing happens for them (enrollment,
+  attribution, "a friend joined") until they confirm their address from the email we send it.
 """
 
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -14,6 +15,8 @@ from django.utils import timezone
 from modelcluster.fields import ParentalKey
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, MultiFieldPanel
 from wagtail.models import Orderable
+
+from campaigns.names import validate_person_name
 
 DEFAULT_ASK_BODY = """{{ first_name }}, a few weeks ago you wrote:
 
@@ -185,24 +188,36 @@ class ReferralClick(models.Model):
 
 
 class LeadStatus(models.TextChoices):
-    REGISTERED = "registered", "Registered"
+    PENDING = "pending", "Waiting for them to confirm their address"
+    REGISTERED = "registered", "Confirmed (already in the program: nothing to enroll)"
     CHECKOUT = "checkout", "Sent to checkout"
     ENROLLED = "enrolled", "Enrolled"
 
 
 class FriendLead(models.Model):
-    """A friend who registered through a graduate's link, with their own consent; attributed once, to the first."""
+    """A friend who registered through a graduate's link: one per inbox and program, attributed once, to the
+    first link, and only when they confirm their address (a public form proves nothing about who typed it)."""
 
     wagtail_reference_index_ignore = True
 
     program = models.ForeignKey("campaigns.ProgramPage", on_delete=models.PROTECT, related_name="+")
+    # The link they came through (kept when it is not credited: self-referral, already a student)...
+    via_link = models.ForeignKey(ReferralLink, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    # ...and the one credited with them, set on confirmation (or, at a checkout, on the purchase).
     link = models.ForeignKey(ReferralLink, on_delete=models.SET_NULL, null=True, blank=True, related_name="leads")
     email = models.EmailField(max_length=254)
-    first_name = models.CharField(max_length=100)
-    last_name = models.CharField(max_length=100, blank=True)
-    consent_at = models.DateTimeField(help_text="When they agreed to hear from us about this program.")
+    first_name = models.CharField(max_length=100, validators=[validate_person_name])
+    last_name = models.CharField(max_length=100, blank=True, validators=[validate_person_name])
+    consent_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="When they ticked the box for marketing email; empty: only emails about their registration.",
+    )
     registered_at = models.DateTimeField(default=timezone.now)
-    status = models.CharField(max_length=12, choices=LeadStatus.choices, default=LeadStatus.REGISTERED)
+    offer_until = models.DateTimeField(null=True, blank=True, help_text="Their special access ran until then.")
+    confirmation_sent_at = models.DateTimeField(null=True, blank=True)
+    confirmed_at = models.DateTimeField(null=True, blank=True, help_text="When they confirmed their address.")
+    status = models.CharField(max_length=12, choices=LeadStatus.choices, default=LeadStatus.PENDING)
     student = models.ForeignKey("campaigns.Student", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     attribution_note = models.CharField(max_length=255, blank=True)
 

@@ -8,6 +8,7 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 
 from campaigns.choices import Stage
+from campaigns.names import validate_person_name
 
 
 def validate_time_zone(value: str) -> None:
@@ -22,8 +23,9 @@ class Student(models.Model):
     wagtail_reference_index_ignore = True
 
     email = models.EmailField(max_length=254)
-    first_name = models.CharField(max_length=100, blank=True)
-    last_name = models.CharField(max_length=100, blank=True)
+    # A name, never a message (links, domains, phone numbers): see campaigns/names.py.
+    first_name = models.CharField(max_length=100, blank=True, validators=[validate_person_name])
+    last_name = models.CharField(max_length=100, blank=True, validators=[validate_person_name])
     time_zone = models.CharField(max_length=64, default="UTC", validators=[validate_time_zone])
     marketing_consent = models.BooleanField(
         default=False, help_text="Agreed to receive marketing email (sharing prompts, asks)."

@@ -1,5 +1,6 @@
 """A graduate opens the ask, copies their link from the hub; a friend on a phone opens it while
-registration is closed, registers, and the graduate's hub shows the friend."""
+registration is closed, registers, confirms from the email, and the graduate's hub shows the friend.
+Someone typing an existing student's address into a landing page changes nothing about that student."""
 
 import re
 from datetime import timedelta
@@ -10,8 +11,9 @@ from django.core import mail
 from django.utils import timezone
 
 from campaigns import engine, services
-from campaigns.models import FriendLead, ReferralClick
+from campaigns.models import Enrollment, FriendLead, ReferralClick, Student
 from mailers import services as mail_services
+from mailers.models import Message
 from testimonials import services as feedback
 from testimonials import submissions
 from testimonials.models import Consent, FeedbackResponse, ModerationStatus, Testimonial
@@ -83,13 +85,18 @@ def test_graduate_shares_and_a_friend_registers_on_a_phone_while_registration_is
     assert phone.evaluate("document.documentElement.scrollWidth") <= 390
     phone.fill("#id_first_name", "Jo")
     phone.fill("#id_email", "jo@example.org")
+    assert not phone.is_checked("#id_marketing")  # marketing email is a choice of its own, off unless ticked
     phone.click("button:has-text('Register now')")
-    phone.wait_for_selector("text=Tick the box so we may write to you")  # consent is the friend's own
-    assert not FriendLead.objects.exists()
-    phone.check("#id_consent")
-    phone.click("button:has-text('Register now')")
+    phone.wait_for_selector("text=Check your inbox")
+    lead = FriendLead.objects.get()
+    assert lead.email == "jo@example.org" and lead.status == "pending"
+
+    # The friend opens the one email and confirms; only then are they in.
+    [confirmation] = [m for m in mail.outbox if m.to == ["jo@example.org"]]
+    phone.goto(live_server.url + urlsplit(re.search(r"https?://\S+/confirm/\S+/", confirmation.body).group(0)).path)
+    phone.click("button:has-text('Yes, confirm my place')")
     phone.wait_for_selector("text=You're in")
-    assert FriendLead.objects.get().email == "jo@example.org"
+    assert FriendLead.objects.get().status == "enrolled"
 
     # The graduate's hub shows the friend.
     desktop.goto(live_server.url + hub_path)
@@ -136,3 +143,66 @@ def test_a_graduate_of_two_programs_edits_and_shares_each_message_on_its_own(bro
         desktop.wait_for_timeout(100)
     assert ReferralLink.objects.get(pk=sleep.pk).first_shared_at is not None
     assert ReferralLink.objects.get(pk=calm.pk).first_shared_at is None
+
+
+def test_a_friend_registers_with_an_existing_students_address_and_nothing_about_them_changes(
+    browser, phone, desktop, live_server
+):
+    """Someone types Maria's address (a graduate of another program) into Sam's landing page, with another
+    name and the marketing box ticked. Maria's name, consent and pages stay as they are, the confirmation
+    is the only email anyone gets, and opening it (twice) enrolls her once, under her own name."""
+    from campaigns import links
+    from tests.campaigns.friend_cases import maria_of_calm, sam_of_sleep, student_snapshot
+
+    maria = maria_of_calm()
+    sam = sam_of_sleep()
+    testimonial = Testimonial.objects.get(student_id=maria.student_id)
+    before = student_snapshot(maria.student_id)
+    card_url = f"{live_server.url}/t/{testimonial.pk}/card.png"
+    card_before = desktop.request.get(card_url).body()
+    messages_before = Message.objects.count()
+    mail.outbox = []
+
+    phone.goto(f"{live_server.url}/join/{sam.code}/")
+    phone.fill("#id_first_name", "Mallory")
+    phone.fill("#id_last_name", "Imposter")
+    phone.fill("#id_email", "maria@example.org")
+    phone.check("#id_marketing")
+    phone.click("button:has-text('Register now')")
+    phone.wait_for_selector("text=Check your inbox")  # what any address is told
+
+    # Nothing about Maria changed, and the confirmation is the only thing sent.
+    assert student_snapshot(maria.student_id) == before
+    assert Message.objects.count() == messages_before + 1
+    [message] = Message.objects.order_by("-pk")[:1]
+    assert message.kind == "friend_confirm" and message.to_email == "maria@example.org"
+    [email] = mail.outbox
+    assert email.to == ["maria@example.org"] and "Mallory" not in email.body + email.subject
+    desktop.goto(f"{live_server.url}/join/{maria.code}/")
+    assert "An invitation from Maria" in desktop.inner_text("main")
+    desktop.goto(live_server.url + links.hub_path(maria.student_id))
+    hub = desktop.inner_text("main")
+    assert "Maria" in hub and "Mallory" not in hub
+    assert desktop.request.get(card_url).body() == card_before
+
+    # Maria opens the email: the page asks before it does anything; she confirms, twice.
+    path = urlsplit(re.search(r"https?://\S+/confirm/\S+/", email.body).group(0)).path
+    phone.goto(live_server.url + path)
+    phone.wait_for_selector("text=Confirm your place in Sleep School")
+    assert not Enrollment.objects.filter(student_id=maria.student_id, program=sam.program).exists()
+    phone.click("button:has-text('Yes, confirm my place')")
+    phone.wait_for_selector("text=You're in")
+    phone.goto(live_server.url + path)  # the link again
+    phone.wait_for_selector("text=You're in")
+    phone.go_back()
+    phone.reload()
+    phone.wait_for_selector("text=You're in")
+    assert Enrollment.objects.filter(student_id=maria.student_id, program=sam.program).count() == 1
+    assert Enrollment.objects.filter(student_id=maria.student_id).count() == 2
+    assert Student.objects.filter(email__iexact="maria@example.org").count() == 1
+    assert student_snapshot(maria.student_id) == before  # her name, and her "no" to marketing email
+    assert Message.objects.filter(kind="friend_welcome").count() == 1
+    assert Message.objects.filter(kind="friend_joined").count() == 1
+    desktop.goto(f"{live_server.url}/join/{maria.code}/")
+    assert "An invitation from Maria" in desktop.inner_text("main")
+    assert desktop.request.get(card_url).body() == card_before

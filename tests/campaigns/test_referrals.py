@@ -11,8 +11,8 @@ from django.core.exceptions import ValidationError
 from django.db import connection
 from django.utils import timezone
 
-from campaigns import engine, referrals
-from campaigns.models import Enrollment, FriendLead, JourneyEvent, ReferralClick, ReferralLink
+from campaigns import engine, friends, names, referrals
+from campaigns.models import Enrollment, FriendLead, JourneyEvent, ReferralClick, ReferralLink, Student
 from mailers import services as mail_services
 from mailers.models import Message
 from testimonials import services as feedback
@@ -271,7 +271,7 @@ def test_each_visitor_gets_their_own_csrf_token_and_access_date_on_the_reused_pa
     today = timezone.localtime()
     assert until == [f"{today + timedelta(days=3):%-d %B %Y}", f"{today + timedelta(days=5):%-d %B %Y}"]
     # The spliced token is the visitor's own: their registration passes the CSRF check.
-    payload = {"first_name": "Jo", "email": "jo@example.org", "consent": "on", "csrfmiddlewaretoken": tokens[1]}
+    payload = {"first_name": "Jo", "email": "jo@example.org", "csrfmiddlewaretoken": tokens[1]}
     assert second.post(f"/join/{link.code}/", payload, HTTP_USER_AGENT=PERSON).status_code == 302  # to welcome
     assert FriendLead.objects.filter(email="jo@example.org").exists()
 
@@ -285,38 +285,66 @@ def test_landing_says_the_link_opens_registration_while_it_is_closed(program, cl
 
 
 def register(client, link, REMOTE_ADDR="127.0.0.1", follow=True, **data):  # noqa: N803 (the WSGI name)
-    payload = {"first_name": "Jo", "last_name": "Park", "email": "jo@example.org", "consent": "on", **data}
+    payload = {"first_name": "Jo", "last_name": "Park", "email": "jo@example.org", **data}
     return client.post(f"/join/{link.code}/", payload, HTTP_USER_AGENT=PERSON, REMOTE_ADDR=REMOTE_ADDR, follow=follow)
 
 
-def test_a_friend_registers_is_enrolled_and_both_are_told(program, client, django_capture_on_commit_callbacks):
+def confirm(client, email="jo@example.org"):
+    """The friend opens the link in the one email the registration sent, and presses the button."""
+    message = Message.objects.filter(kind="friend_confirm", to_email__iexact=email).latest("created_at")
+    path = urlsplit(message.context["confirm_url"]).path
+    assert "Yes, confirm my place" in client.get(path).content.decode()
+    return client.post(path, follow=True)
+
+
+def test_a_friend_registers_confirms_and_only_then_is_enrolled_and_both_are_told(
+    program, client, django_capture_on_commit_callbacks
+):
     link = make_link(program)
+    mail.outbox = []
     with django_capture_on_commit_callbacks(execute=True):
         response = register(client, link)
-    assert response.status_code == 200 and "You're in" in response.content.decode()
-    # Post/redirect/get: the welcome page is a GET of its own, so a reload never posts again.
+    assert response.status_code == 200 and "Check your inbox" in response.content.decode()
+    # Post/redirect/get: the page is a GET of its own, so a reload never posts again.
     [(welcome_url, status)] = response.redirect_chain
     assert status == 302 and welcome_url.startswith(f"/join/{link.code}/welcome/")
-    assert "You're in" in client.get(welcome_url).content.decode()
+    assert "Check your inbox" in client.get(welcome_url).content.decode()
     lead = FriendLead.objects.get()
-    assert lead.link == link and lead.status == "enrolled" and lead.consent_at is not None
+    assert lead.status == "pending" and lead.link is None and lead.via_link == link
+    # Nothing but the confirmation before the friend confirms: no enrollment, no credit, nobody told.
+    assert not Enrollment.objects.filter(student__email="jo@example.org").exists()
+    assert not JourneyEvent.objects.filter(kind="friend_registered").exists()
+    [confirmation] = mail.outbox
+    assert confirmation.to == ["jo@example.org"]  # no display name: the typed name may not be theirs
+    assert "This address was entered on our page to register for" in confirmation.body
+    assert (
+        "through Maria's special link" in confirmation.body and "Nothing happens until you confirm" in confirmation.body
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        page = confirm(client)
+    assert "You're in" in page.content.decode()
+    lead.refresh_from_db()
+    assert lead.link == link and lead.status == "enrolled" and lead.confirmed_at is not None
     assert Enrollment.objects.filter(student__email="jo@example.org", program=program).exists()
-    welcome = next(m for m in mail.outbox if "jo@example.org" in m.to[0])
-    assert "through Maria's special link" in welcome.body and "only reason we have your address" in welcome.body
+    welcome = next(m for m in mail.outbox if "jo@example.org" in m.to[0] and "Welcome" in m.subject)
+    assert "through Maria's special link" in welcome.body and "only reason we have" in welcome.body
     joined = next(m for m in mail.outbox if "maria@example.org" in m.to[0] and "joined" in m.subject)
     assert "Jo just joined" in joined.body
     assert JourneyEvent.objects.filter(kind="friend_registered").count() == 1
 
 
-def test_a_friend_given_a_place_while_closed_starts_with_the_next_cohort(program, client):
+def test_a_friend_given_a_place_while_closed_starts_with_the_next_cohort_and_is_told_so(program, client):
     launch = timezone.localdate() + timedelta(days=60)
     program.registration_status, program.next_launch_on = "closed", launch
     program.save_revision().publish()
     link = make_link(program)  # the default offer: registration while it is closed
     register(client, link)
+    confirm(client)
     enrollment = Enrollment.objects.get(student__email="jo@example.org")
     assert timezone.localtime(enrollment.starts_at).date() == launch and enrollment.cohort == f"{launch:%Y-%m}"
     assert enrollment.stage == "enrolled"  # not "in the program" before the cohort starts
+    welcome = Message.objects.get(kind="friend_welcome")
+    assert welcome.context["start_line"].startswith(f"your cohort starts on {launch:%A %-d %B %Y}")
 
 
 def test_a_friend_on_a_trial_starts_at_once(program, client):
@@ -324,8 +352,10 @@ def test_a_friend_on_a_trial_starts_at_once(program, client):
     program.save_revision().publish()
     link = make_link(program, friend_offer="trial")
     register(client, link)
+    confirm(client)
     enrollment = Enrollment.objects.get(student__email="jo@example.org")
     assert enrollment.starts_at <= timezone.now()
+    assert Message.objects.get(kind="friend_welcome").context["start_line"].startswith("today")
 
 
 @pytest.mark.parametrize("token", ["forged", "eyJub3QiOiJzaWduZWQifQ:1abc:xyz"])
@@ -344,7 +374,10 @@ def test_repeat_registration_is_idempotent_and_stays_with_the_first_referrer(pro
     second = make_link(program, email="sam@example.org")
     register(client, first)
     register(client, second, email="JO@example.org")
-    assert FriendLead.objects.count() == 1 and FriendLead.objects.get().link == first
+    assert FriendLead.objects.count() == 1 and FriendLead.objects.get().via_link == first
+    assert Message.objects.filter(kind="friend_confirm").count() == 1  # one confirmation, not one per post
+    confirm(client)
+    assert FriendLead.objects.get().link == first
 
 
 def test_self_referral_and_existing_students_are_not_attributed(program, client):
@@ -352,6 +385,10 @@ def test_self_referral_and_existing_students_are_not_attributed(program, client)
     register(client, link, email="maria@example.org")
     enroll(program=program, email="already@example.org")
     register(client, link, email="already@example.org")
+    # The page promised an email: both get their confirmation, and confirming changes nothing.
+    assert Message.objects.filter(kind="friend_confirm").count() == 2
+    for email in ("maria@example.org", "already@example.org"):
+        assert "You're already in" in confirm(client, email).content.decode()
     notes = sorted(FriendLead.objects.values_list("attribution_note", flat=True))
     assert notes == ["already a student of this program: not attributed", "self-referral: not attributed"]
     assert not FriendLead.objects.filter(link__isnull=False).exists()
@@ -368,9 +405,12 @@ def test_self_referral_and_existing_students_are_not_attributed(program, client)
 )
 def test_an_alias_of_the_graduates_own_inbox_is_a_self_referral(program, client, graduate_email, friend_email):
     link = make_link(program, email=graduate_email)
+    students = Student.objects.count()
     register(client, link, email=friend_email)
+    assert "You're already in" in confirm(client, friend_email).content.decode()  # an honest page
     lead = FriendLead.objects.get()
     assert lead.link is None and lead.attribution_note == "self-referral: not attributed"
+    assert lead.student == link.student and Student.objects.count() == students  # no second Maria
     assert not JourneyEvent.objects.filter(kind="friend_registered").exists()
 
 
@@ -380,6 +420,8 @@ def test_an_alias_of_a_students_inbox_is_already_a_student(program, client):
     enroll(program=program, email="bob@example.org")
     register(client, link, email="annlee+x@gmail.com")
     register(client, link, email="bo@example.org")  # another inbox: a friend like any other
+    confirm(client, "annlee+x@gmail.com")
+    confirm(client, "bo@example.org")
     notes = dict(FriendLead.objects.values_list("email", "attribution_note"))
     assert notes == {"annlee+x@gmail.com": "already a student of this program: not attributed", "bo@example.org": ""}
     assert referrals.mailbox("Bob+a+b@Example.org") == "bob@example.org"
@@ -390,45 +432,56 @@ def test_an_alias_of_a_registered_friend_is_the_same_friend(program, client):
     register(client, link, email="bob@example.org", follow=False)
     register(client, link, email="Bob+again@example.org", follow=False)
     assert list(FriendLead.objects.values_list("email", flat=True)) == ["bob@example.org"]
-    assert JourneyEvent.objects.filter(kind="friend_registered").count() == 1
 
 
 def test_a_double_tap_on_register_keeps_the_first_registration(program, monkeypatch):
     """Two posts at once: both pass the "already registered?" read, the database keeps one."""
     link = make_link(program)
-    monkeypatch.setattr(referrals, "_lead_of_inbox", lambda **kwargs: None)  # the second post's stale read
-    first = referrals.lead_register(link=link, first_name="Jo", email="jo@example.org", consent=True)
-    second = referrals.lead_register(link=link, first_name="Jo", email="JO@example.org", consent=True)
+    monkeypatch.setattr(friends, "_lead_of_inbox", lambda **kwargs: None)  # the second post's stale read
+    first = friends.lead_register(link=link, first_name="Jo", email="jo@example.org")
+    second = friends.lead_register(link=link, first_name="Jo", email="JO@example.org")
     assert second.pk == first.pk and FriendLead.objects.count() == 1
+    assert Message.objects.filter(kind="friend_confirm").count() == 1
 
 
-def test_checkout_mode_hands_off_with_the_ref_carried(program, client):
+def test_checkout_mode_hands_off_with_the_ref_carried_and_credits_nothing_before_a_purchase(program, client):
     link = make_link(program, enrollment_mode="checkout", checkout_url="https://shop.example.com/buy?plan=a")
+    before = Message.objects.count()
     response = register(client, link, follow=False)
     assert response.status_code == 302
     assert response["Location"] == f"https://shop.example.com/buy?plan=a&ref={link.code}"
-    assert FriendLead.objects.get().status == "checkout"
+    lead = FriendLead.objects.get()
+    assert lead.status == "checkout" and lead.via_link == link and lead.link is None
+    # The purchase (through the events API) is what enrolls and credits them: nothing before it.
+    assert Message.objects.count() == before
+    assert not Enrollment.objects.filter(student__email="jo@example.org").exists()
+    assert not JourneyEvent.objects.filter(kind="friend_registered").exists()
+    assert friends.lead_confirm(lead_id=lead.pk).status == "checkout"  # no confirmation enrolls them either
+    assert not Enrollment.objects.filter(student__email="jo@example.org").exists()
 
 
 @pytest.mark.parametrize(
     ("data", "message"),
     [
-        ({"consent": ""}, "Tick the box so we may write to you"),
         ({"email": "not-an-email"}, "Enter a valid email address"),
         ({"first_name": ""}, "This field is required"),
         # The name goes into an email to the graduate: no links or markup through a public form.
         ({"first_name": "Cheap pills at pills.example"}, "Just your name, please"),
         ({"first_name": "Jo https://spam"}, "Just your name, please"),
         ({"last_name": "<b>Park</b>"}, "Just your name, please"),
+        ({"first_name": "evil.Com"}, "Just your name, please"),
+        ({"first_name": "Visit EVIL-PHISH.COM"}, "Just your name, please"),
+        ({"last_name": "call +1 (555) 123-4567"}, "Just your name, please"),
     ],
 )
 def test_bad_registrations_are_refused_clearly_and_nothing_is_written(program, client, data, message):
     link = make_link(program)
+    before = Message.objects.count()
     response = register(client, link, **data)
     assert response.status_code == 400 and message in response.content.decode()
     field = next(iter(data))
     assert f'aria-invalid="true" aria-describedby="id_{field}-error"' in response.content.decode()
-    assert not FriendLead.objects.exists()
+    assert not FriendLead.objects.exists() and Message.objects.count() == before
 
 
 def test_ordinary_names_are_welcome(program, client):
@@ -436,9 +489,9 @@ def test_ordinary_names_are_welcome(program, client):
     response = register(client, link, first_name="Anne-Marie", last_name="O'Brien-Núñez", email="am@example.org")
     assert response.status_code == 200
     for name in ("J. R.", "José", "St.John", "Mary.Kate", "Jo.Ann"):
-        assert referrals.name_problem(name) == "", name
+        assert names.name_problem(name) == "", name
     with pytest.raises(ValidationError):  # the service refuses it too, whoever calls it
-        referrals.lead_register(link=link, first_name="see www.spam.test", email="x@example.org", consent=True)
+        friends.lead_register(link=link, first_name="see www.spam.test", email="x@example.org")
     assert list(FriendLead.objects.values_list("first_name", flat=True)) == ["Anne-Marie"]
 
 
@@ -494,6 +547,8 @@ def test_the_graduates_hub_shows_link_qr_messages_offer_thank_you_and_friends(pr
 
     link = make_link(program)
     register(client, link)
+    assert "Jo" not in client.get(links.hub_path(link.student_id)).content.decode()  # not before they confirm
+    confirm(client)
     page = client.get(links.hub_path(link.student_id)).content.decode()
     assert link.code in page and f"/r/{link.code}/qr.png" in page
     assert "Full disclosure: I get a thank-you from them if you join." in page
