@@ -24,6 +24,7 @@ from dataclasses import dataclass
 
 from mailers.merge import FIELD
 
+MONEY_PREFIX = "Relevant: offers money"
 CRITERIA = ("specific", "measurable", "actionable", "relevant", "time_bound", "inspiring")
 
 
