@@ -22,6 +22,7 @@ for mission words ("mission", "our goal", "we are out to").
 import re
 from dataclasses import dataclass
 
+from campaigns.cash_offers import money_offers
 from mailers.merge import FIELD
 
 MONEY_PREFIX = "Relevant: offers money"
@@ -87,22 +88,48 @@ _FILLER = {
     "more", "special", "favorite", "favourite", "trusted", "fellow", "old", "new", "important", "loved", "own",
 }  # fmt: skip
 
-# A person noun narrowed by who they are: "parents you know whose kids struggle with focus",
-# "kids in your life or your kids' lives who have ADHD", "friends with teenagers".
+# A person noun or a general word ("someone", "anyone", "those") narrowed by who exactly: "parents you
+# know whose kids struggle with focus", "someone from your running club who is always injured", "three
+# friends who, like you, keep trying to quit smoking". The narrowing counts only when it says something
+# about the people: "anyone who might be interested" and "someone in your life" name nobody.
 _WORD = r"[\w'’-]+"
+_GENERAL = r"(?:someone|somebody|anyone|anybody|everyone|everybody|whoever|those|others)"
+_NOT_PLACE = r"(?!(?:who|whose|that|with|and|or|but|to|about|if|so|this|these|know|you)\b)"
+_QUALIFIER = (
+    r"(?:who|whose|that(?!\s+(?:the|it|you|we|this|our|i|they|he|she|your|there|a)\b)|with|struggling|dealing"
+    r"|facing|living|battling|going\s+through|trying|looking|wanting|hoping|suffering|raising|working\s+on|need)"
+)
 _SPECIFIC = re.compile(
-    rf"\b{_PERSON}\b"
-    r"(?:\s+(?:you|u)\s+(?:know|love|care\s+about|work\s+with|met))?"
-    rf"(?:\s+(?:in|from|at|of|on)\s+(?:your|the|their|our)\s+{_WORD}(?:\s+{_WORD})?)?"
+    rf"\b(?:{_PERSON}|{_GENERAL})\b"
+    r"(?:\s+(?:you|u)\s+(?:know|love|care\s+about|work\s+with|met|trust))?"
+    rf"(?P<place>\s+(?:in|from|at|of|on)\s+(?:(?:your|the|their|our|my)\s+)?{_NOT_PLACE}{_WORD}"
+    rf"(?:\s+{_NOT_PLACE}{_WORD}){{0,2}})?"
     rf"(?:\s+or\s+(?:your\s+|their\s+)?{_WORD}(?:\s+{_WORD})?)?"
-    r"\s+(?:who|whose|that(?!\s+(?:the|it|you|we|this|our|i|they|he|she|your|there|a)\b)|with|struggling|dealing"
-    r"|facing|living|battling|going\s+through|trying|looking|wanting|hoping|suffering|raising|working\s+on|need)\b"
-    r"(?:\s+[^\s.,;:!?]+){0,4}",
+    rf"(?P<qualifier>\s+{_QUALIFIER}\b(?:\s*,\s*[^,.;:!?]{{1,40}},)?(?:\s+[^\s.,;:!?]+){{0,6}})?",
     re.IGNORECASE,
 )
+# Words that say nothing about who the people are ("who might be interested", "who would love this").
+_SAYS_NOTHING = {
+    "interested", "interest", "interesting", "benefit", "benefits", "like", "likes", "love", "loves", "enjoy",
+    "enjoys", "use", "could", "would", "might", "may", "can", "want", "wants", "need", "needs", "too", "also",
+    "program", "programme", "course", "hear", "know", "learn", "be", "been", "being", "think", "get", "some",
+    "something", "similar", "same", "curious", "appreciate", "appreciates", "happy", "glad", "open", "keen", "fit",
+    "great", "good", "find", "useful", "helpful", "value", "valuable", "he", "she", "really", "just", "maybe",
+    "probably", "definitely", "well", "way", "things", "thing", "stuff", "much", "lot", "do", "does", "did",
+    "had", "what", "ready", "try", "one", "ones", "friends", "friend", "yours", "there", "here", "someone",
+    "anyone", "anything", "everything", "such", "other", "others", "change", "changing", "improve", "improving",
+    "better", "difference", "results", "whose", "should", "shall", "must", "who'd", "who'll", "they'd", "d", "ll",
+    "like", "kind", "sort", "such", "again", "now", "today", "soon", "yet", "still", "ever",
+}  # fmt: skip
+# Places that narrow nothing: "someone in your life", "people in your network".
+_VAGUE_PLACES = {
+    "life", "lives", "world", "network", "networks", "circle", "circles", "social", "contacts", "contact", "phone",
+    "inbox", "address", "book", "list", "lists", "feed", "area", "community", "family", "families", "friends",
+    "friend", "orbit", "sphere", "media", "whatsapp", "group", "groups", "chat", "chats", "own",
+}  # fmt: skip
 _VAGUE = re.compile(
     r"\b(?:spread\s+the\s+word|anyone|anybody|everyone|everybody|all\s+your\s+friends|your\s+friends|"
-    r"your\s+network|your\s+people|people\s+you\s+know|someone)\b",
+    r"your\s+network|your\s+people|people\s+you\s+know|someone|somebody|whoever|people|your\s+contacts)\b",
     re.IGNORECASE,
 )
 # Verbs the reader can do now. Words that are also nouns ("this email", "a call") count only
@@ -189,17 +216,41 @@ _POINTED = re.compile(
 )
 
 
+def _says_who(words: str, ignore: set[str]) -> bool:
+    """Whether ``words`` hold one word that says something about the people."""
+    for word in re.findall(r"[A-Za-z][\w'’-]*", words):
+        word = word.lower().replace("’", "'")
+        for ending in ("'d", "'ll", "'s", "'re", "'ve", "n't"):
+            word = word.removesuffix(ending)
+        if word not in ignore and word not in _STOPWORDS and len(word) > 1:
+            return True
+    return False
+
+
+def _names_who(match: re.Match) -> bool:
+    qualifier, place = match.group("qualifier") or "", match.group("place") or ""
+    return _says_who(re.sub(rf"^\s*{_QUALIFIER}\b", "", qualifier, flags=re.IGNORECASE), _SAYS_NOTHING) or (
+        _says_who(place, _VAGUE_PLACES)
+    )
+
+
 def _specific(copy: _Copy) -> Criterion:
-    matches = list(_SPECIFIC.finditer(copy.text))
+    candidates = list(_SPECIFIC.finditer(copy.text))
+    matches = [m for m in candidates if _names_who(m)]
     # Prefer the people the ask points at over a description ("people whose lives we touched").
     pointed = [m for m in matches if _POINTED.search(copy.text[max(0, m.start() - 60) : m.start()])]
     match = (pointed or matches or [None])[0]
     if match:
-        return Criterion(True, f"Specific: names who to think of ({_quote(match.group(0))})")
-    vague = _VAGUE.search(copy.text)
-    if vague:
+        # The qualifier is cut at six words; a dangling "and"/"before" would misquote the creator.
+        phrase = re.sub(r"(?:\s+(?:and|or|but|to|the|a|an|before|after|of|in|for|with|at|on|by))+$", "", match.group(0))
+        return Criterion(True, f"Specific: names who to think of ({_quote(phrase)})")
+    # "anyone who might be interested": narrowed in words, not in who they are.
+    hollow = next((m for m in candidates if m.group("qualifier") or m.group("place")), None) or _VAGUE.search(
+        copy.text
+    )
+    if hollow:
         return Criterion(
-            False, f"Specific: {_quote(vague.group(0))} does not say who — name the people, e.g. {_EXAMPLE_PEOPLE}"
+            False, f"Specific: {_quote(hollow.group(0))} does not say who — name the people, e.g. {_EXAMPLE_PEOPLE}"
         )
     return Criterion(False, f"Specific: does not name which people to think of, e.g. {_EXAMPLE_PEOPLE}")
 
@@ -247,6 +298,16 @@ def _actionable(copy: _Copy) -> Criterion:
 
 
 def _relevant(copy: _Copy, mission_statement: str) -> Criterion:
+    # Seed 002: the graduate shares for the mission, and the thank-you is never money. An ask that pays
+    # per friend is not relevant to the mission, whatever else it says.
+    offers = money_offers(copy.text)
+    if offers:
+        start, end = offers[0]
+        return Criterion(
+            False,
+            f"{MONEY_PREFIX} ({_quote(copy.text[start:end])}) — the thank-you for referring is never money; "
+            "ask for the mission's sake and thank with access, a session or a gift",
+        )
     for name in ("mission_statement", "mission_progress"):
         if copy.rendered(name):
             return Criterion(True, f"Relevant: states the mission ({{{{ {name} }}}})")
