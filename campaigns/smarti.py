@@ -11,6 +11,13 @@ creator sees which criteria rest on a value. Some fields meet a criterion by bei
 ``{{ mission_statement }}`` / ``{{ mission_progress }}`` → relevant, ``{{ special_link }}`` → the
 means of acting, ``{{ testimonial_quote }}`` → one of the two cues inspiring needs.
 
+``assume_filled`` names fields the engine always fills when it sends (``ENGINE_FILLED``): without a
+value they count as present, and their reasons say they were assumed filled. ``manage.py check_copy``
+uses it without ``--program``, where no program's values exist to render them with.
+
+Money offered for referring ("earn $20 for every friend", "10% commission") fails Relevant to the
+mission with its reason (seed 002: the thank-you is never money); see ``campaigns.cash_offers``.
+
 The criteria are word heuristics (English), not a reader: they reward the shapes the seed
 teaches ("think of 1–3 parents you know whose kids struggle with focus … in the next 7 days …
 send them your special link"). Known limits: a number of people must sit within a few words of
@@ -26,6 +33,12 @@ from campaigns.cash_offers import money_offers
 from mailers.merge import FIELD
 
 MONEY_PREFIX = "Relevant: offers money"
+# Merge fields the engine fills for every graduate it asks, whatever the program.
+ENGINE_FILLED = ("special_link", "ask_deadline", "ask_count", "mission_statement", "mission_progress")
+ASSUMED_NOTE = (
+    "Without --program, {fields} counted as present: the engine always fills them. "
+    "Pass --program SLUG to render them with a program's values."
+)
 CRITERIA = ("specific", "measurable", "actionable", "relevant", "time_bound", "inspiring")
 
 
@@ -40,6 +53,7 @@ class SmartIReport:
     """The six criteria in order (``CRITERIA``), each met or not with its reason; ``score`` is how many are met."""
 
     criteria: dict[str, Criterion]
+    assumed: tuple[str, ...] = ()  # fields counted as present without a value (``assume_filled``)
 
     @property
     def score(self) -> int:
@@ -59,9 +73,19 @@ class _Copy:
     text: str  # rendered; unrendered fields blanked so "{{ special_link }}" reads as no link
     values: dict[str, str]  # the rendered fields and their values
     unfilled: set[str]  # fields in the copy without a value
+    assumed: frozenset[str] = frozenset()  # fields in the copy without a value that the engine always fills
 
     def rendered(self, name: str) -> bool:
-        return name in self.values
+        return name in self.values or name in self.assumed
+
+    def shown(self, name: str) -> str:
+        """The field's value, or the field itself when it was only assumed filled."""
+        return self.values[name] if name in self.values else f"{{{{ {name} }}}}"
+
+    def assumed_note(self, name: str, *, inside: bool = False) -> str:
+        if name not in self.assumed:
+            return ""
+        return ", assumed filled" if inside else " (assumed filled)"
 
     def no_value_note(self, name: str) -> str:
         return f" ({{{{ {name} }}}} has no value here, so it does not count)" if name in self.unfilled else ""
@@ -200,12 +224,14 @@ def _content_words(text: str) -> dict[str, str]:
     return words
 
 
-def _render(copy: str, values: dict[str, object]) -> _Copy:
+def _render(copy: str, values: dict[str, object], assume_filled=()) -> _Copy:
     given = {name: str(value) for name, value in values.items() if value is not None and str(value) != ""}
     present = set(FIELD.findall(copy))
     rendered = {name: given[name] for name in present if name in given}
     text = FIELD.sub(lambda m: rendered.get(m.group(1), " "), copy)
-    return _Copy(text=text, values=rendered, unfilled=present - set(given))
+    unfilled = present - set(given)
+    assumed = frozenset(unfilled & set(assume_filled))
+    return _Copy(text=text, values=rendered, unfilled=unfilled - assumed, assumed=assumed)
 
 
 # What comes right before the people the ask is about: "think of 1–3 parents…", "reach out to friends…".
@@ -245,9 +271,7 @@ def _specific(copy: _Copy) -> Criterion:
         phrase = re.sub(r"(?:\s+(?:and|or|but|to|the|a|an|before|after|of|in|for|with|at|on|by))+$", "", match.group(0))
         return Criterion(True, f"Specific: names who to think of ({_quote(phrase)})")
     # "anyone who might be interested": narrowed in words, not in who they are.
-    hollow = next((m for m in candidates if m.group("qualifier") or m.group("place")), None) or _VAGUE.search(
-        copy.text
-    )
+    hollow = next((m for m in candidates if m.group("qualifier") or m.group("place")), None) or _VAGUE.search(copy.text)
     if hollow:
         return Criterion(
             False, f"Specific: {_quote(hollow.group(0))} does not say who — name the people, e.g. {_EXAMPLE_PEOPLE}"
@@ -278,7 +302,7 @@ def _measurable(copy: _Copy) -> Criterion:
     if phrase:
         return Criterion(True, f"Measurable: asks for {' '.join(phrase.split())}")
     if copy.rendered("ask_count"):
-        return Criterion(True, f"Measurable: asks for {copy.values['ask_count']} people")
+        return Criterion(True, f"Measurable: asks for {copy.shown('ask_count')} people{copy.assumed_note('ask_count')}")
     return Criterion(
         False, "Measurable: no number of people is asked for, e.g. “1–3 friends”" + copy.no_value_note("ask_count")
     )
@@ -286,13 +310,18 @@ def _measurable(copy: _Copy) -> Criterion:
 
 def _actionable(copy: _Copy) -> Criterion:
     verb = _ACTION.search(copy.text)
-    link = copy.rendered("special_link") or _LINK.search(copy.text) is not None
-    if verb and link:
-        return Criterion(True, f"Actionable: says what to do ({_quote(verb.group(0))}) and gives the link to share")
+    written_link = copy.rendered("special_link") and "special_link" not in copy.assumed
+    link = written_link or _LINK.search(copy.text) is not None
+    assumed_link = not link and "special_link" in copy.assumed
+    if verb and (link or assumed_link):
+        where = " ({{ special_link }}, assumed filled)" if assumed_link else ""
+        return Criterion(
+            True, f"Actionable: says what to do ({_quote(verb.group(0))}) and gives the link to share{where}"
+        )
     note = copy.no_value_note("special_link")
     if verb:
         return Criterion(False, f"Actionable: asks them to {_quote(verb.group(0))} but gives no link to share{note}")
-    if link:
+    if link or assumed_link:
         return Criterion(False, "Actionable: gives a link but no concrete action (send, forward, text, introduce…)")
     return Criterion(False, f"Actionable: no concrete action (send, forward, text, introduce…) and no link{note}")
 
@@ -310,7 +339,8 @@ def _relevant(copy: _Copy, mission_statement: str) -> Criterion:
         )
     for name in ("mission_statement", "mission_progress"):
         if copy.rendered(name):
-            return Criterion(True, f"Relevant: states the mission ({{{{ {name} }}}})")
+            note = copy.assumed_note(name, inside=True)
+            return Criterion(True, f"Relevant: states the mission ({{{{ {name} }}}}{note})")
     note = copy.no_value_note("mission_statement") or copy.no_value_note("mission_progress")
     if mission_statement.strip():
         mission = _content_words(mission_statement)
@@ -330,7 +360,10 @@ def _time_bound(copy: _Copy) -> Criterion:
     if window:
         return Criterion(True, f"Time-bound: gives a window ({_quote(window.group(0))})")
     if copy.rendered("ask_deadline"):
-        return Criterion(True, f"Time-bound: gives a deadline ({copy.values['ask_deadline']})")
+        return Criterion(
+            True,
+            f"Time-bound: gives a deadline ({copy.shown('ask_deadline')}{copy.assumed_note('ask_deadline', inside=True)})",
+        )
     return Criterion(
         False, "Time-bound: no window or deadline, e.g. “in the next 7 days”" + copy.no_value_note("ask_deadline")
     )
@@ -357,14 +390,20 @@ def _inspiring(copy: _Copy) -> Criterion:
 
 
 def check_referral_ask(
-    *, subject: str, body: str, values: dict[str, object] | None = None, mission_statement: str = ""
+    *,
+    subject: str,
+    body: str,
+    values: dict[str, object] | None = None,
+    mission_statement: str = "",
+    assume_filled: tuple[str, ...] | frozenset[str] = (),
 ) -> SmartIReport:
     """Score a referral ask on SMART-I with merge fields rendered from ``values``.
 
-    ``mission_statement`` defaults to ``values["mission_statement"]`` when that is given.
+    ``mission_statement`` defaults to ``values["mission_statement"]`` when that is given. Fields in
+    ``assume_filled`` without a value count as present (``report.assumed`` lists those in the copy).
     """
     values = values or {}
-    copy = _render(f"{subject}\n\n{body}", values)
+    copy = _render(f"{subject}\n\n{body}", values, assume_filled)
     mission = mission_statement or str(values.get("mission_statement") or "")
     results = {
         "specific": _specific(copy),
@@ -374,7 +413,7 @@ def check_referral_ask(
         "time_bound": _time_bound(copy),
         "inspiring": _inspiring(copy),
     }
-    return SmartIReport(criteria={name: results[name] for name in CRITERIA})
+    return SmartIReport(criteria={name: results[name] for name in CRITERIA}, assumed=tuple(sorted(copy.assumed)))
 
 
 def split_subject(text: str) -> tuple[str, str]:
@@ -386,7 +425,26 @@ def split_subject(text: str) -> tuple[str, str]:
     return first.group(1).strip(), "\n".join(lines[1:]).strip("\n")
 
 
-def referral_ask_report(text: str, *, values: dict[str, object] | None = None, mission_statement: str = "") -> dict:
-    """The registry's form of the check: one text (``Subject:`` line optional) in, the JSON report out."""
+def referral_ask_report(
+    text: str, *, values: dict[str, object] | None = None, mission_statement: str = "", assume_filled: bool = False
+) -> dict:
+    """The registry's form of the check: one text (``Subject:`` line optional) in, the JSON report out.
+
+    With ``assume_filled``, the engine's own fields (``ENGINE_FILLED``) without a value count as
+    present; the report then lists them under ``assumed_filled`` with a ``note`` saying so.
+    """
     subject, body = split_subject(text)
-    return check_referral_ask(subject=subject, body=body, values=values, mission_statement=mission_statement).as_json()
+    report = check_referral_ask(
+        subject=subject,
+        body=body,
+        values=values,
+        mission_statement=mission_statement,
+        assume_filled=ENGINE_FILLED if assume_filled else (),
+    )
+    data = report.as_json()
+    if assume_filled:
+        data["assumed_filled"] = list(report.assumed)
+        if report.assumed:
+            fields = ", ".join(f"{{{{ {name} }}}}" for name in report.assumed)
+            data["note"] = ASSUMED_NOTE.format(fields=fields)
+    return data

@@ -68,7 +68,7 @@ REASON_KINDS = {
 
 
 def reason_kind(reason: str) -> str:
-    """"urgency", "perk", "cash", "price"… for one of this module's reasons."""
+    """ "urgency", "perk", "cash", "price"… for one of this module's reasons."""
     return REASON_KINDS[reason]
 
 
