@@ -80,7 +80,7 @@ class _Copy:
 
     def shown(self, name: str) -> str:
         """The field's value, or the field itself when it was only assumed filled."""
-        return self.values[name] if name in self.values else f"{{{{ {name} }}}}"
+        return self.values.get(name, f"{{{{ {name} }}}}")
 
     def assumed_note(self, name: str, *, inside: bool = False) -> str:
         if name not in self.assumed:
@@ -143,7 +143,7 @@ _SAYS_NOTHING = {
     "had", "what", "ready", "try", "one", "ones", "friends", "friend", "yours", "there", "here", "someone",
     "anyone", "anything", "everything", "such", "other", "others", "change", "changing", "improve", "improving",
     "better", "difference", "results", "whose", "should", "shall", "must", "who'd", "who'll", "they'd", "d", "ll",
-    "like", "kind", "sort", "such", "again", "now", "today", "soon", "yet", "still", "ever",
+    "kind", "sort", "again", "now", "today", "soon", "yet", "still", "ever",
 }  # fmt: skip
 # Places that narrow nothing: "someone in your life", "people in your network".
 _VAGUE_PLACES = {
@@ -360,10 +360,8 @@ def _time_bound(copy: _Copy) -> Criterion:
     if window:
         return Criterion(True, f"Time-bound: gives a window ({_quote(window.group(0))})")
     if copy.rendered("ask_deadline"):
-        return Criterion(
-            True,
-            f"Time-bound: gives a deadline ({copy.shown('ask_deadline')}{copy.assumed_note('ask_deadline', inside=True)})",
-        )
+        deadline = copy.shown("ask_deadline") + copy.assumed_note("ask_deadline", inside=True)
+        return Criterion(True, f"Time-bound: gives a deadline ({deadline})")
     return Criterion(
         False, "Time-bound: no window or deadline, e.g. “in the next 7 days”" + copy.no_value_note("ask_deadline")
     )

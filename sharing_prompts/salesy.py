@@ -10,7 +10,16 @@ check flags every phrase that reads as selling, each with a reason a creator und
   finding — any other link: a prompt asks the student to tell their story, it needs no link;
 - the merge fields of the referral half (``{{ special_link }}``, ``{{ friend_offer }}``);
 - prices and currency, discounts and codes, free offers;
-- sign-up / enroll / register / join calls, urgency and scarcity, calls to buy, referral asks.
+- sign-up / enroll / register / join calls, calls to buy, referral asks;
+- urgency and scarcity in any wording: a deadline on getting in ("ends Friday", "doors close soon",
+  "registration closes on Sunday"), "only this week", "while it lasts", "spots are filling up",
+  "the rate won't last", "before it's too late" — but not the student's own program ending
+  ("the course ends on Friday") or time words that narrate ("last week");
+- a perk promised to people who join — a gift, bonus, extra session, something free — in the same
+  sentence as the joining, with or without "sign up" ("anyone who joins gets a free bonus call");
+  "the free worksheet from week one" and "join us in celebrating" promise nobody anything;
+- money for bringing people: cash, commission, a payment per friend (``campaigns.cash_offers``,
+  shared with the SMART-I check). Seed 002: the thank-you is never money.
 
 Past tense narrates what the student did and is not an ask, so "when you signed up",
 "since you enrolled", "it finally registered" and "the first time you bought…" pass; "sign up",
@@ -19,8 +28,9 @@ their selling sense: "register how your body feels" (noticing), "in a hurry", "b
 "discount my wins", "20 pounds" (weight), "2 kg per month" (a rate, not a price).
 
 The check is a heuristic on words, not a judge: a creator can always rephrase. Known limits:
-"buy new jeans" is flagged (rephrase: "when your old jeans got too big"); selling done without
-any of these words ("tell them what it costs", "they can try it too") passes.
+"buy new jeans" is flagged (rephrase: "when your old jeans got too big"); "last chance" is flagged even
+when it narrates; selling done without any of these words ("tell them what it costs", "they can try
+it too") passes, and so do scarcity phrasings it has not seen ("this won't be around for long").
 """
 
 import re

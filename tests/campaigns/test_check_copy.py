@@ -74,7 +74,8 @@ def test_referral_ask_without_program_assumes_the_engine_fields_filled(capsys, t
     assert result["score"] == 6
     assert result["criteria"]["actionable"] == {
         "met": True,
-        "reason": "Actionable: says what to do (“send”) and gives the link to share ({{ special_link }}, assumed filled)",
+        "reason": "Actionable: says what to do (“send”) and gives the link to share "
+        "({{ special_link }}, assumed filled)",
     }
     assert result["assumed_filled"] == ["special_link"]
     assert result["note"].startswith("Without --program, {{ special_link }} counted as present")

@@ -2,8 +2,7 @@
 
 import pytest
 
-from campaigns import copy_checks
-from campaigns import smarti
+from campaigns import copy_checks, smarti
 from campaigns.smarti import CRITERIA, Criterion, SmartIReport, check_referral_ask, referral_ask_report, split_subject
 from tests import copy_corpus
 
