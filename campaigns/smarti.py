@@ -11,6 +11,13 @@ creator sees which criteria rest on a value. Some fields meet a criterion by bei
 ``{{ mission_statement }}`` / ``{{ mission_progress }}`` → relevant, ``{{ special_link }}`` → the
 means of acting, ``{{ testimonial_quote }}`` → one of the two cues inspiring needs.
 
+``assume_filled`` names fields the engine always fills when it sends (``ENGINE_FILLED``): without a
+value they count as present, and their reasons say they were assumed filled. ``manage.py check_copy``
+uses it without ``--program``, where no program's values exist to render them with.
+
+Money offered for referring ("earn $20 for every friend", "10% commission") fails Relevant to the
+mission with its reason (seed 002: the thank-you is never money); see ``campaigns.cash_offers``.
+
 The criteria are word heuristics (English), not a reader: they reward the shapes the seed
 teaches ("think of 1–3 parents you know whose kids struggle with focus … in the next 7 days …
 send them your special link"). Known limits: a number of people must sit within a few words of
@@ -22,8 +29,16 @@ for mission words ("mission", "our goal", "we are out to").
 import re
 from dataclasses import dataclass
 
+from campaigns.cash_offers import money_offers
 from mailers.merge import FIELD
 
+MONEY_PREFIX = "Relevant: offers money"
+# Merge fields the engine fills for every graduate it asks, whatever the program.
+ENGINE_FILLED = ("special_link", "ask_deadline", "ask_count", "mission_statement", "mission_progress")
+ASSUMED_NOTE = (
+    "Without --program, {fields} counted as present: the engine always fills them. "
+    "Pass --program SLUG to render them with a program's values."
+)
 CRITERIA = ("specific", "measurable", "actionable", "relevant", "time_bound", "inspiring")
 
 
@@ -38,6 +53,7 @@ class SmartIReport:
     """The six criteria in order (``CRITERIA``), each met or not with its reason; ``score`` is how many are met."""
 
     criteria: dict[str, Criterion]
+    assumed: tuple[str, ...] = ()  # fields counted as present without a value (``assume_filled``)
 
     @property
     def score(self) -> int:
@@ -57,9 +73,19 @@ class _Copy:
     text: str  # rendered; unrendered fields blanked so "{{ special_link }}" reads as no link
     values: dict[str, str]  # the rendered fields and their values
     unfilled: set[str]  # fields in the copy without a value
+    assumed: frozenset[str] = frozenset()  # fields in the copy without a value that the engine always fills
 
     def rendered(self, name: str) -> bool:
-        return name in self.values
+        return name in self.values or name in self.assumed
+
+    def shown(self, name: str) -> str:
+        """The field's value, or the field itself when it was only assumed filled."""
+        return self.values.get(name, f"{{{{ {name} }}}}")
+
+    def assumed_note(self, name: str, *, inside: bool = False) -> str:
+        if name not in self.assumed:
+            return ""
+        return ", assumed filled" if inside else " (assumed filled)"
 
     def no_value_note(self, name: str) -> str:
         return f" ({{{{ {name} }}}} has no value here, so it does not count)" if name in self.unfilled else ""
@@ -86,22 +112,48 @@ _FILLER = {
     "more", "special", "favorite", "favourite", "trusted", "fellow", "old", "new", "important", "loved", "own",
 }  # fmt: skip
 
-# A person noun narrowed by who they are: "parents you know whose kids struggle with focus",
-# "kids in your life or your kids' lives who have ADHD", "friends with teenagers".
+# A person noun or a general word ("someone", "anyone", "those") narrowed by who exactly: "parents you
+# know whose kids struggle with focus", "someone from your running club who is always injured", "three
+# friends who, like you, keep trying to quit smoking". The narrowing counts only when it says something
+# about the people: "anyone who might be interested" and "someone in your life" name nobody.
 _WORD = r"[\w'’-]+"
+_GENERAL = r"(?:someone|somebody|anyone|anybody|everyone|everybody|whoever|those|others)"
+_NOT_PLACE = r"(?!(?:who|whose|that|with|and|or|but|to|about|if|so|this|these|know|you)\b)"
+_QUALIFIER = (
+    r"(?:who|whose|that(?!\s+(?:the|it|you|we|this|our|i|they|he|she|your|there|a)\b)|with|struggling|dealing"
+    r"|facing|living|battling|going\s+through|trying|looking|wanting|hoping|suffering|raising|working\s+on|need)"
+)
 _SPECIFIC = re.compile(
-    rf"\b{_PERSON}\b"
-    r"(?:\s+(?:you|u)\s+(?:know|love|care\s+about|work\s+with|met))?"
-    rf"(?:\s+(?:in|from|at|of|on)\s+(?:your|the|their|our)\s+{_WORD}(?:\s+{_WORD})?)?"
+    rf"\b(?:{_PERSON}|{_GENERAL})\b"
+    r"(?:\s+(?:you|u)\s+(?:know|love|care\s+about|work\s+with|met|trust))?"
+    rf"(?P<place>\s+(?:in|from|at|of|on)\s+(?:(?:your|the|their|our|my)\s+)?{_NOT_PLACE}{_WORD}"
+    rf"(?:\s+{_NOT_PLACE}{_WORD}){{0,2}})?"
     rf"(?:\s+or\s+(?:your\s+|their\s+)?{_WORD}(?:\s+{_WORD})?)?"
-    r"\s+(?:who|whose|that(?!\s+(?:the|it|you|we|this|our|i|they|he|she|your|there|a)\b)|with|struggling|dealing"
-    r"|facing|living|battling|going\s+through|trying|looking|wanting|hoping|suffering|raising|working\s+on|need)\b"
-    r"(?:\s+[^\s.,;:!?]+){0,4}",
+    rf"(?P<qualifier>\s+{_QUALIFIER}\b(?:\s*,\s*[^,.;:!?]{{1,40}},)?(?:\s+[^\s.,;:!?]+){{0,6}})?",
     re.IGNORECASE,
 )
+# Words that say nothing about who the people are ("who might be interested", "who would love this").
+_SAYS_NOTHING = {
+    "interested", "interest", "interesting", "benefit", "benefits", "like", "likes", "love", "loves", "enjoy",
+    "enjoys", "use", "could", "would", "might", "may", "can", "want", "wants", "need", "needs", "too", "also",
+    "program", "programme", "course", "hear", "know", "learn", "be", "been", "being", "think", "get", "some",
+    "something", "similar", "same", "curious", "appreciate", "appreciates", "happy", "glad", "open", "keen", "fit",
+    "great", "good", "find", "useful", "helpful", "value", "valuable", "he", "she", "really", "just", "maybe",
+    "probably", "definitely", "well", "way", "things", "thing", "stuff", "much", "lot", "do", "does", "did",
+    "had", "what", "ready", "try", "one", "ones", "friends", "friend", "yours", "there", "here", "someone",
+    "anyone", "anything", "everything", "such", "other", "others", "change", "changing", "improve", "improving",
+    "better", "difference", "results", "whose", "should", "shall", "must", "who'd", "who'll", "they'd", "d", "ll",
+    "kind", "sort", "again", "now", "today", "soon", "yet", "still", "ever",
+}  # fmt: skip
+# Places that narrow nothing: "someone in your life", "people in your network".
+_VAGUE_PLACES = {
+    "life", "lives", "world", "network", "networks", "circle", "circles", "social", "contacts", "contact", "phone",
+    "inbox", "address", "book", "list", "lists", "feed", "area", "community", "family", "families", "friends",
+    "friend", "orbit", "sphere", "media", "whatsapp", "group", "groups", "chat", "chats", "own",
+}  # fmt: skip
 _VAGUE = re.compile(
     r"\b(?:spread\s+the\s+word|anyone|anybody|everyone|everybody|all\s+your\s+friends|your\s+friends|"
-    r"your\s+network|your\s+people|people\s+you\s+know|someone)\b",
+    r"your\s+network|your\s+people|people\s+you\s+know|someone|somebody|whoever|people|your\s+contacts)\b",
     re.IGNORECASE,
 )
 # Verbs the reader can do now. Words that are also nouns ("this email", "a call") count only
@@ -172,12 +224,14 @@ def _content_words(text: str) -> dict[str, str]:
     return words
 
 
-def _render(copy: str, values: dict[str, object]) -> _Copy:
+def _render(copy: str, values: dict[str, object], assume_filled=()) -> _Copy:
     given = {name: str(value) for name, value in values.items() if value is not None and str(value) != ""}
     present = set(FIELD.findall(copy))
     rendered = {name: given[name] for name in present if name in given}
     text = FIELD.sub(lambda m: rendered.get(m.group(1), " "), copy)
-    return _Copy(text=text, values=rendered, unfilled=present - set(given))
+    unfilled = present - set(given)
+    assumed = frozenset(unfilled & set(assume_filled))
+    return _Copy(text=text, values=rendered, unfilled=unfilled - assumed, assumed=assumed)
 
 
 # What comes right before the people the ask is about: "think of 1–3 parents…", "reach out to friends…".
@@ -188,17 +242,39 @@ _POINTED = re.compile(
 )
 
 
+def _says_who(words: str, ignore: set[str]) -> bool:
+    """Whether ``words`` hold one word that says something about the people."""
+    for word in re.findall(r"[A-Za-z][\w'’-]*", words):
+        word = word.lower().replace("’", "'")
+        for ending in ("'d", "'ll", "'s", "'re", "'ve", "n't"):
+            word = word.removesuffix(ending)
+        if word not in ignore and word not in _STOPWORDS and len(word) > 1:
+            return True
+    return False
+
+
+def _names_who(match: re.Match) -> bool:
+    qualifier, place = match.group("qualifier") or "", match.group("place") or ""
+    return _says_who(re.sub(rf"^\s*{_QUALIFIER}\b", "", qualifier, flags=re.IGNORECASE), _SAYS_NOTHING) or (
+        _says_who(place, _VAGUE_PLACES)
+    )
+
+
 def _specific(copy: _Copy) -> Criterion:
-    matches = list(_SPECIFIC.finditer(copy.text))
+    candidates = list(_SPECIFIC.finditer(copy.text))
+    matches = [m for m in candidates if _names_who(m)]
     # Prefer the people the ask points at over a description ("people whose lives we touched").
     pointed = [m for m in matches if _POINTED.search(copy.text[max(0, m.start() - 60) : m.start()])]
     match = (pointed or matches or [None])[0]
     if match:
-        return Criterion(True, f"Specific: names who to think of ({_quote(match.group(0))})")
-    vague = _VAGUE.search(copy.text)
-    if vague:
+        # The qualifier is cut at six words; a dangling "and"/"before" would misquote the creator.
+        phrase = re.sub(r"(?:\s+(?:and|or|but|to|the|a|an|before|after|of|in|for|with|at|on|by))+$", "", match.group(0))
+        return Criterion(True, f"Specific: names who to think of ({_quote(phrase)})")
+    # "anyone who might be interested": narrowed in words, not in who they are.
+    hollow = next((m for m in candidates if m.group("qualifier") or m.group("place")), None) or _VAGUE.search(copy.text)
+    if hollow:
         return Criterion(
-            False, f"Specific: {_quote(vague.group(0))} does not say who — name the people, e.g. {_EXAMPLE_PEOPLE}"
+            False, f"Specific: {_quote(hollow.group(0))} does not say who — name the people, e.g. {_EXAMPLE_PEOPLE}"
         )
     return Criterion(False, f"Specific: does not name which people to think of, e.g. {_EXAMPLE_PEOPLE}")
 
@@ -226,7 +302,7 @@ def _measurable(copy: _Copy) -> Criterion:
     if phrase:
         return Criterion(True, f"Measurable: asks for {' '.join(phrase.split())}")
     if copy.rendered("ask_count"):
-        return Criterion(True, f"Measurable: asks for {copy.values['ask_count']} people")
+        return Criterion(True, f"Measurable: asks for {copy.shown('ask_count')} people{copy.assumed_note('ask_count')}")
     return Criterion(
         False, "Measurable: no number of people is asked for, e.g. “1–3 friends”" + copy.no_value_note("ask_count")
     )
@@ -234,21 +310,37 @@ def _measurable(copy: _Copy) -> Criterion:
 
 def _actionable(copy: _Copy) -> Criterion:
     verb = _ACTION.search(copy.text)
-    link = copy.rendered("special_link") or _LINK.search(copy.text) is not None
-    if verb and link:
-        return Criterion(True, f"Actionable: says what to do ({_quote(verb.group(0))}) and gives the link to share")
+    written_link = copy.rendered("special_link") and "special_link" not in copy.assumed
+    link = written_link or _LINK.search(copy.text) is not None
+    assumed_link = not link and "special_link" in copy.assumed
+    if verb and (link or assumed_link):
+        where = " ({{ special_link }}, assumed filled)" if assumed_link else ""
+        return Criterion(
+            True, f"Actionable: says what to do ({_quote(verb.group(0))}) and gives the link to share{where}"
+        )
     note = copy.no_value_note("special_link")
     if verb:
         return Criterion(False, f"Actionable: asks them to {_quote(verb.group(0))} but gives no link to share{note}")
-    if link:
+    if link or assumed_link:
         return Criterion(False, "Actionable: gives a link but no concrete action (send, forward, text, introduce…)")
     return Criterion(False, f"Actionable: no concrete action (send, forward, text, introduce…) and no link{note}")
 
 
 def _relevant(copy: _Copy, mission_statement: str) -> Criterion:
+    # Seed 002: the graduate shares for the mission, and the thank-you is never money. An ask that pays
+    # per friend is not relevant to the mission, whatever else it says.
+    offers = money_offers(copy.text)
+    if offers:
+        start, end = offers[0]
+        return Criterion(
+            False,
+            f"{MONEY_PREFIX} ({_quote(copy.text[start:end])}) — the thank-you for referring is never money; "
+            "ask for the mission's sake and thank with access, a session or a gift",
+        )
     for name in ("mission_statement", "mission_progress"):
         if copy.rendered(name):
-            return Criterion(True, f"Relevant: states the mission ({{{{ {name} }}}})")
+            note = copy.assumed_note(name, inside=True)
+            return Criterion(True, f"Relevant: states the mission ({{{{ {name} }}}}{note})")
     note = copy.no_value_note("mission_statement") or copy.no_value_note("mission_progress")
     if mission_statement.strip():
         mission = _content_words(mission_statement)
@@ -268,7 +360,8 @@ def _time_bound(copy: _Copy) -> Criterion:
     if window:
         return Criterion(True, f"Time-bound: gives a window ({_quote(window.group(0))})")
     if copy.rendered("ask_deadline"):
-        return Criterion(True, f"Time-bound: gives a deadline ({copy.values['ask_deadline']})")
+        deadline = copy.shown("ask_deadline") + copy.assumed_note("ask_deadline", inside=True)
+        return Criterion(True, f"Time-bound: gives a deadline ({deadline})")
     return Criterion(
         False, "Time-bound: no window or deadline, e.g. “in the next 7 days”" + copy.no_value_note("ask_deadline")
     )
@@ -295,14 +388,20 @@ def _inspiring(copy: _Copy) -> Criterion:
 
 
 def check_referral_ask(
-    *, subject: str, body: str, values: dict[str, object] | None = None, mission_statement: str = ""
+    *,
+    subject: str,
+    body: str,
+    values: dict[str, object] | None = None,
+    mission_statement: str = "",
+    assume_filled: tuple[str, ...] | frozenset[str] = (),
 ) -> SmartIReport:
     """Score a referral ask on SMART-I with merge fields rendered from ``values``.
 
-    ``mission_statement`` defaults to ``values["mission_statement"]`` when that is given.
+    ``mission_statement`` defaults to ``values["mission_statement"]`` when that is given. Fields in
+    ``assume_filled`` without a value count as present (``report.assumed`` lists those in the copy).
     """
     values = values or {}
-    copy = _render(f"{subject}\n\n{body}", values)
+    copy = _render(f"{subject}\n\n{body}", values, assume_filled)
     mission = mission_statement or str(values.get("mission_statement") or "")
     results = {
         "specific": _specific(copy),
@@ -312,7 +411,7 @@ def check_referral_ask(
         "time_bound": _time_bound(copy),
         "inspiring": _inspiring(copy),
     }
-    return SmartIReport(criteria={name: results[name] for name in CRITERIA})
+    return SmartIReport(criteria={name: results[name] for name in CRITERIA}, assumed=tuple(sorted(copy.assumed)))
 
 
 def split_subject(text: str) -> tuple[str, str]:
@@ -324,7 +423,26 @@ def split_subject(text: str) -> tuple[str, str]:
     return first.group(1).strip(), "\n".join(lines[1:]).strip("\n")
 
 
-def referral_ask_report(text: str, *, values: dict[str, object] | None = None, mission_statement: str = "") -> dict:
-    """The registry's form of the check: one text (``Subject:`` line optional) in, the JSON report out."""
+def referral_ask_report(
+    text: str, *, values: dict[str, object] | None = None, mission_statement: str = "", assume_filled: bool = False
+) -> dict:
+    """The registry's form of the check: one text (``Subject:`` line optional) in, the JSON report out.
+
+    With ``assume_filled``, the engine's own fields (``ENGINE_FILLED``) without a value count as
+    present; the report then lists them under ``assumed_filled`` with a ``note`` saying so.
+    """
     subject, body = split_subject(text)
-    return check_referral_ask(subject=subject, body=body, values=values, mission_statement=mission_statement).as_json()
+    report = check_referral_ask(
+        subject=subject,
+        body=body,
+        values=values,
+        mission_statement=mission_statement,
+        assume_filled=ENGINE_FILLED if assume_filled else (),
+    )
+    data = report.as_json()
+    if assume_filled:
+        data["assumed_filled"] = list(report.assumed)
+        if report.assumed:
+            fields = ", ".join(f"{{{{ {name} }}}}" for name in report.assumed)
+            data["note"] = ASSUMED_NOTE.format(fields=fields)
+    return data

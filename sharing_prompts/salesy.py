@@ -10,7 +10,16 @@ check flags every phrase that reads as selling, each with a reason a creator und
   finding — any other link: a prompt asks the student to tell their story, it needs no link;
 - the merge fields of the referral half (``{{ special_link }}``, ``{{ friend_offer }}``);
 - prices and currency, discounts and codes, free offers;
-- sign-up / enroll / register / join calls, urgency and scarcity, calls to buy, referral asks.
+- sign-up / enroll / register / join calls, calls to buy, referral asks;
+- urgency and scarcity in any wording: a deadline on getting in ("ends Friday", "doors close soon",
+  "registration closes on Sunday"), "only this week", "while it lasts", "spots are filling up",
+  "the rate won't last", "before it's too late" — but not the student's own program ending
+  ("the course ends on Friday") or time words that narrate ("last week");
+- a perk promised to people who join — a gift, bonus, extra session, something free — in the same
+  sentence as the joining, with or without "sign up" ("anyone who joins gets a free bonus call");
+  "the free worksheet from week one" and "join us in celebrating" promise nobody anything;
+- money for bringing people: cash, commission, a payment per friend (``campaigns.cash_offers``,
+  shared with the SMART-I check). Seed 002: the thank-you is never money.
 
 Past tense narrates what the student did and is not an ask, so "when you signed up",
 "since you enrolled", "it finally registered" and "the first time you bought…" pass; "sign up",
@@ -19,14 +28,17 @@ their selling sense: "register how your body feels" (noticing), "in a hurry", "b
 "discount my wins", "20 pounds" (weight), "2 kg per month" (a rate, not a price).
 
 The check is a heuristic on words, not a judge: a creator can always rephrase. Known limits:
-"buy new jeans" is flagged (rephrase: "when your old jeans got too big"); selling done without
-any of these words ("tell them what it costs", "they can try it too") passes.
+"buy new jeans" is flagged (rephrase: "when your old jeans got too big"); "last chance" is flagged even
+when it narrates; selling done without any of these words ("tell them what it costs", "they can try
+it too") passes, and so do scarcity phrasings it has not seen ("this won't be around for long").
 """
 
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from urllib.parse import urlsplit
+
+from campaigns.cash_offers import money_offers
 
 
 @dataclass(frozen=True)
@@ -51,6 +63,24 @@ SIGN_UP = "Asks people to sign up, enroll or register; sharing prompts never ask
 URGENCY = "Urgency or scarcity is a sales tactic; sharing prompts have no deadlines or spots left."
 BUY = "A call to buy; sharing prompts are about the student's win, not a purchase."
 REFERRAL = "Asks for referrals or rewards them; that comes later, after feedback and a testimonial."
+CASH = (
+    "Money for bringing people (cash, commission, a payment per friend) buys the recommendation; "
+    "the thank-you is never money."
+)
+PERK = "A gift, bonus or perk promised to people who join is a sales offer; sharing prompts promise newcomers nothing."
+
+# Each reason's kind, for the corpus evaluation's table and for callers that group findings.
+REASON_KINDS = {
+    LINK_CHECKOUT: "link", LINK_REFERRAL: "link", LINK_BUY: "link", LINK_SITE: "link", LINK_OTHER: "link",
+    FIELD_SPECIAL_LINK: "field", FIELD_FRIEND_OFFER: "field", PRICE: "price", DISCOUNT: "discount",
+    SIGN_UP: "sign_up", URGENCY: "urgency", BUY: "buy", REFERRAL: "referral", CASH: "cash", PERK: "perk",
+}  # fmt: skip
+
+
+def reason_kind(reason: str) -> str:
+    """ "urgency", "perk", "cash", "price"… for one of this module's reasons."""
+    return REASON_KINDS[reason]
+
 
 Predicate = Callable[[str, re.Match], bool]
 
@@ -103,6 +133,38 @@ def _buy_is_a_purchase(text: str, match: re.Match) -> bool:
     return _words_after(text, match.end(), 1) != ["into"]  # "buy into the idea" means "believe"
 
 
+# "the course ends on Friday" narrates the student's own program; "the offer ends Friday" is a deadline.
+_OWN_THINGS = {
+    "course", "program", "programme", "challenge", "journey", "class", "session", "call", "week", "month",
+    "workshop", "retreat", "module", "term", "semester", "season", "day", "workbook", "book", "chapter", "series",
+    "coaching", "lesson", "plan", "streak", "holiday", "trip", "camp",
+}  # fmt: skip
+
+
+def _closing_is_a_deadline(text: str, match: re.Match) -> bool:
+    if match.group("subject"):
+        return True
+    return not set(_words_before(text, match.start(), 3)) & _OWN_THINGS
+
+
+# What runs out in a sales pitch: "the rate won't last", "spots are filling up", "the group is almost full".
+_SCARCE_THINGS = {
+    "offer", "deal", "price", "prices", "pricing", "rate", "rates", "discount", "bonus", "sale", "spots", "spot",
+    "places", "place", "seats", "seat", "spaces", "tickets", "it", "this", "that", "they", "these", "group",
+    "cohort", "round", "class", "classes", "course", "program", "programme", "workshop", "sessions", "list",
+    "waitlist", "registration", "enrollment", "enrolment", "doors", "cart", "bird",
+}  # fmt: skip
+
+
+def _scarcity_of_an_offer(text: str, match: re.Match) -> bool:
+    return bool(set(_words_before(text, match.start(), 3)) & _SCARCE_THINGS)
+
+
+def _days_left_to_get_in(text: str, match: re.Match) -> bool:
+    # "only 3 days left of your challenge" counts down the student's own program, not a sale.
+    return _words_after(text, match.end(), 1) not in (["of"], ["in"], ["on"], ["until"], ["till"])
+
+
 # "2 kg per month" is a rate of progress; "per month" after anything else is a price.
 _MEASURES = {
     "kg", "kgs", "kilo", "kilos", "kilograms", "lb", "lbs", "pound", "pounds", "stone", "miles", "mile", "km",
@@ -121,6 +183,14 @@ _PERIOD = r"(?:\s*(?:/|\bper\s+|\ba\s+)\s*(?:month|mo|year|yr|week|wk|day|sessio
 _CURRENCY_WORD = r"(?:usd|eur|gbp|cad|aud|chf|dollars?|euros?|bucks)"  # not "pounds": weight loss
 _FEW = r"(?:\d+|one|two|three|four|five|six|seven|eight|nine|ten|a\s+few|few|a\s+handful\s+of)"
 _SPOTS = r"(?:spots?|seats?|places?|tickets?|openings?)"
+_TIME = (
+    r"(?:soon|shortly|fast|tonight|tomorrow|today|midnight|monday|tuesday|wednesday|thursday|friday|saturday|"
+    r"sunday|(?:this|next)\s+(?:week|weekend|month)|(?:in\s+)?\d+\s+(?:hours?|days?)|the\s+end\s+of\s+\w+)"
+)
+_SELLING_THINGS = (
+    r"(?:offer|deal|sale|price|pricing|rate|discount|bonus|registration|enrol+ment|sign-?ups?|doors?|cart|"
+    r"window|early[-\s]?bird|applications?|spots?|places?|seats?)"
+)
 _CODE = r"(?-i:(?=[A-Za-z0-9_-]*\d)[A-Za-z0-9_-]{3,}|[A-Z][A-Z0-9_-]{2,})\b"
 
 # (pattern, reason, predicate that must accept the match or None). Case-insensitive, whole words;
@@ -145,6 +215,7 @@ _RULES: list[tuple[str, str, Predicate | None]] = [
     # The code itself is the phrase ("use code CALM20" → "CALM20"): it is what the creator must remove.
     # It must hold a digit or be all capitals, so "cracked the code to happiness" is no code.
     (rf"\bcodes?\s*:?\s+(?P<phrase>{_CODE})", DISCOUNT, None),
+    (r"\bearly[-\s]?bird(?:\s+(?:rate|price|pricing|discount|offer|deal|special))?\b", DISCOUNT, None),
     (r"\b(?:special|exclusive|limited|introductory)\s+offer\b|\boffer\s+(?:ends|expires)\b", DISCOUNT, None),
     (r"\bfree\s+trial\b|\btry\s+it\s+(?:for\s+)?free\b|\bfor\s+free\b|\bhalf\s+off\b", DISCOUNT, None),
     # Sign up, enroll, register, join
@@ -171,6 +242,53 @@ _RULES: list[tuple[str, str, Predicate | None]] = [
     (r"\bact\s+(?:now|fast|quickly|today)\b|\btoday\s+only\b|\bnow\s+or\s+never\b", URGENCY, None),
     (r"\b(?:selling|sold)\s+out\b|\bwhile\s+(?:supplies|spots|seats|stocks?)\s+last\b", URGENCY, None),
     (r"\b(?:sale|deal|doors|cart)\s+(?:ends|closes?|expires)\b|\b(?:ends|closing)\s+soon\b", URGENCY, None),
+    # A deadline on getting in: "ends Friday", "registration closes on Sunday", "doors close soon".
+    (
+        rf"\b(?:(?P<subject>{_SELLING_THINGS})\s+(?:is\s+|are\s+)?)?(?:ends?|closes?|closing|shuts?|shutting|expires?"
+        rf"|expiring|goes\s+up|disappears?)\s+(?:on\s+|at\s+|by\s+)?{_TIME}\b",
+        URGENCY,
+        _closing_is_a_deadline,
+    ),
+    # Only for a while: "only this week", "only until midnight", "this week only", "while it lasts".
+    (
+        r"\b(?:only|just)\s+(?:for\s+)?(?:this\s+(?:week|weekend|month)|today|tonight|(?:until|till|through)\s+"
+        r"(?:midnight|tonight|tomorrow|\w+day|the\s+end\s+of\s+\w+|\w+\s+\d{1,2}(?:st|nd|rd|th)?))\b",
+        URGENCY,
+        None,
+    ),
+    (r"\b(?:this\s+(?:week|weekend|month)|tonight|\d+\s+hours)\s+only\b", URGENCY, None),
+    (
+        r"\bwhile\s+(?:it|they|supplies|stocks?|spots|seats|places|spaces|the\s+(?:offer|deal|price|discount|bonus))\s+"
+        r"(?:lasts?|remain|are\s+(?:still\s+)?(?:open|available|left)|is\s+(?:still\s+)?(?:open|available|on))\b",
+        URGENCY,
+        None,
+    ),
+    (
+        r"\b(?:only\s+|just\s+)?(?:\d+|a\s+few|few|one|two|three|four|five)\s+(?:more\s+)?(?:hours?|days?)\s+"
+        r"(?:left|remain(?:ing)?|to\s+go)\b",
+        URGENCY,
+        _days_left_to_get_in,
+    ),
+    # Running out: "spots are filling up", "almost full", "the rate won't last", "before it's too late".
+    (
+        r"\b(?:filling\s+up|filling\s+(?:fast|quickly)|going\s+fast|selling\s+fast|(?:almost|nearly)\s+"
+        r"(?:full|gone|sold\s+out)|won'?t\s+last(?:\s+long)?|will\s+not\s+last(?:\s+long)?)\b",
+        URGENCY,
+        _scarcity_of_an_offer,
+    ),
+    (r"\b(?:time|spots|places|seats|stock)\s+(?:is|are)\s+running\s+out\b", URGENCY, None),
+    (
+        r"\bbefore\s+(?:it'?s|it\s+is|they'?re|they\s+are)\s+(?:too\s+late|gone|full|sold\s+out)\b"
+        r"|\bbefore\s+(?:the\s+)?doors\s+close\b|\bfirst\s+come,?\s+first\s+served\b|\bcountdown\b",
+        URGENCY,
+        None,
+    ),
+    (
+        r"\b(?:last|final)\s+(?:opportunity|(?:days?|hours?|week)\s+to\s+(?:join|sign|get|grab|claim|enrol+|register|book"
+        r"|save|buy|secure|reserve|apply|start))\b",
+        URGENCY,
+        None,
+    ),
     # Calls to buy
     (r"\b(?:buy(?:ing|s)?|purchas(?:e|es|ing))(?:\s+(?:now|today|here))?\b", BUY, _buy_is_a_purchase),
     (r"\border\s+(?:now|today|here|yours)\b|\bplace\s+(?:your|an)\s+order\b|\bpre-?orders?\b", BUY, None),
@@ -178,10 +296,64 @@ _RULES: list[tuple[str, str, Predicate | None]] = [
     (r"\bcheck-?outs?\b|\badd\s+to\s+(?:your\s+)?cart\b|\bshop\s+now\b|\bmoney[-\s]back\b", BUY, None),
     # Referral asks and rewards
     (r"\breferrals?\b|\brefer\s+(?:a\s+friend|friends|your\s+friends|them|someone|people|others)\b", REFERRAL, None),
-    (r"\baffiliates?\b|\bcommissions?\b", REFERRAL, None),
+    (r"\baffiliates?\b", REFERRAL, None),
     (r"\bearn\s+(?:a\s+|your\s+)?(?:rewards?|bonus(?:es)?|commissions?|credits?|cash|money)\b", REFERRAL, None),
 ]
 _COMPILED = [(re.compile(pattern, re.IGNORECASE), reason, accept) for pattern, reason, accept in _RULES]
+
+# Perks for newcomers: a gift, bonus or extra promised to people who join, in the same sentence as the
+# joining, with or without the words "sign up". Present tense only: "the bonus you got when you signed
+# up" remembers; "anyone who joins gets a bonus" offers. "Join us in celebrating" joins nothing.
+_NEWCOMER = re.compile(
+    r"\b(?:join(?:s|ing)?(?!\s+(?:us|me)\s+(?:in|for|as|at|to|on)\b)(?!\s+in\b)|sign(?:s|ing)?[-\s]?up"
+    r"|enrol(?:l(?:s|ing)?|s|ling)?|register(?:s|ing)?|subscrib(?:e|es|ing)|com(?:e|es|ing)\s+(?:on\s+board|aboard|along)"
+    r"|get(?:s|ting)?\s+started|becom(?:e|es|ing)\s+(?:a\s+)?members?|bring(?:s|ing)?\s+(?:a\s+|your\s+)?friends?"
+    r"|(?:when|if|once|who|that)\s+(?:they|she|he|your\s+friends?|a\s+friend|friends|people)?\s*starts?"
+    r"|new\s+(?:members?|students?|clients?|participants?|joiners?|recruits?|sign-?ups?|customers?|starters?)"
+    r"|newcomers?|first[-\s]timers?|friends?\s+(?:gets?|receives?|will\s+get|(?:'|’)ll\s+get))\b",
+    re.IGNORECASE,
+)
+_PERK = re.compile(
+    r"\bwelcome\s+(?:gifts?|packs?|kits?|bonus(?:es)?|bundles?|boxes?)\b"
+    r"|(?<![-\w])free\b(?![-\s](?:of|from|to|yourself|will)\b)|\bbonus(?:es)?\b|\bgifts?\b|\bperks?\b|\bfreebies?\b"
+    r"|\bextras?\b|\bcomplimentary\b|\bon\s+the\s+house\b|\bon\s+us\b|\bgoodie(?:s|\s*bags?)\b|\bswag\b"
+    r"|\bgiveaways?\b|\bprizes?\b|\b(?:a|as\s+a)\s+present\b",
+    re.IGNORECASE,
+)
+_SENTENCE = re.compile(r"[^.!?;\n]+")
+
+
+def _perk_spans(text: str) -> list[tuple[int, int]]:
+    """The perk ("a free bonus call"), for each sentence that promises one to people who join."""
+    spans = []
+    for sentence in _SENTENCE.finditer(text):
+        if any(_joins(text, m) for m in _NEWCOMER.finditer(text, *sentence.span())):
+            for perk in _PERK.finditer(text, *sentence.span()):
+                spans.append((perk.start(), _noun_end(text, perk.end(), sentence.end())))
+    return spans
+
+
+# Where the perk's noun phrase stops: "a free bonus call | when they join".
+_PHRASE_STOP = {
+    "when", "if", "for", "to", "and", "or", "on", "with", "who", "that", "they", "as", "just", "this", "the", "a",
+    "an", "of", "from", "in", "at", "is", "are", "will", "once", "after", "before", "by", "you", "your", "their",
+    "our", "we", "it", "too", "also", "every", "each", "all", "any", "so",
+}  # fmt: skip
+
+
+def _noun_end(text: str, end: int, limit: int) -> int:
+    for _ in range(3):
+        word = re.match(r"[ \t]+([\w&'’-]+)", text[end:limit])
+        if not word or word.group(1).lower() in _PHRASE_STOP:
+            break
+        end += word.end()
+    return end
+
+
+def _joins(text: str, match: re.Match) -> bool:
+    # "register how it felt" notices; it joins nothing.
+    return not match.group(0).lower().startswith("register") or _register_means_sign_up(text, match)
+
 
 _MERGE_FIELDS = {"special_link": FIELD_SPECIAL_LINK, "friend_offer": FIELD_FRIEND_OFFER}
 _MERGE_FIELD = re.compile(r"\{\{\s*(special_link|friend_offer)\s*\}\}")
@@ -261,7 +433,10 @@ def check_sharing_prompt(text: str, *, checkout_url: str = "", site_url: str = "
             spans.append((match.start(), match.end(), 0, LINK_CHECKOUT))
     for match in _MERGE_FIELD.finditer(text):
         spans.append((match.start(), match.end(), 1, _MERGE_FIELDS[match.group(1)]))
-    for priority, (pattern, reason, accept) in enumerate(_COMPILED, start=2):
+    # Money and perks before the single words inside them ("Earn $20 for every friend", not "$20").
+    spans.extend((start, end, 2, CASH) for start, end in money_offers(text))
+    spans.extend((start, end, 3, PERK) for start, end in _perk_spans(text))
+    for priority, (pattern, reason, accept) in enumerate(_COMPILED, start=4):
         for match in pattern.finditer(text):
             if accept is None or accept(text, match):
                 start, end = match.span("phrase") if "phrase" in pattern.groupindex else match.span()

@@ -67,16 +67,45 @@ def test_referral_ask_report_with_values(capsys, tmp_path):
     assert all(set(c) == {"met", "reason"} for c in result["criteria"].values())
 
 
-def test_referral_ask_without_values_counts_fields_as_absent(capsys, tmp_path):
+def test_referral_ask_without_program_assumes_the_engine_fields_filled(capsys, tmp_path):
     ask = tmp_path / "ask.txt"
     ask.write_text(GOOD_ASK, encoding="utf-8")
     result = run(capsys, "--kind", "referral_ask", str(ask))
-    assert result["score"] == 5
+    assert result["score"] == 6
     assert result["criteria"]["actionable"] == {
-        "met": False,
-        "reason": "Actionable: asks them to “send” but gives no link to share "
-        "({{ special_link }} has no value here, so it does not count)",
+        "met": True,
+        "reason": "Actionable: says what to do (“send”) and gives the link to share "
+        "({{ special_link }}, assumed filled)",
     }
+    assert result["assumed_filled"] == ["special_link"]
+    assert result["note"].startswith("Without --program, {{ special_link }} counted as present")
+    # {{ testimonial_quote }} is the graduate's own words: never assumed, still shown as absent.
+    assert "testimonial_quote" not in result["assumed_filled"]
+
+
+def test_referral_ask_values_beat_the_assumption(capsys, tmp_path):
+    ask = tmp_path / "ask.txt"
+    ask.write_text(GOOD_ASK + "Think of {{ ask_count }} of them.\n", encoding="utf-8")
+    values = tmp_path / "values.json"
+    values.write_text(json.dumps({"special_link": "https://focus.example/r/ANN"}), encoding="utf-8")
+    result = run(capsys, "--kind", "referral_ask", str(ask), "--values", str(values))
+    assert result["assumed_filled"] == ["ask_count"]
+    assert result["criteria"]["actionable"]["reason"].endswith("gives the link to share")
+
+
+def test_money_for_referring_is_reported_by_both_kinds(capsys, tmp_path, sharing_prompt_check):
+    copy = tmp_path / "copy.txt"
+    copy.write_text("Tell two friends how it felt. Earn $20 for every friend who joins!", encoding="utf-8")
+    ask = run(capsys, "--kind", "referral_ask", str(copy))["criteria"]["relevant"]
+    assert not ask["met"] and ask["reason"].startswith("Relevant: offers money (“Earn $20 for every friend”)")
+    prompt = run(capsys, "--kind", "sharing_prompt", str(copy))
+    assert prompt["findings"] == [
+        {
+            "phrase": "Earn $20 for every friend",
+            "reason": "Money for bringing people (cash, commission, a payment per friend) buys the recommendation; "
+            "the thank-you is never money.",
+        }
+    ]
 
 
 def test_sharing_prompt_report(capsys, tmp_path, sharing_prompt_check):
@@ -134,7 +163,7 @@ def test_exit_codes_for_real(tmp_path):
 
     done = manage("check_copy", "--kind", "referral_ask", str(ask))
     assert done.returncode == 0, done.stderr
-    assert json.loads(done.stdout)["score"] == 5
+    assert json.loads(done.stdout)["score"] == 6  # {{ special_link }} assumed filled
 
     vague = manage("check_copy", "--kind", "referral_ask", "-", stdin="Please help spread the word")
     assert vague.returncode == 0  # a low score is a result, not a failure
@@ -184,7 +213,18 @@ def test_referral_ask_with_program_values_agrees_with_the_editor(program, tmp_pa
     without = json.loads(capsys.readouterr().out)
     call_command("check_copy", "--kind", "referral_ask", str(ask), "--program", program.slug)
     out = capsys.readouterr().out
-    assert json.loads(out)["score"] == 6 > without["score"]
+    rendered = json.loads(out)
+    assert rendered["score"] == without["score"] == 6
+    # Without --program the engine's fields are assumed filled and said so; with it they are rendered.
+    assert without["assumed_filled"] == [
+        "ask_count",
+        "ask_deadline",
+        "mission_progress",
+        "mission_statement",
+        "special_link",
+    ]
+    assert "note" in without and "assumed_filled" not in rendered and "note" not in rendered
+    assert rendered["criteria"]["measurable"]["reason"] == "Measurable: asks for 1–3 families"
     assert "1–3" in out  # readable, not \u2013
     with pytest.raises(CommandError, match="no live program with slug 'nope'"):
         call_command("check_copy", "--kind", "referral_ask", str(ask), "--program", "nope")

@@ -101,3 +101,26 @@ def test_the_emails_preview_shows_every_journey_email_of_the_draft(admin_client,
         assert title in body
     assert "Draft: 1–3 families?" in body  # the draft's copy, with its merge fields rendered
     assert "cannot be rendered" not in body
+
+
+MONEY_ASK = PLAN["ask_body"] + "\n\nAnd you earn $20 for every parent who joins!"
+
+
+def test_an_ask_that_pays_for_referrals_fails_relevant_in_the_editor(admin_client):
+    # Issue 12 / seed 002: the thank-you is never money. The live report and the publish check say so.
+    url = reverse("campaigns_referral_check")
+    payload = {**PLAN, "ask_body": MONEY_ASK, "mission_statement": "help 10,000 parents stay calm"}
+    relevant = admin_client.post(url, json.dumps(payload), "application/json").json()["criteria"]["relevant"]
+    assert relevant["met"] is False
+    assert relevant["reason"].startswith("Relevant: offers money (“earn $20 for every parent”)")
+    response = publish(admin_client, ask_body=MONEY_ASK)
+    assert response.status_code == 200
+    assert "Relevant: offers money" in response.content.decode()
+    assert not ProgramPage.objects.filter(slug="calm-parents").exists()
+
+
+def test_a_money_thank_you_shows_in_the_rendered_ask(admin_client):
+    url = reverse("campaigns_referral_check")
+    payload = {**PLAN, "thank_you_text": "A $25 gift card for every parent who joins", "mission_statement": "calm"}
+    relevant = admin_client.post(url, json.dumps(payload), "application/json").json()["criteria"]["relevant"]
+    assert relevant["reason"].startswith("Relevant: offers money (“$25 gift card for every parent”)")

@@ -2,8 +2,9 @@
 
 import pytest
 
-from campaigns import copy_checks
+from campaigns import copy_checks, smarti
 from campaigns.smarti import CRITERIA, Criterion, SmartIReport, check_referral_ask, referral_ask_report, split_subject
+from tests import copy_corpus
 
 MISSION = (
     "to help one million children and their families overcome the crushing limitations of ADHD and thrive "
@@ -278,7 +279,7 @@ def test_registered_as_a_copy_check_by_campaigns():
     result = copy_checks.run("referral_ask", text, values=TEMPLATE_VALUES)
     assert result == {"kind": "referral_ask", **referral_ask_report(text, values=TEMPLATE_VALUES)}
     assert result["score"] == 6
-    assert copy_checks.options("referral_ask") == ("values", "mission_statement")
+    assert copy_checks.options("referral_ask") == ("values", "mission_statement", "assume_filled")
 
 
 def test_registry_rejects_unknown_kinds_and_clashes():
@@ -288,3 +289,144 @@ def test_registry_rejects_unknown_kinds_and_clashes():
         copy_checks.register("referral_ask", lambda text: {})
     with pytest.raises(ValueError, match="not a valid check kind"):
         copy_checks.register("Bad Kind", lambda text: {})
+
+
+# Issue 12: a general word ("someone", "people you know") narrowed by who exactly is specific.
+@pytest.mark.parametrize(
+    ("body", "quoted"),
+    [
+        (
+            "Think of three friends who, like you, keep trying to quit smoking.",
+            "friends who, like you, keep trying to quit smoking",
+        ),
+        (
+            "Think of someone from your running club who is always injured.",
+            "someone from your running club who is always injured",
+        ),
+        ("Think of people you know who are caring for an ageing parent.", "people you know who are caring for"),
+        ("Is there anyone at your office who dreads Mondays?", "anyone at your office who dreads Mondays"),
+        ("Think of someone at your gym.", "someone at your gym"),
+    ],
+)
+def test_a_general_word_narrowed_by_who_exactly_is_specific(body, quoted):
+    specific = check_referral_ask(subject="", body=body).criteria["specific"]
+    assert specific.met, specific.reason
+    assert specific.reason.startswith(f"Specific: names who to think of (“{quoted}")
+
+
+@pytest.mark.parametrize(
+    ("body", "named"),
+    [
+        ("Share with everyone you know.", "everyone"),
+        ("Tell people.", "people"),
+        ("Send it to anyone who might be interested.", "anyone who might be interested"),
+        ("Think of someone who would love this.", "someone who would love this"),
+        ("Tell someone in your life about it.", "someone in your life"),
+        ("Think of friends who could use it too.", "friends who could use it too"),
+    ],
+)
+def test_generic_asks_still_fail_specific_and_name_the_vague_words(body, named):
+    specific = check_referral_ask(subject="", body=body).criteria["specific"]
+    assert not specific.met
+    assert specific.reason.startswith(f"Specific: “{named}” does not say who")
+
+
+# Issue 12 / seed 002: the thank-you is never money. An ask that pays for referrals fails Relevant.
+@pytest.mark.parametrize(
+    ("body", "phrase"),
+    [
+        ("Earn $20 for every friend who joins.", "Earn $20 for every friend"),
+        ("You get a 10% commission on each signup.", "10% commission"),
+        ("We'll pay you when a friend enrolls.", "We'll pay you"),
+        ("Get paid per referral!", "Get paid per referral"),
+        ("A cash reward for each family you bring.", "cash reward"),
+        ("Receive 500 kr for every friend.", "Receive 500 kr for every friend"),
+        ("Each friend earns you ¥3000.", "Each friend earns you ¥3000"),
+    ],
+)
+def test_money_for_referring_fails_relevant_with_the_reason(body, phrase):
+    mission_body = f"We are out to help 10,000 families sleep by 2030 — our mission. {body}"
+    relevant = check_referral_ask(subject="", body=mission_body).criteria["relevant"]
+    assert not relevant.met
+    assert relevant.reason.startswith(
+        f"{smarti.MONEY_PREFIX} (“{phrase}”) — the thank-you for referring is never money"
+    )
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "Your friend gets €50 off their first month and a free 1-week trial.",
+        "As a thank-you, you get a bonus coaching session when a friend joins.",
+        "You once paid $49 for a book that changed nothing; this program changed everything.",
+    ],
+)
+def test_a_friend_discount_or_a_thank_you_in_kind_is_not_money(body):
+    assert not check_referral_ask(subject="", body=body).criteria["relevant"].reason.startswith(smarti.MONEY_PREFIX)
+
+
+def test_money_in_a_rendered_field_counts_too():
+    body = "Think of 1–3 parents. {{ thank_you }}"
+    report = check_referral_ask(
+        subject="",
+        body=body,
+        values={"thank_you": "A $25 gift card for every parent who joins."},
+        mission_statement=MISSION,
+    )
+    assert report.criteria["relevant"].reason.startswith(f"{smarti.MONEY_PREFIX} (“$25 gift card for every parent”)")
+
+
+def test_the_seed_examples_never_read_as_money():
+    assert check_referral_ask(subject=BETTER_SUBJECT, body=BETTER_BODY, mission_statement=MISSION).score == 6
+    assert check_referral_ask(subject=TEMPLATE_SUBJECT, body=TEMPLATE_BODY, values=TEMPLATE_VALUES).score == 6
+
+
+def test_assumed_filled_fields_count_as_present_and_say_so():
+    report = check_referral_ask(subject=TEMPLATE_SUBJECT, body=TEMPLATE_BODY, assume_filled=smarti.ENGINE_FILLED)
+    reasons = {name: c.reason for name, c in report.criteria.items()}
+    assert report.assumed == ("ask_count", "ask_deadline", "mission_progress", "mission_statement", "special_link")
+    assert reasons["measurable"] == "Measurable: asks for {{ ask_count }} people (assumed filled)"
+    assert reasons["time_bound"] == "Time-bound: gives a deadline ({{ ask_deadline }}, assumed filled)"
+    assert reasons["relevant"] == "Relevant: states the mission ({{ mission_statement }}, assumed filled)"
+    assert reasons["actionable"].endswith("gives the link to share ({{ special_link }}, assumed filled)")
+    # testimonial_quote is the graduate's own words, not something the engine always has.
+    assert "testimonial_quote" not in report.assumed and "quotes their own testimonial" not in reasons["inspiring"]
+
+
+def test_a_given_value_beats_the_assumption():
+    report = check_referral_ask(
+        subject="", body="Share it with {{ ask_count }}.", values={"ask_count": "2"}, assume_filled=("ask_count",)
+    )
+    assert report.assumed == ()
+    assert report.criteria["measurable"].reason == "Measurable: asks for 2 people"
+
+
+def test_the_registry_report_notes_what_it_assumed():
+    report = referral_ask_report("Send {{ special_link }} to one friend who runs.", assume_filled=True)
+    assert report["assumed_filled"] == ["special_link"]
+    assert report["note"] == (
+        "Without --program, {{ special_link }} counted as present: the engine always fills them. "
+        "Pass --program SLUG to render them with a program's values."
+    )
+    assert "assumed_filled" not in referral_ask_report("Send {{ special_link }} to one friend who runs.")
+    assert referral_ask_report("Send it to one friend.", assume_filled=True)["assumed_filled"] == []
+
+
+# The corpus (tests/campaigns/smarti_corpus.tsv): every tuned case must agree; held-out is reported.
+CORPUS = copy_corpus.load(copy_corpus.SMARTI_CORPUS)
+
+
+@pytest.mark.parametrize("case", [c for c in CORPUS if c.split == "tuned"], ids=lambda c: f"{c.kind}: {c.text[:50]}")
+def test_corpus_tuned_case_agrees(case):
+    outcome = copy_corpus.smarti_outcome(case)
+    assert outcome.agrees, outcome.got
+
+
+def test_corpus_size_and_table():
+    assert len(CORPUS) >= 30 and sum(c.split == "held_out" for c in CORPUS) >= 10
+    outcomes = copy_corpus.evaluate(copy_corpus.SMARTI_CORPUS, copy_corpus.smarti_outcome)
+    text = copy_corpus.table("SMART-I check", outcomes)
+    for kind in ("specific-with-qualifier", "generic", "cash", "no-money"):
+        assert f"| {kind} | " in text
+    tuned = sum(c.split == "tuned" for c in CORPUS)
+    assert f"| **all** | {tuned}/{tuned} (100%) |" in text

@@ -166,3 +166,16 @@ def test_send_from_the_preview_sends_the_previewed_copy_and_answers_in_its_own_t
         {"milestone_slug": "first-win", "email_subject": "Hi {{ nope }}", "ask": "x", "from_preview": "1"},
     )
     assert broken.status_code == 200 and "Not sent" in broken.content.decode()
+
+
+def test_money_urgency_and_perks_are_listed_live_and_block_publishing(admin_client):
+    # Issue 12: the editor shows these kinds with their reasons, as it does a price or a sign-up call.
+    ask = "Anyone who joins gets a free bonus call, doors close soon, and you earn $20 for every friend."
+    data = admin_client.post(reverse("sharing_prompts_check"), json.dumps({"ask": ask}), "application/json").json()
+    reasons = {f["phrase"]: f["reason"] for f in data["findings"]}
+    assert reasons["free bonus call"].startswith("A gift, bonus or perk promised to people who join")
+    assert reasons["doors close soon"].startswith("Urgency or scarcity")
+    assert reasons["earn $20 for every friend"].endswith("the thank-you is never money.")
+    response = publish(admin_client, [{**HONEST, "ask": ask}])
+    assert response.status_code == 200 and "the thank-you is never money" in response.content.decode()
+    assert not ProgramPage.objects.filter(slug="calm-parents").exists()

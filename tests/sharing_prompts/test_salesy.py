@@ -5,6 +5,7 @@ import pytest
 from campaigns import copy_checks
 from sharing_prompts import checks, salesy
 from sharing_prompts.salesy import Finding, check_sharing_prompt
+from tests import copy_corpus
 
 # Prompts a creator would write from seed 002's examples (weight-loss milestones, self-talk
 # breakthroughs, victory posts), including words that are salesy only in another sense.
@@ -30,6 +31,15 @@ HONEST = [
     "Take a moment to register the change, then tell 1-3 people close to you how it felt. Email me at "
     "coach@focus.com if you want to tell me too.",
     "Since you enrolled you have saved 30 minutes every morning. Share what you do with that time now.",
+    # Issue 12: words a sales pitch also uses, here in their everyday sense.
+    "Tell a friend how the free worksheet from week one helped you.",
+    "Feel free to share this with one person; describe a stress-free evening and how it felt to be free of pain.",
+    "Join us in celebrating: tell two people about your first 5 km.",
+    "Last week you ran without stopping. Tell someone how that felt.",
+    "Only you know how hard this was. Share it with one friend.",
+    "The course ends on Friday: share one thing you will keep doing.",
+    "Tell someone who joined with you about the bonus lesson you liked most.",
+    "You finally paid off your card. Tell your partner how that felt.",
 ]
 
 
@@ -177,3 +187,82 @@ def test_registered_as_a_copy_check():
             {"phrase": "shop.focus.example/x", "reason": salesy.LINK_CHECKOUT},
         ],
     }
+
+
+# Issue 12: urgency, perks for newcomers and money are selling in any wording; each says why.
+@pytest.mark.parametrize(
+    ("text", "phrase"),
+    [
+        ("It's only this week!", "only this week"),
+        ("Last chance for your friends.", "Last chance"),
+        ("Share it while it lasts.", "while it lasts"),
+        ("The offer ends Friday.", "offer ends Friday"),
+        ("Spots are filling up fast.", "Spots are filling up fast"),
+        ("Doors close soon.", "Doors close soon"),
+        ("Sign-ups close at midnight.", "Sign-ups close at midnight"),
+        ("Tell them: 3 days left to get in.", "3 days left"),
+    ],
+)
+def test_urgency_in_any_wording(text, phrase):
+    findings = check_sharing_prompt(text)
+    assert Finding(phrase=phrase, reason=salesy.URGENCY) in findings, findings
+
+
+@pytest.mark.parametrize(
+    ("text", "phrase"),
+    [
+        ("Anyone who joins gets a free bonus call.", "free bonus call"),
+        ("Friends who come along receive an extra session.", "extra session"),
+        ("Newcomers get a welcome gift.", "welcome gift"),
+        ("Tell them they get a complimentary one-to-one just for joining.", "complimentary one-to-one"),
+    ],
+)
+def test_a_perk_promised_to_people_who_join(text, phrase):
+    assert Finding(phrase=phrase, reason=salesy.PERK) in check_sharing_prompt(text)
+
+
+def test_a_perk_the_student_had_is_no_offer():
+    assert check_sharing_prompt("Remember the bonus call you got when you joined? Tell a friend about it.") == []
+
+
+@pytest.mark.parametrize(
+    ("text", "phrase"),
+    [
+        ("Earn $20 for every friend.", "Earn $20 for every friend"),
+        ("We pay a 10% commission.", "10% commission"),
+        ("We'll pay you!", "We'll pay you"),
+        ("Get paid per referral.", "Get paid per referral"),
+        ("Win a cash reward.", "cash reward"),
+        ("R$ 50 for each friend you bring.", "R$ 50 for each friend"),
+        ("You get 30 euros per new member.", "get 30 euros per new member"),
+    ],
+)
+def test_money_for_bringing_people(text, phrase):
+    assert Finding(phrase=phrase, reason=salesy.CASH) in check_sharing_prompt(text)
+
+
+def test_every_reason_has_a_kind():
+    reasons = [value for name, value in vars(salesy).items() if name.isupper() and isinstance(value, str)]
+    reasons = [r for r in reasons if r.endswith(".") and len(r) > 30]
+    assert {salesy.reason_kind(r) for r in reasons} >= {"urgency", "perk", "cash", "price", "discount", "sign_up"}
+    assert len(reasons) == len(salesy.REASON_KINDS)
+
+
+# The corpus (tests/sharing_prompts/salesy_corpus.tsv): every tuned case must agree; held-out is reported.
+CORPUS = copy_corpus.load(copy_corpus.SALESY_CORPUS)
+
+
+@pytest.mark.parametrize("case", [c for c in CORPUS if c.split == "tuned"], ids=lambda c: f"{c.kind}: {c.text[:50]}")
+def test_corpus_tuned_case_agrees(case):
+    outcome = copy_corpus.salesy_outcome(case)
+    assert outcome.agrees, outcome.got
+
+
+def test_corpus_size_and_table():
+    assert len(CORPUS) >= 30 and sum(c.split == "held_out" for c in CORPUS) >= 10
+    outcomes = copy_corpus.evaluate(copy_corpus.SALESY_CORPUS, copy_corpus.salesy_outcome)
+    text = copy_corpus.table("Non-salesy check", outcomes)
+    for kind in ("urgency", "perk", "cash", "free-used", "join-us", "time-words", "only-you"):
+        assert f"| {kind} | " in text
+    tuned = sum(c.split == "tuned" for c in CORPUS)
+    assert f"| **all** | {tuned}/{tuned} (100%) |" in text

@@ -21,8 +21,10 @@ class Command(BaseCommand):
         "a first line 'Subject: ...' is the subject, the rest the body. Merge fields are rendered from "
         "--values (a JSON object, e.g. "
         '{"ask_count": "1-3", "ask_deadline": "in the next 7 days", "special_link": "https://…/r/ANN"}); '
-        "without --values they stay unrendered and count as absent, so the report shows which criteria rest "
-        "on a field's value. values['mission_statement'] is also the mission the ask must relate to. "
+        "without a value, a field the engine always fills ({{ special_link }}, {{ ask_deadline }}, "
+        "{{ ask_count }}, {{ mission_statement }}, {{ mission_progress }}) counts as present and the report "
+        "lists it under 'assumed_filled' with a 'note'; any other field counts as absent. "
+        "values['mission_statement'] is also the mission the ask must relate to. "
         "--program SLUG renders them as the program editor does (its mission, its referral ask's count and "
         "window, sample personal values), so the command and the editor agree; --values then overrides. "
         "Exit 0 whatever the result; exit 2 with one line on stderr when the kind is unknown or FILE cannot "
@@ -53,6 +55,9 @@ class Command(BaseCommand):
                 raise CommandError(f"{flag} does not apply to --kind {kind}", returncode=BAD_INPUT)
         if program or values:
             check_options["values"] = {**_program_values(program), **(_read_values(values) if values else {})}
+        if not program and "assume_filled" in copy_checks.options(kind):
+            # No program to render the engine's own fields with: they will be filled when it sends.
+            check_options["assume_filled"] = True
         report = copy_checks.run(kind, _read_copy(file), **check_options)
         # Readable quotes and dashes (“…”, 1–3) rather than \u escapes; still one line of JSON.
         self.stdout.write(json.dumps(report, ensure_ascii=False))
