@@ -44,9 +44,9 @@ offline): it misses idioms whose words are individually neutral or positive ("ho
 money" +0.05, "the coach never showed up" 0.0); a cue preceded by a negation ("not a waste of
 money", "not a single question went unanswered") or a voiced doubt ("I thought it would be a
 waste of money") does not count. It reads some praise as negative ("I couldn't be happier"
--0.42): :data:`POSITIVE_IDIOMS` rewrites these first. Feedback questions make students recall
+-0.42): :data:`~testimonials.routing_cues.POSITIVE_IDIOMS` rewrites these first. Feedback questions make students recall
 the bad "before": when the text has a turning point (``now``, ``after the course`` … see
-:data:`TURNING_POINT`), VADER judges the text from the last one on.
+:data:`~testimonials.routing_cues.TURNING_POINT`), VADER judges the text from the last one on.
 
 Known limits: sarcasm beyond the listed patterns passes; the non-English lists cover the kinds
 above, not the whole language; texts over :data:`MAX_TEXT_CHARS` are judged on their beginning.
@@ -98,40 +98,9 @@ _CLAUSE_BREAK = re.compile(r".*[.,;:!?\n—]", re.DOTALL)
 #: Where one clause ends and the next begins, for leaving out the "sad it's over" clauses.
 _CLAUSES = re.compile(r"[.!?;\n]+|,|\b(?:but|though|although|however)\b", re.IGNORECASE)
 
-#: (pattern, plain meaning) — praise that VADER scores as negative, rewritten before scoring.
-POSITIVE_IDIOMS: tuple[tuple[str, str], ...] = (
-    (r"\b(?:can't|cannot|can not|couldn't|could not) say (?:that )?i (?:didn't|did not) love\b", "loved"),
-    (r"\b(?:can't|cannot|can not|couldn't|could not) say (?:that )?i (?:didn't|did not) (?:like|enjoy)\b", "liked"),
-    (
-        r"\b(?:couldn't|could not|can't|cannot) be (?:any )?(?:happier|more (?:grateful|thankful|pleased|satisfied))\b",
-        "am very happy",
-    ),
-    (r"\b(?:can't|cannot|couldn't|could not) (?:recommend|praise) [\w' ]{1,40}? enough\b", "highly recommend it"),
-    (r"\b(?:can't|cannot|couldn't|could not) thank [\w' ]{1,40}? enough\b", "thank you so much"),
-    (r"\bnothing to complain about\b|\b(?:zero|no) (?:complaints|issues|problems|regrets)\b", "all good"),
-    # Relief is praise: "my anxiety is so much lower" is not about anxiety.
-    (
-        r"\b(?:my|our|the|his|her|their)\s+(?:\w+\s+)?(?:anxiety|stress|fear|worr(?:y|ies)|tantrums?|fights?|"
-        r"arguments?|pain|panic|guilt|anger|yelling|meltdowns?)\b[^.!?\n]{0,25}?\b(?:lower|less|down|gone|fewer|"
-        r"reduced|disappeared|vanished|calmer|better)\b",
-        "things are much better",
-    ),
-)
-
-#: The start of a story's ending ("… Now we actually talk."): VADER judges the text from the
-#: last match on, so a described "before" does not read as a complaint.
-TURNING_POINT = (
-    r"\b(?:now|nowadays|today|these days|since then|ever since|in the end|ended up|turned out|finally|"
-    r"(?:and|but) (?:left|came out|walked away|finished) with|by the end|"
-    r"after (?:the|this|your|a few|some) (?:course|program|programme|coaching|sessions?|class(?:es)?|training|"
-    r"workshop|weeks?|months?)|thanks to|"
-    r"(?:this|the|your) (?:course|program|programme|coaching|training|workshop) (?:gave|helped|taught|changed|"
-    r"showed|made|has))\b"
-)
-
 _FLAGS = re.IGNORECASE
-_IDIOMS = tuple((re.compile(p, _FLAGS), plain) for p, plain in POSITIVE_IDIOMS)
-_TURNING_POINT = re.compile(TURNING_POINT, _FLAGS)
+_IDIOMS = tuple((re.compile(p, _FLAGS), plain) for p, plain in cues.POSITIVE_IDIOMS)
+_TURNING_POINT = re.compile(cues.TURNING_POINT, _FLAGS)
 _WORD = re.compile(r"[\w']+")
 _SENTENCE_END = re.compile(r"(?<=[.!?…])\s+|\n+")
 
@@ -346,8 +315,9 @@ def _read(raw: str) -> _TextReading:
     ending = _found(lists, "ending", text)
     # The "sad it's over" clauses are praise: VADER and the softer cues read the rest.
     rest = _without_ending(lists, text) if ending else text
+    codes = list(cues.ABSENT_SERVICE) if mode == "all" else [language.code]
     reading = {
-        "complaints": _found(lists, "complaints", text),
+        "complaints": _found(lists, "complaints", text) + _absent(lists, codes, text),
         "conditional": _found(lists, "conditional", rest),
         "lukewarm": _found(lists, "lukewarm", rest),
         "ending": ending,
@@ -375,6 +345,22 @@ def _found(lists: list[cues.Cues], kind: str, text: str) -> tuple[str, ...]:
     for lang in lists:
         found += [said for said in _matches(getattr(lang, kind), text) if said not in found]
     return tuple(found)
+
+
+def _absent(lists: list[cues.Cues], codes: list[str], text: str) -> tuple[str, ...]:
+    """A clause naming something owed together with a failure marker (see routing_cues)."""
+    for clause in _CLAUSES.split(text):
+        # "Already missing my coach" is sadness, "one thing missing was a PDF" conditional praise.
+        if cues.PRAISE_SHAPED.search(clause) or _found(lists, "ending", clause) or _found(lists, "conditional", clause):
+            continue
+        for code in codes:
+            if code not in cues.ABSENT_SERVICE:
+                continue
+            service, failure = cues.ABSENT_SERVICE[code]
+            owed, failed = service.search(clause), failure.search(clause)
+            if owed and failed:
+                return (f"{owed.group(0)} … {failed.group(0)}",)
+    return ()
 
 
 def _without_ending(lists: list[cues.Cues], text: str) -> str:

@@ -60,14 +60,15 @@ EN_COMPLAINTS: tuple[tuple[str, str], ...] = (
         r"(?:even\s+)?(?:show(?:ed|ing)?|turn(?:ed|ing)?|join(?:ed|ing)?|attend(?:ed|ing)?|come|came|coming|"
         r"appear(?:ed|ing)?|call(?:ed|ing)?)\b|\bno[- ]shows?\b|\bstood (?:me|us) up\b|\bghosted\b|"
         rf"\b{_PERSON}\b[^.!?\n]{{0,30}}?\b(?:disappeared|vanished|went (?:silent|quiet|missing|awol))\b|"
+        r"\bresched\w+ (?:\w+ )?(?:two|three|four|five|several|many|multiple|\d+) times\b|"
         r"\b(?:missed|cancell?ed|skipped)\s+(?:\w+\s+){0,3}?(?:calls?|sessions?|appointments?|meetings?)\b|"
         r"\b(?:just|simply) (?:didn't|did not|never) (?:show|join|come|turn up|call|log on)\b|"
         r"\bstopped (?:answering|replying|responding|showing up|turning up|coming|calling|getting back)\b",
     ),
     (
         "no answer",
-        r"\bnever (?:answered|replied|responded|got back|called (?:me |us )?back|followed up|heard (?:back|anything))\b|"
-        r"\b(?:no ?(?:one|body)) (?:has |had |ever )*(?:answered|replied|responded|got back|called|fixed|helped|told)\b|"
+        r"\bnever (?:answered|replied|responded|got back|called (?:me |us )?back|followed up|heard (?:back|anything))\b|"  # noqa: E501 - one cue per line reads better than a split regex
+        r"\b(?:no ?(?:one|body)) (?:has |had |ever )*(?:answered|replied|responded|got back|called|fixed|helped|told)\b|"  # noqa: E501 - one cue per line reads better than a split regex
         r"\b(?:no|zero|without (?:a|any)) (?:replies|reply|response|responses|answers?)\b|"
         r"\b(?:questions?|emails?|messages?|tickets?|requests?)\b[^.!?\n]{0,40}?\b(?:unanswered|ignored|sat there)\b|"
         r"\bignored (?:my|our|me|us)\b|\bhaven't heard (?:back|anything)\b|"
@@ -94,7 +95,9 @@ EN_COMPLAINTS: tuple[tuple[str, str], ...] = (
         "billing error",
         r"\bdouble[- ]?(?:charged|billed)\b|\b(?:charged|billed) (?:me |us )?(?:twice|two times|double|again|extra|"
         r"the full price|full price|after|even though|without|for (?:something|a month))\b|\bovercharged\b|"
-        r"\bwrong (?:amount|price|charge|invoice|bill)\b|\bunauthori[sz]ed (?:charge|payment)\b|"
+        r"\bwrong (?:amount|price|charge|invoice|bill|plan|country|address|item)\b|"
+        r"\b(?:charged|billed)\b[^.!?\n]{0,40}?\b(?:when|though|although|but) (?:i|we) (?:had )?(?:picked|chose|selected|"  # noqa: E501 - one cue per line reads better than a split regex
+        r"cancell?ed|asked)\b|\bkept (?:taking|charging|billing)\b|\bunauthori[sz]ed (?:charge|payment)\b|"
         r"\b(?:card|account|payment)\b[^.!?\n]{0,20}?\b(?:charged|hit|debited|billed|taken)\b[^.!?\n]{0,10}?"
         r"\b(?:twice|two|three|four|several|multiple|\d+) times\b",
     ),
@@ -138,11 +141,13 @@ EN_CONDITIONAL: tuple[tuple[str, str], ...] = (
         "a request for next time",
         r"\bnext time,? (?:please |maybe |could you |i'd )?(?:add|include|make|have|give|offer|record|use|more|less)\b|"
         r"\b(?:please|could you|you could|you should|maybe) (?:add|include|offer|record|provide)\b|"
-        r"\bmy (?:one |only |main )?suggestion\b",
+        r"\bmy (?:one |only |main )?suggestion\b|\b(?:i'd|i would) (?:just |only )?(?:want|like|prefer|ask for)\b|"
+        r"\bit would be (?:ideal|perfect|nice|great|better|helpful)\b|\bcould be (?:\w+ )?better\b|"
+        r"\b(?:i|we) (?:needed|wanted|could have used) more\b",
     ),
     (
         "felt thin",
-        r"\b(?:felt|was|were|seemed|feel|feels) (?:a bit |a little |quite |rather |pretty )?(?:thin|weak|shallow|light|sparse|superficial)\b",
+        r"\b(?:felt|was|were|seemed|feel|feels) (?:a bit |a little |quite |rather |pretty )?(?:thin|weak|shallow|light|sparse|superficial)\b",  # noqa: E501 - one cue per line reads better than a split regex
     ),
     ("would have liked", r"\b(?:would|'d)(?:'ve| have)? (?:liked|loved|preferred)\b"),
     ("it lacked", r"\black(?:ed|ing|s)\b|\bfell short\b|\bcould (?:use|do with) (?:more|a|some|better)\b"),
@@ -183,6 +188,40 @@ EN_ENDING: tuple[tuple[str, str], ...] = (
     ),
 )
 
+# --- English: praise VADER misreads, and where a before/after story turns ----------------
+
+#: (pattern, plain meaning) — praise that VADER scores as negative, rewritten before scoring.
+POSITIVE_IDIOMS: tuple[tuple[str, str], ...] = (
+    (r"\b(?:can't|cannot|can not|couldn't|could not) say (?:that )?i (?:didn't|did not) love\b", "loved"),
+    (r"\b(?:can't|cannot|can not|couldn't|could not) say (?:that )?i (?:didn't|did not) (?:like|enjoy)\b", "liked"),
+    (
+        r"\b(?:couldn't|could not|can't|cannot) be (?:any )?(?:happier|more (?:grateful|thankful|pleased|satisfied))\b",
+        "am very happy",
+    ),
+    (r"\b(?:can't|cannot|couldn't|could not) (?:recommend|praise) [\w' ]{1,40}? enough\b", "highly recommend it"),
+    (r"\b(?:can't|cannot|couldn't|could not) thank [\w' ]{1,40}? enough\b", "thank you so much"),
+    (r"\bnothing to complain about\b|\b(?:zero|no) (?:complaints|issues|problems|regrets)\b", "all good"),
+    # Relief is praise: "my anxiety is so much lower" is not about anxiety.
+    (
+        r"\b(?:my|our|the|his|her|their)\s+(?:\w+\s+)?(?:anxiety|stress|fear|worr(?:y|ies)|tantrums?|fights?|"
+        r"arguments?|pain|panic|guilt|anger|yelling|meltdowns?)\b[^.!?\n]{0,25}?\b(?:lower|less|down|gone|fewer|"
+        r"reduced|disappeared|vanished|calmer|better)\b",
+        "things are much better",
+    ),
+)
+
+#: The start of a story's ending ("… Now we actually talk."): VADER judges the text from the
+#: last match on, so a described "before" does not read as a complaint.
+TURNING_POINT = (
+    r"\b(?:now|nowadays|today|these days|since then|ever since|in the end|ended up|turned out|finally|"
+    r"(?:and|but) (?:left|came out|walked away|finished) with|by the end|"
+    r"after (?:the|this|your|a few|some) (?:course|program|programme|coaching|sessions?|class(?:es)?|training|"
+    r"workshop|weeks?|months?)|thanks to|"
+    r"(?:this|the|your) (?:course|program|programme|coaching|training|workshop) (?:gave|helped|taught|changed|"
+    r"showed|made|has))\b"
+)
+
+
 # --- Other languages: small, hand-written ---------------------------------------------------
 
 ES = {
@@ -202,7 +241,7 @@ ES = {
         ),
         (
             "todavía esperando",
-            r"\b(?:todav[íi]a|a[úu]n) (?:estoy |sigo )?esperando\b|\bsigo esperando\b|\bnunca (?:recib[íi]|me lleg[óo])\b|"
+            r"\b(?:todav[íi]a|a[úu]n) (?:estoy |sigo )?esperando\b|\bsigo esperando\b|\bnunca (?:recib[íi]|me lleg[óo])\b|"  # noqa: E501 - one cue per line reads better than a split regex
             r"\b(?:todav[íi]a|a[úu]n) no (?:me )?(?:ha llegado|han llegado|lleg[óo]|recib[íi]|tengo)\b",
         ),
         ("cobro erróneo", r"\bme cobraron (?:dos veces|de m[áa]s|doble)\b|\bcobro (?:doble|duplicado|err[óo]neo)\b"),
@@ -284,7 +323,7 @@ FR = {
         ),
         (
             "sans réponse",
-            r"\bsans (?:r[ée]ponse|nouvelles?)\b|\baucune (?:nouvelle|r[ée]ponse|mise à jour)\b|\bpersonne ne (?:m'a |nous a |m')?(?:r[ée]pond|aid|rappel)\w*|\baucune r[ée]ponse\b",
+            r"\bsans (?:r[ée]ponse|nouvelles?)\b|\baucune (?:nouvelle|r[ée]ponse|mise à jour)\b|\bpersonne ne (?:m'a |nous a |m')?(?:r[ée]pond|aid|rappel)\w*|\baucune r[ée]ponse\b",  # noqa: E501 - one cue per line reads better than a split regex
         ),
         (
             "toujours pas reçu",
@@ -343,7 +382,7 @@ DE = {
     "conditional": (
         (
             "wäre perfekt gewesen, wenn",
-            r"\bw[äa]ren?\b[^.!?\n]{0,30}?\bgewesen\b|\bh[äa]tte mir\b[^.!?\n]{0,40}?\bgew[üu]nscht\b",
+            r"\bw[äa]ren?\b[^.!?\n]{0,30}?\bgewesen\b|\bh[äa]tte (?:ich )?mir\b[^.!?\n]{0,40}?\bgew[üu]nscht\b",
         ),
         ("nur … hätten", r"\bnur\b[^.!?\n]{0,40}?\bh[äa]tten?\b|\beinziger? (?:kritikpunkt|minuspunkt|nachteil)\b"),
     ),
@@ -412,3 +451,61 @@ BY_LANGUAGE: dict[str, Cues] = {
 BY_LANGUAGE["en"] = ENGLISH
 #: Language-free cues only: for text in a language no list was written for.
 ANY = Cues(complaints=_compile(ANY_COMPLAINTS), conditional=(), lukewarm=_compile(ANY_LUKEWARM), ending=(), praise=())
+
+
+# --- Absent service, by composition ---------------------------------------------------------
+# Phrase lists miss most wordings of "what I was owed did not come" ("the masterclass was never
+# scheduled", "my voice messages went unheard"). The kind is a composition: something the program
+# owes (a person, a session, a material, an answer, a charge) and a failure marker, in the same
+# clause. Praise built the same way ("I never missed a session", "nothing was missing") is
+# excluded first.
+
+_SERVICE = {
+    "en": r"\b(?:quiz(?:zes)?|hot seats?|planner|coach(?:es)?|mentors?|instructors?|teachers?|trainers?|tutors?|support|team|staff|help ?desk|"  # noqa: E501 - one cue per line reads better than a split regex
+    r"videos?|modules?|lessons?|materials?|workbooks?|worksheets?|access|login|account|platform|app|receipts?|"
+    r"invoices?|refunds?|payments?|charged|billed|bonus(?:es)?|masterclass(?:es)?|calls?|sessions?|appointments?|"
+    r"messages?|emails?|questions?|requests?|tickets?|recordings?|replays?|certificates?|links?|pack(?:age)?|kit|"
+    r"journal|feedback|follow[- ]?up|form|anyone|anybody|nobody|no one)\b",
+    "es": r"\b(?:coach|mentora?|profesora?|acceso|plataforma|sesi[óo]n(?:es)?|llamadas?|correos?|mensajes?|"
+    r"respuestas?|reembolso|materiales?|factura|certificado|v[íi]deos?|m[óo]dulos?|soporte|nadie)\b",
+    "pt": r"\b(?:coach|mentora?|professora?|acesso|plataforma|sess[ãa]o|sess[õo]es|chamadas?|e-?mails?|mensagens?|"
+    r"respostas?|reembolso|materia(?:l|is)|fatura|certificado|v[íi]deos?|m[óo]dulos?|suporte|ningu[ée]m|pedido)\b",
+    "fr": r"\b(?:coach|mentor|format(?:eur|rice)|acc[èe]s|plateforme|s[ée]ances?|appels?|e-?mails?|messages?|"
+    r"r[ée]ponses?|remboursement|mat[ée]riel|facture|certificat|vid[ée]os?|modules?|support|personne|dates?)\b",
+    "de": r"\b(?:coach|mentor(?:in)?|trainer(?:in)?|zugang|plattform|sitzungen?|termine?|anrufe?|e-?mails?|"
+    r"nachrichten?|antwort|r[üu]ckerstattung|unterlagen|rechnung|zertifikat|videos?|module?|support|niemand)\b",
+}
+_FAILURE = {
+    "en": r"\b(?:never(?! (?:once |been |was |were )?(?:rude|late|unkind|pushy|dismissive|boring|bored|judg\w+|"
+    r"disappoint\w*|felt|had to|let (?:me|us) down|failed|short|anything but))|not once|nobody|no one|unanswered|unheard|ignored|missing|chasing|"  # noqa: E501 - one cue per line reads better than a split regex
+    r"still (?:not|no|haven't|hasn't|have not|has not|waiting|chasing|missing|nothing)|"
+    r"(?:didn't|did not|wasn't|weren't|hasn't|haven't|has not|have not|had not|hadn't) (?:\w+ )?"
+    r"(?:arrive|arrived|come|show|join|work|unlock|load|reply|answer|respond|call|follow|get back|send|sent|happen|"
+    r"scheduled|delivered|introduced|unlocked|received|been|open|given|offered|processed|fixed)|"
+    r"(?:couldn't|could not|can't|cannot|unable to) (?:access|log|finish|open|download|reach|get)|"
+    r"after (?:two|three|four|five|several|multiple|many|\d+) (?:requests|emails|tries|attempts|messages|reminders)|"
+    r"not (?:a single|one) (?:\w+ ){1,3}(?:took place|happened|came|arrived|was held|was sent)|"
+    r"without (?:any )?(?:reply|answer|notice|warning|explanation|response))\b",
+    "es": r"\b(?:nunca|nadie|jam[áa]s|sin respuesta|todav[íi]a no|a[úu]n no|no (?:me )?(?:enviaron|lleg[óo]|"
+    r"respond\w+|contest\w+|funcion\w+|apareci[óo]))\b",
+    "pt": r"\b(?:nunca|ningu[ée]m|jamais|sem resposta|ainda n[ãa]o|at[ée] agora|at[ée] hoje|n[ãa]o (?:me )?"
+    r"(?:enviaram|chegou|respond\w+|funcion\w+|apareceu))\b",
+    "fr": r"\b(?:jamais|personne|sans r[ée]ponse|toujours pas|toujours aucune?|n'a pas|n'ont pas|annul[ée]e?s?)\b",
+    "de": r"\b(?:nie|niemals|niemand|keine antwort|immer noch nicht|bis heute kein\w*|nicht (?:erhalten|bekommen|"
+    r"gekommen|erschienen|funktioniert)|abgesagt)\b",
+}
+#: Praise shaped like a failure: checked first, and the clause is left alone when it matches.
+_PRAISE_SHAPED = (
+    r"\b(?:never|not once) (?:\w+ )?(?:missed|had to wait|felt (?:ignored|alone|lost)|disappointed|late|"
+    r"hesitated|got bored|regretted)|\bnothing (?:was |is )?missing\b|\bnot (?:a single|one) (?!(?:\w+ ){1,3}(?:took place|happened|came|arrived|was (?:held|sent)))|\bno (?:one|body) "  # noqa: E501 - one cue per line reads better than a split regex
+    r"(?:was|is|felt) (?:left|ignored)|\bnever (?:had|have) (?:a|any) (?:problem|issue)s?\b|"
+    r"\b(?:never|nothing) (?:went|goes|was left) unanswered\b"
+)
+
+
+def _absent_service(code: str) -> tuple[re.Pattern[str], re.Pattern[str]]:
+    return re.compile(_SERVICE[code], _FLAGS), re.compile(_FAILURE[code], _FLAGS)
+
+
+ABSENT_SERVICE = {code: _absent_service(code) for code in _SERVICE}
+PRAISE_SHAPED = re.compile(_PRAISE_SHAPED, _FLAGS)
