@@ -357,9 +357,11 @@ def _absent(lists: list[cues.Cues], codes: list[str], text: str) -> tuple[str, .
             if code not in cues.ABSENT_SERVICE:
                 continue
             service, failure = cues.ABSENT_SERVICE[code]
-            owed, failed = service.search(clause), failure.search(clause)
-            if owed and failed:
-                return (f"{owed.group(0)} … {failed.group(0)}",)
+            # Two different words: "nobody" is not both the one owed and the failure.
+            for owed in service.finditer(clause):
+                for failed in failure.finditer(clause):
+                    if owed.end() <= failed.start() or failed.end() <= owed.start():
+                        return (f"{owed.group(0)} … {failed.group(0)}",)
     return ()
 
 

@@ -477,7 +477,7 @@ _SERVICE = {
 }
 _FAILURE = {
     "en": r"\b(?:never(?! (?:once |been |was |were )?(?:rude|late|unkind|pushy|dismissive|boring|bored|judg\w+|"
-    r"disappoint\w*|felt|had to|let (?:me|us) down|failed|short|anything but))|not once|nobody|no one|unanswered|unheard|ignored|missing|chasing|"  # noqa: E501 - one cue per line reads better than a split regex
+    r"disappoint\w*|felt|had to|let (?:me|us) down|failed|short|anything but))|not once|unanswered|unheard|ignored|missing|chasing|"  # noqa: E501 - one cue per line reads better than a split regex
     r"still (?:not|no|haven't|hasn't|have not|has not|waiting|chasing|missing|nothing)|"
     r"(?:didn't|did not|wasn't|weren't|hasn't|haven't|has not|have not|had not|hadn't) (?:\w+ )?"
     r"(?:arrive|arrived|come|show|join|work|unlock|load|reply|answer|respond|call|follow|get back|send|sent|happen|"

@@ -220,7 +220,11 @@ def test_conditional_praise_whose_missing_thing_is_a_complaint_is_unhappy():
 
 
 def test_praise_shaped_like_a_failure_stays_happy():
-    for text in ("Not a single question of mine went unanswered.", "I never missed a session, so useful."):
+    for text in (
+        "Not a single question of mine went unanswered.",
+        "I never missed a session, so useful.",
+        "Mornings used to be a battle. Now we leave on time and nobody shouts.",
+    ):
         assert classify(score=9, text=text).route == "happy", text
 
 
