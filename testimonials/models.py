@@ -143,6 +143,12 @@ class FeedbackResponse(models.Model):
     route = models.CharField(max_length=10, choices=Route.choices, blank=True)
     route_reasons = models.JSONField(default=list, blank=True)
     sentiment = models.FloatField(null=True, blank=True)
+    language = models.CharField(
+        max_length=8,
+        blank=True,
+        help_text="The language the routing detected in the answers (ISO code); blank when there were none or "
+        "too few words to tell. The routing's reasons say how text in it was read.",
+    )
     routed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:

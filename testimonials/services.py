@@ -289,8 +289,9 @@ def feedback_route(*, response: FeedbackResponse, actor: str, now: datetime | No
     response.route = decision.route
     response.route_reasons = list(decision.reasons)
     response.sentiment = decision.sentiment
+    response.language = decision.language
     response.routed_at = now
-    response.save(update_fields=["route", "route_reasons", "sentiment", "routed_at"])
+    response.save(update_fields=["route", "route_reasons", "sentiment", "language", "routed_at"])
     journey.journey_record(
         enrollment=response.enrollment,
         kind=f"feedback_{decision.route}",

@@ -265,3 +265,38 @@ def test_a_plan_without_milestone_asks_days_after_graduation(program):
     action = ScheduledAction.objects.get(enrollment=enrollment, kind="feedback_request")
     engine.tick(now=action.due_at)
     assert FeedbackResponse.objects.filter(enrollment=enrollment).exists()
+
+
+def test_a_complaint_in_another_language_opens_a_case_that_says_how_it_was_read(
+    program, client, django_capture_on_commit_callbacks
+):
+    _, response = asked(program)
+    with django_capture_on_commit_callbacks(execute=True):
+        follow_up(client, mail.outbox[0], 9, "La coach nunca se conectó a dos de las sesiones.", "Nadie me respondió.")
+    response.refresh_from_db()
+    assert response.route == Route.UNHAPPY
+    assert response.language == "es"
+    case = SupportCase.objects.get()
+    assert "read with the Spanish cue list only" in case.reason
+    [support_email] = [m for m in mail.outbox if m.to == ["Support <support@example.org>"]]
+    assert "read with the Spanish cue list only" in support_email.body
+
+
+def test_a_low_scorer_with_polite_negative_answers_is_not_said_to_read_positive(
+    program, client, django_capture_on_commit_callbacks
+):
+    _, response = asked(program)
+    with django_capture_on_commit_callbacks(execute=True):
+        follow_up(
+            client,
+            mail.outbox[0],
+            3,
+            "I liked the idea and the first video was nice.",
+            "Honestly nothing changed for us.",
+            "Maybe it works for other families.",
+        )
+    case = SupportCase.objects.get()
+    assert "reads positive" not in case.reason
+    assert 'it says "nothing changed"' in case.reason
+    [support_email] = [m for m in mail.outbox if m.to == ["Support <support@example.org>"]]
+    assert "reads positive" not in support_email.body and "nothing changed" in support_email.body
