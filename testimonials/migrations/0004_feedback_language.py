@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('testimonials', '0002_testimonialwallpage'),
+        ('testimonials', '0003_helpdesk_webhook_checks'),
     ]
 
     operations = [
