@@ -17,11 +17,12 @@ import re
 
 from crawlerdetect import CrawlerDetect
 
-# Only what crawlerdetect does not recognise (checked in tests/campaigns/test_bots.py): mail and web
-# security scanners, and the generic words some of them and many small previewers use.
+# What crawlerdetect does not recognise (checked in tests/campaigns/test_bots.py): mail and web security
+# scanners, the generic words some of them and many small previewers use, and names crawlerdetect knows
+# only in one spelling ("Barracuda Sentinel (EE)", "^Java/", "via ggpht.com GoogleImageProxy"...).
 BOT_USER_AGENT = re.compile(
-    r"preview|scanner|scan\b|monitor|proofpoint|mimecast|safelinks|ms-office|symantec|trendmicro|"
-    r"forcepoint|cisco|ironport|fortiguard|zscaler",
+    r"preview|scanner|scan\b|monitor|phantomjs|httpclient|java/|googleimageproxy|barracuda|proofpoint|"
+    r"mimecast|safelinks|ms-office|symantec|trendmicro|forcepoint|cisco|ironport|fortiguard|zscaler",
     re.IGNORECASE,
 )
 # Real browsers' user agents are under 500 characters; a longer one is a tool, and an unbounded one

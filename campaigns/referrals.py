@@ -54,11 +54,11 @@ REMINDER_EMAIL = kinds.register(
     kinds.EmailKind(
         name="referral_reminder",
         category=Category.REFERRAL,
-        description="One reminder of the ask, only if the link was never shared or opened.",
+        description="One reminder of the ask, only if the link was not shared from the hub or opened by two people.",
         subject="Your special link is still waiting, {{ first_name }}",
         body="Hi {{ first_name }},\n\nA few days ago we asked whether you would send your special link to "
-        "{{ ask_count }} people who could use what you found. It has not been opened yet, so here it is "
-        "again:\n\n{{ special_link }}\n\nThrough it they get {{ friend_offer }}. We will not remind you again.",
+        "{{ ask_count }} people who could use what you found. We have not seen friends open it yet, so here it "
+        "is again:\n\n{{ special_link }}\n\nThrough it they get {{ friend_offer }}. We will not remind you again.",
     )
 )
 FRIEND_JOINED_EMAIL = kinds.register(

@@ -4,9 +4,10 @@ A shared link is opened in bursts, and the empty-form page is rendered once per 
 (landing.py). Deciding which state a visit is in must therefore be cheap and always fresh: the link
 (revoked?), the program (still live? which revision?), the graduate's name, their testimonial's
 consent and moderation state (a withdrawal shows at once), and the link's first counted click by
-anyone (the start of its access window: referrals.access_until says why not this browser's). Three ORM queries with a Wagtail page join cost about four times the
-whole rest of the request in query building alone, so this is one hand-written statement instead
-(the same reason as the click's single statement in campaigns.referrals).
+anyone (the start of its access window: referrals.access_until says why not this browser's). Three
+ORM queries with a Wagtail page join cost about four times the whole rest of the request in query
+building alone, so this is one hand-written statement instead (the same reason as the click's single
+statement in campaigns.referrals).
 """
 
 from dataclasses import dataclass

@@ -83,7 +83,8 @@ class ReferralPlan(Orderable):
         null=True,
         blank=True,
         validators=[MinValueValidator(1), MaxValueValidator(30)],
-        help_text="One reminder this many days later, only if the link was never shared or clicked. Empty: none.",
+        help_text="One reminder this many days later, only if the link was not shared from the hub or opened by "
+        "two different people. Empty: none.",
     )
     friend_offer = models.CharField(max_length=20, choices=FriendOffer.choices, default=FriendOffer.REGISTRATION)
     friend_offer_text = models.CharField(

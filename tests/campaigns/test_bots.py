@@ -54,16 +54,12 @@ LEFT_TO_CRAWLERDETECT = {
     "spider": "Mozilla/5.0 (compatible; Baiduspider/2.0; +http://www.baidu.com/search/spider.html)",
     "slurp": "Mozilla/5.0 (compatible; Yahoo! Slurp; http://help.yahoo.com/help/us/ysearch/slurp)",
     "checker": "LinkChecker/10.2.1 (+https://linkchecker.github.io/linkchecker/)",
-    "phantomjs": "Mozilla/5.0 (Unknown; Linux x86_64) AppleWebKit/538.1 (KHTML, like Gecko) PhantomJS/2.1.1 "
-    "Safari/538.1",
     "python-requests": "python-requests/2.31.0",
     "python-urllib": "Python-urllib/3.11",
     "curl": "curl/8.5.0",
     "wget": "Wget/1.21.4",
-    "httpclient": "Apache-HttpClient/4.5.13 (Java/17.0.8)",
     "okhttp": "okhttp/4.12.0",
     "go-http-client": "Go-http-client/1.1",
-    "java": "Java/17.0.1",
     "libwww": "libwww-perl/6.72",
     "facebookexternalhit": "facebookexternalhit/1.1 (+http://www.facebook.com/externalhit_uatext.php)",
     "whatsapp": "WhatsApp/2.23.20.0 A",
@@ -74,15 +70,19 @@ LEFT_TO_CRAWLERDETECT = {
     "twitterbot": "Twitterbot/1.0",
     "skypeuripreview": "Mozilla/5.0 (Windows NT 6.1; WOW64) SkypeUriPreview Preview/0.5",
     "bingpreview": "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) BingPreview/1.0b",
-    "googleimageproxy": "Mozilla/5.0 (Windows NT 5.1; rv:11.0) Gecko Firefox/11.0 (via ggpht.com GoogleImageProxy)",
     "yahoomailproxy": "YahooMailProxy; https://help.yahoo.com/kb/yahoo-mail-proxy-SLN28749.html",
-    "barracuda": "Mozilla/5.0 (compatible; Barracuda Sentinel (EE))",
     "microsoft office": "Microsoft Office/16.0 (Windows NT 10.0; Microsoft Outlook 16.0.4266; Pro)",
     "outlook-ios-linkpreview": "Outlook-iOS-LinkPreview/1.0",
 }
 
-# Mail and web security scanners crawlerdetect lacks: our own list keeps them.
+# Mail and web security scanners crawlerdetect lacks, and names it knows in one spelling only: our own
+# list keeps them.
 SCANNERS = {
+    "Barracuda": "Mozilla/5.0 (compatible; Barracuda Sentinel)",  # crawlerdetect: only "... Sentinel (EE)"
+    "Java": "Mozilla/5.0 (Windows NT 10.0) Java/1.8.0_292",  # crawlerdetect: only at the start
+    "an HTTP client": "SomeCorp Link HttpClient/2.0",
+    "PhantomJS": "Mozilla/5.0 (Unknown; Linux x86_64) AppleWebKit/538.1 (KHTML, like Gecko) PhantomJS",
+    "Gmail's image proxy": "Mozilla/5.0 (Windows NT 5.1; rv:11.0) Gecko Firefox/11.0 GoogleImageProxy",
     "Mimecast": "Mozilla/5.0 (compatible; Mimecast Safe Links Scanner)",
     "Proofpoint": "Mozilla/5.0 (compatible; Proofpoint URL Defense)",
     "Safe Links": "Mozilla/5.0 (Windows NT 10.0) SafeLinks/1.0",

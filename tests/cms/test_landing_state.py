@@ -93,9 +93,7 @@ def test_robots_do_not_start_the_window(client, clock, link):
     assert until_on_page(type(client)(), link) == "5 April 2031"  # not started: 14 days from today
 
 
-def test_before_any_click_the_window_is_offered_from_today_and_the_reused_page_follows_the_date(
-    client, clock, link
-):
+def test_before_any_click_the_window_is_offered_from_today_and_the_reused_page_follows_the_date(client, clock, link):
     assert until_on_page(client, link) == "16 March 2031"
     clock.advance(days=1)
     assert until_on_page(client, link) == "17 March 2031"  # the page is reused, the date is not
