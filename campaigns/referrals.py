@@ -370,7 +370,7 @@ def link_passed_on(*, link: ReferralLink) -> bool:
     and it takes two of them. One script from one address, with or without cookies, is one group; so
     is one phone that moved from home wifi to its mobile network. Two people behind one address (a
     household, an office) count as one: then the graduate gets the one reminder, the side to err on
-    (an extra email they were told to expect, never a friend's visit faked by a script). Clicks
+    (one email more, within the contact budget, never a reminder cancelled by a script). Clicks
     recorded before networks were kept (client "") do not count.
     """
     if link.first_shared_at:
