@@ -7,8 +7,11 @@ production settings and run wrk (-t2 -c16 --latency, a browser's User-Agent) for
 (--rounds; each figure sums its rounds), against:
   - /healthz: a bare Django view of the same project, one SELECT 1 (the baseline, same run; first in
     each round and again last, the ratios are to the mean of the two figures, the drift shows between),
-  - /r/<code>: the click (link lookup, bot filter, one recorded click, cookie, 302). wrk sends no
-    cookie and does not follow redirects, so every request is a new visitor and must be recorded,
+  - /r/<code>: the click (link lookup, bot filter, the client's hashed network, one recorded click,
+    cookie, 302). wrk sends no cookie and does not follow redirects, so every request is a new visitor
+    and must be recorded. One User-Agent throughout: its robot verdict (crawlerdetect's patterns and
+    our scanner names) is made once per worker and then cached; what a verdict costs uncached, for a
+    User-Agent never seen before, is measured in-process first and printed,
   - /join/<code>/: the friend's landing page, with the visitor cookie the click set.
 On PostgreSQL the click is run once more against a server with CLICK_DURABLE_COMMIT=true (each click
 waits for the WAL flush; the default commits clicks asynchronously): no target, it shows the trade.
@@ -22,6 +25,7 @@ Production settings as deployed, with STATIC_ROOT in the temp dir (collectstatic
 as a deployment would). Needs wrk: apt-get install -y wrk.
 
     .venv/bin/python bench/click.py [--seconds 10] [--pg postgres://postgres@127.0.0.1:5432/bench_click]
+                                    [--only sqlite|postgresql]
 """
 
 import argparse
@@ -43,6 +47,8 @@ sys.path.insert(0, str(ROOT))
 
 USER_AGENT = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0 Safari/537.36"
 VISITOR = "0123456789abcdef0123456789abcdef"  # the friend's browser cookie on the landing page
+# Distinct User-Agents for the uncached robot verdict (each a browser build never seen before).
+VERDICT_AGENTS = 2000
 WORKERS, THREADS, CONNECTIONS = 2, 2, 16
 TARGETS = {"click": 0.5, "landing": 0.3}
 
@@ -334,6 +340,26 @@ def ensure_pg_database(url: str, *, drop_only: bool = False) -> bool:
         return False
 
 
+def verdict_costs() -> dict:
+    """What deciding "robot or person" costs per click: for a User-Agent never seen before (crawlerdetect's
+    patterns run) and for one seen before (the cached verdict), in microseconds, in this process."""
+    from campaigns import bots
+
+    agents = [f"{USER_AGENT} Build/{n}" for n in range(VERDICT_AGENTS)]
+    bots.is_robot_agent.cache_clear()
+    bots.is_bot_visit(method="GET", user_agent="warm-up: compiles the patterns")
+    started = time.perf_counter()
+    for agent in agents:
+        bots.is_bot_visit(method="GET", user_agent=agent)
+    uncached = (time.perf_counter() - started) / len(agents) * 1e6
+    started = time.perf_counter()
+    for _ in range(5):
+        for agent in agents:
+            bots.is_bot_visit(method="GET", user_agent=agent)
+    cached = (time.perf_counter() - started) / (5 * len(agents)) * 1e6
+    return {"uncached_us": uncached, "cached_us": cached}
+
+
 # --- Report --------------------------------------------------------------------------------------
 
 
@@ -401,6 +427,9 @@ def main() -> None:
     parser.add_argument(
         "--pg", default=os.environ.get("BENCH_PG_URL", "postgres://postgres@127.0.0.1:5432/bench_click")
     )
+    parser.add_argument(
+        "--only", choices=["sqlite", "postgresql"], help="one database (e.g. SQLite when PostgreSQL is busy)"
+    )
     parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -410,6 +439,11 @@ def main() -> None:
         print("wrk is not installed: apt-get install -y wrk (Debian package), then run this again.")
         sys.exit(2)
 
+    costs = verdict_costs()
+    print(
+        f"robot-or-person verdict per click: {costs['uncached_us']:.0f} µs for a User-Agent never seen before"
+        f" (crawlerdetect), {costs['cached_us']:.1f} µs cached"
+    )
     verdicts = {}
     with tempfile.TemporaryDirectory() as tmp:
         write_settings(tmp)
@@ -419,8 +453,10 @@ def main() -> None:
         subprocess.run(
             [sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"], check=True, env=env, cwd=ROOT
         )
-        runs = [("SQLite", f"sqlite:///{tmp}/bench.sqlite3")]
-        if ensure_pg_database(args.pg):
+        runs = [] if args.only == "postgresql" else [("SQLite", f"sqlite:///{tmp}/bench.sqlite3")]
+        if args.only == "sqlite":
+            pass
+        elif ensure_pg_database(args.pg):
             runs.append(("PostgreSQL", args.pg))
         else:
             print(f"PostgreSQL not reachable at {args.pg}: skipped")

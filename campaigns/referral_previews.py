@@ -40,7 +40,7 @@ def previews(page, user) -> list[EmailPreview]:
             [
                 render_email(
                     title="The one reminder",
-                    when=f"{plan.reminder_after_days} days later, only if the link was never shared or opened",
+                    when=f"{plan.reminder_after_days} days later, unless shared from the hub or opened by two people",
                     kind=REMINDER_EMAIL.name,
                     user=user,
                     context=common,

@@ -4,11 +4,12 @@
 import io
 
 import segno
+from django.conf import settings
 from django.http import HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
-from campaigns import bots, referrals
+from campaigns import bots, ratelimit, referrals
 
 VISITOR_COOKIE = "rv"
 VISITOR_COOKIE_AGE = 365 * 24 * 3600
@@ -33,9 +34,19 @@ def click(request, code: str):
     if not normalized or bots.is_bot(request):
         return response  # scanners and previews are sent on, never counted, never given a cookie
     visitor = visitor_id(request) or referrals.new_visitor_id()
+    client = referrals.click_client(ratelimit.client_ip(request))
     # One statement finds the live link and records the visit (nothing for an unknown or revoked code).
-    referrals.click_record_by_code(code=normalized, visitor=visitor)
-    response.set_cookie(VISITOR_COOKIE, visitor, max_age=VISITOR_COOKIE_AGE, httponly=True, samesite="Lax")
+    referrals.click_record_by_code(code=normalized, visitor=visitor, client=client)
+    # Secure under SECURE=true (production over HTTPS): the visitor id never travels in clear text.
+    # (getattr: SECURE is a production setting; elsewhere the site may be served over plain HTTP.)
+    response.set_cookie(
+        VISITOR_COOKIE,
+        visitor,
+        max_age=VISITOR_COOKIE_AGE,
+        httponly=True,
+        samesite="Lax",
+        secure=bool(getattr(settings, "SECURE", False)),
+    )
     return response
 
 

@@ -5,6 +5,7 @@ Who may be asked is decided from the journey (this layer never imports the phase
 submitted testimonial that is not withdrawn, happy feedback, and no open support case.
 """
 
+import ipaddress
 import re
 import secrets
 import uuid
@@ -17,6 +18,7 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import Count
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 
 from campaigns import bots, hooks, links, services
 from campaigns.models import (
@@ -49,11 +51,11 @@ REMINDER_EMAIL = kinds.register(
     kinds.EmailKind(
         name="referral_reminder",
         category=Category.REFERRAL,
-        description="One reminder of the ask, only if the link was never shared or opened.",
+        description="One reminder of the ask, only if the link was not shared from the hub or opened by two people.",
         subject="Your special link is still waiting, {{ first_name }}",
         body="Hi {{ first_name }},\n\nA few days ago we asked whether you would send your special link to "
-        "{{ ask_count }} people who could use what you found. It has not been opened yet, so here it is "
-        "again:\n\n{{ special_link }}\n\nThrough it they get {{ friend_offer }}. We will not remind you again.",
+        "{{ ask_count }} people who could use what you found. We have not seen friends open it yet, so here it "
+        "is again:\n\n{{ special_link }}\n\nThrough it they get {{ friend_offer }}. We will not remind you again.",
     )
 )
 FRIEND_JOINED_EMAIL = kinds.register(
@@ -143,28 +145,44 @@ def link_url(code: str) -> str:
     return absolute(reverse("referral_click", args=[code]))
 
 
-def visit_record(*, link_id: int, visitor: str, method: str, user_agent: str, now: datetime | None = None) -> bool:
+def visit_record(
+    *, link_id: int, visitor: str, method: str, user_agent: str, client: str = "", now: datetime | None = None
+) -> bool:
     """A visit through a link: counted only for people (see bots.py), once per browser per day."""
     if bots.is_bot_visit(method=method, user_agent=user_agent):
         return False
-    return click_record(link_id=link_id, visitor=visitor, now=now)
+    return click_record(link_id=link_id, visitor=visitor, client=client, now=now)
 
 
 # The click's one statement: find the live link by its code and record the visit, once per browser
 # per day, in a single round trip with no transaction around it (the hot path of /r/<code>).
 _CLICK_SQL = (
-    "INSERT INTO {click} (link_id, visitor, day, clicked_at) "
-    "SELECT id, %s, %s, %s FROM {link} WHERE code = %s AND revoked_at IS NULL{commit} "
-    "ON CONFLICT (link_id, visitor, day) DO NOTHING"
+    "INSERT INTO {click} (link_id, visitor, client, day, clicked_at) "
+    "SELECT id, %s, %s, %s, %s FROM {link} WHERE code = %s AND revoked_at IS NULL{commit} "
+    "ON CONFLICT (link_id, day, visitor) DO NOTHING"
 )
 # PostgreSQL: this statement's own transaction commits without waiting for the WAL flush (SET LOCAL
 # inside the statement; see CLICK_DURABLE_COMMIT in settings). The flush is most of a click's cost.
 _ASYNC_COMMIT = " AND set_config('synchronous_commit', 'off', true) IS NOT NULL"
 
 
-def click_record_by_code(*, code: str, visitor: str, now: datetime | None = None) -> bool:
-    """Record a person's visit through ``code`` (already normalized); False for an unknown or revoked code
-    or a repeat visit from the same browser today."""
+def click_client(address: str) -> str:
+    """Who a click came from, as far as the network tells: a keyed hash of the client's IPv4 address or
+    IPv6 /64 (one line or one home: a device takes any address in its /64 at will), "" when there is
+    no address. Keyed with SECRET_KEY, so the stored value cannot be turned back into an address by
+    hashing every address there is; cut to 16 hex digits, plenty to tell a link's visitors apart."""
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return ""
+    if isinstance(ip, ipaddress.IPv6Address):
+        ip = ip.ipv4_mapped or ipaddress.ip_network(f"{ip}/64", strict=False).network_address
+    return salted_hmac("campaigns.click-client", ip.packed).hexdigest()[:16]
+
+
+def click_record_by_code(*, code: str, visitor: str, client: str = "", now: datetime | None = None) -> bool:
+    """Record a person's visit through ``code`` (already normalized) from ``client`` (click_client);
+    False for an unknown or revoked code or a repeat visit from the same browser today."""
     now = now or timezone.now()
     asynchronous = connection.vendor == "postgresql" and not settings.CLICK_DURABLE_COMMIT
     sql = _CLICK_SQL.format(
@@ -173,15 +191,15 @@ def click_record_by_code(*, code: str, visitor: str, now: datetime | None = None
         commit=_ASYNC_COMMIT if asynchronous else "",
     )
     with connection.cursor() as cursor:
-        cursor.execute(sql, [visitor[:32], now.date(), now, code])
+        cursor.execute(sql, [visitor[:32], client[:16], now.date(), now, code])
         return cursor.rowcount == 1
 
 
-def click_record(*, link_id: int, visitor: str, now: datetime | None = None) -> bool:
+def click_record(*, link_id: int, visitor: str, client: str = "", now: datetime | None = None) -> bool:
     """Count a person's visit: once per browser per day. Returns whether it was new."""
     now = now or timezone.now()
     created = ReferralClick.objects.bulk_create(
-        [ReferralClick(link_id=link_id, visitor=visitor[:32], day=now.date(), clicked_at=now)],
+        [ReferralClick(link_id=link_id, visitor=visitor[:32], client=client[:16], day=now.date(), clicked_at=now)],
         ignore_conflicts=True,
     )
     return bool(created and created[0].pk) if created else False
@@ -352,13 +370,58 @@ def _budget_frees_at(email: str, now: datetime) -> datetime:
     return policy.budget_allows_at(sent, now) or now
 
 
+# People who must have opened a link before its reminder would be nagging (see link_passed_on).
+PEOPLE_WHO_SKIP_THE_REMINDER = 2
+
+
+def link_passed_on(*, link: ReferralLink) -> bool:
+    """Whether the graduate has evidently passed their link on, so that a reminder would nag: they
+    copied or shared it from their hub (``first_shared_at``), or at least two people opened it.
+
+    Why not any click: one GET with a browser's User-Agent records a click (robots and scanners that
+    say so are never recorded, see bots.py), and whoever drops the cookie is a new visitor on every
+    request, so neither one click nor many visitor ids prove a person, let alone a friend. The rule:
+    two clicks may be the same person when they share a visitor cookie or a client network
+    (click_client: the IPv4 address or IPv6 /64); the people are the groups of clicks joined that way,
+    and it takes two of them. One script from one address, with or without cookies, is one group; so
+    is one phone that moved from home wifi to its mobile network. Two people behind one address (a
+    household, an office) count as one: then the graduate gets the one reminder, the side to err on
+    (one email more, within the contact budget, never a reminder cancelled by a script). Clicks
+    recorded before networks were kept (client "") do not count.
+    """
+    if link.first_shared_at:
+        return True
+    clicks = ReferralClick.objects.filter(link=link).exclude(client="")
+    clients = list(clicks.values_list("client", flat=True).distinct())
+    if len(clients) < PEOPLE_WHO_SKIP_THE_REMINDER:
+        return False
+    # Only a visitor seen from more than one network joins networks together; the rest of a flood
+    # of cookie-less visits (one visitor id each) is never loaded.
+    bridges = clicks.values("visitor").annotate(n=Count("client", distinct=True)).filter(n__gt=1)
+    group = {client: client for client in clients}
+
+    def root(client: str) -> str:
+        while group[client] != client:
+            client = group[client]
+        return client
+
+    networks_of: dict[str, set[str]] = {}
+    for visitor, client in clicks.filter(visitor__in=bridges.values("visitor")).values_list("visitor", "client"):
+        networks_of.setdefault(visitor, set()).add(client)
+    for networks in networks_of.values():
+        first, *others = sorted(networks)
+        for other in others:
+            group[root(other)] = root(first)
+    return len({root(client) for client in clients}) >= PEOPLE_WHO_SKIP_THE_REMINDER
+
+
 def handle_reminder_actions(actions: list[ScheduledAction], now: datetime) -> None:
-    """At most one reminder, and only if the link was never shared or opened."""
+    """At most one reminder, and only if the link was not evidently passed on (link_passed_on)."""
     for action in actions:
         link = ReferralLink.objects.filter(pk=action.payload.get("link_id"), revoked_at__isnull=True).first()
         enrollment = Enrollment.objects.select_related("student", "program").get(pk=action.enrollment_id)
         plan = plan_for(enrollment.program_id)
-        if link is None or plan is None or link.first_shared_at or link.clicks.exists():
+        if link is None or plan is None or link_passed_on(link=link):
             continue
         if eligibility(enrollment=enrollment):
             continue
@@ -376,8 +439,17 @@ def handle_reminder_actions(actions: list[ScheduledAction], now: datetime) -> No
 # --- Friends ---------------------------------------------------------------------------------
 
 
-def access_until(*, first_visit: datetime | None, plan: ReferralPlan | None, now: datetime) -> datetime:
-    start = first_visit or now
+def access_until(*, first_click: datetime | None, plan: ReferralPlan | None, now: datetime) -> datetime:
+    """When a friend's special access through a link ends: the plan's days after the link's first
+    counted click by anyone (``access_days``: "how long after the link's first click").
+
+    Anchored to the link, not to the friend's browser: a friend who clears their cookies, or opens
+    the link in a private window, is a new visitor but finds the same end date (it was a fresh window
+    each time). The graduate's own test click or a scanner that hides starts it too, never later than
+    a real friend's first click would: at worst the window runs from when the ask arrived. Before any
+    click (a visit straight to the landing page) the window has not started, and the page offers it
+    from today."""
+    start = first_click or now
     return start + timedelta(days=plan.access_days if plan else 14)
 
 

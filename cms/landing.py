@@ -19,7 +19,6 @@ from django.views.decorators.http import require_http_methods
 from campaigns import friends, ratelimit, referrals
 from campaigns.models import EnrollmentMode, FriendOffer, ProgramPage
 from campaigns.names import validate_person_name
-from campaigns.referral_views import visitor_id
 from campaigns.selectors import program_mission_progress
 from cms.landing_state import landing_state
 from testimonials.models import Testimonial
@@ -70,17 +69,17 @@ def _unavailable(request, *, reason: str, program_id: int | None):
 @require_http_methods(["GET", "POST"])
 def landing(request, code: str):
     code = referrals.normalize_code(code)
-    state = landing_state(code=code, visitor=visitor_id(request))
+    state = landing_state(code=code)
     if state is None:
         return _unavailable(request, reason="unknown", program_id=None)
     if state.revoked or not state.program_live:
         return _unavailable(request, reason="revoked", program_id=state.program_id)
     plan, mission = _program_facts(program_id=state.program_id, revision_id=state.program_revision_id)
     now = timezone.now()
-    until = referrals.access_until(first_visit=state.first_visit, plan=plan, now=now)
+    until = referrals.access_until(first_click=state.first_click, plan=plan, now=now)
     if until < now:
         return _unavailable(request, reason="expired", program_id=state.program_id)
-    until_label = date_format(until, "j F Y")
+    until_label = date_format(timezone.localtime(until), "j F Y")  # the day in the site's time zone
     blank_key = _blank_page_key(state)
     if request.method == "GET":
         page = cache.get(blank_key)
@@ -191,8 +190,8 @@ def _blank_page_key(state) -> str:
     """The page with its empty form is rendered once per state and reused: a shared link is opened
     in bursts. The key holds everything the page shows that may change — the graduate's name, the
     testimonial's state (so a withdrawal or a rejection shows at once), the program's revision — and
-    the program facts are at most 30 s old; the visitor's CSRF token and access date are put in per
-    request (_personalize)."""
+    the program facts are at most 30 s old; the visitor's CSRF token and the access date (the link's,
+    which moves with today until its first click) are put in per request (_personalize)."""
     parts = (state.link_id, state.first_name, state.last_name, state.program_revision_id, state.testimonial)
     return "landing-page:" + hashlib.sha256(repr(parts).encode()).hexdigest()
 

@@ -3,10 +3,11 @@
 A shared link is opened in bursts, and the empty-form page is rendered once per state and reused
 (landing.py). Deciding which state a visit is in must therefore be cheap and always fresh: the link
 (revoked?), the program (still live? which revision?), the graduate's name, their testimonial's
-consent and moderation state (a withdrawal shows at once), and when this browser first came through
-the link (its access window). Three ORM queries with a Wagtail page join cost about four times the
-whole rest of the request in query building alone, so this is one hand-written statement instead
-(the same reason as the click's single statement in campaigns.referrals).
+consent and moderation state (a withdrawal shows at once), and the link's first counted click by
+anyone (the start of its access window: referrals.access_until says why not this browser's). Three
+ORM queries with a Wagtail page join cost about four times the whole rest of the request in query
+building alone, so this is one hand-written statement instead (the same reason as the click's single
+statement in campaigns.referrals).
 """
 
 from dataclasses import dataclass
@@ -40,7 +41,7 @@ class LandingState:
     first_name: str
     last_name: str
     testimonial: TestimonialState | None
-    first_visit: datetime | None  # this browser's first counted visit through the link
+    first_click: datetime | None  # the link's first counted click by anyone: its access window starts there
 
     @property
     def inviter(self) -> str:
@@ -62,7 +63,10 @@ class LandingState:
 _SQL = (
     "SELECT l.id, l.program_id, l.revoked_at, p.live, p.latest_revision_id,"
     " s.first_name, s.last_name, t.id, t.updated_at, t.status, t.consent,"
-    " (SELECT MIN(c.clicked_at) FROM {click} c WHERE c.link_id = l.id AND c.visitor = %s)"
+    " (SELECT MIN(c.clicked_at) FROM {click} c WHERE c.link_id = l.id"
+    # The link's first day of clicks, then its first click that day: two probes of the click index
+    # (link, day, visitor), however many clicks the link has had since.
+    "  AND c.day = (SELECT MIN(d.day) FROM {click} d WHERE d.link_id = l.id))"
     " FROM {link} l"
     " JOIN {student} s ON s.id = l.student_id"
     " JOIN {page} p ON p.id = l.program_id"  # a program's pk is its Wagtail page's
@@ -81,8 +85,9 @@ def _aware(value) -> datetime | None:
     return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed
 
 
-def landing_state(*, code: str, visitor: str) -> LandingState | None:
-    """The state of the link ``code`` (already normalized) for this browser; None when no such code."""
+def landing_state(*, code: str) -> LandingState | None:
+    """The state of the link ``code`` (already normalized); None when no such code. The same for every
+    visitor: nothing a browser keeps (or clears) changes it."""
     with connection.cursor() as cursor:
         sql = _SQL.format(
             click=ReferralClick._meta.db_table,
@@ -91,12 +96,12 @@ def landing_state(*, code: str, visitor: str) -> LandingState | None:
             page=Page._meta.db_table,
             testimonial=Testimonial._meta.db_table,
         )
-        cursor.execute(sql, [visitor[:32], code])
+        cursor.execute(sql, [code])
         row = cursor.fetchone()
     if row is None:
         return None
     (link_id, program_id, revoked_at, live, revision_id, first, last) = row[:7]
-    (t_id, t_updated, t_status, t_consent, first_visit) = row[7:]
+    (t_id, t_updated, t_status, t_consent, first_click) = row[7:]
     return LandingState(
         link_id=link_id,
         program_id=program_id,
@@ -106,5 +111,5 @@ def landing_state(*, code: str, visitor: str) -> LandingState | None:
         first_name=first,
         last_name=last,
         testimonial=TestimonialState(t_id, str(t_updated), t_status, t_consent) if t_id is not None else None,
-        first_visit=_aware(first_visit),
+        first_click=_aware(first_click),
     )

@@ -86,7 +86,8 @@ class ReferralPlan(Orderable):
         null=True,
         blank=True,
         validators=[MinValueValidator(1), MaxValueValidator(30)],
-        help_text="One reminder this many days later, only if the link was never shared or clicked. Empty: none.",
+        help_text="One reminder this many days later, only if the link was not shared from the hub or opened by "
+        "two different people. Empty: none.",
     )
     friend_offer = models.CharField(max_length=20, choices=FriendOffer.choices, default=FriendOffer.REGISTRATION)
     friend_offer_text = models.CharField(
@@ -176,12 +177,20 @@ class ReferralClick(models.Model):
 
     link = models.ForeignKey(ReferralLink, on_delete=models.CASCADE, related_name="clicks", db_index=False)
     visitor = models.CharField(max_length=32, help_text="A random id kept in the visitor's browser cookie.")
+    client = models.CharField(
+        max_length=16,
+        blank=True,
+        default="",
+        help_text="A keyed hash of the visitor's network (never the address itself): one script that drops "
+        "its cookie on every request is still one client. Empty for clicks recorded before it was kept.",
+    )
     day = models.DateField()
     clicked_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
-        # The same browser counts once per day.
-        constraints = [models.UniqueConstraint("link", "visitor", "day", name="click_once_per_browser_day")]
+        # The same browser counts once per day. Day before visitor: the index also finds a link's first
+        # day of clicks at once (the start of its access window, read on every landing page).
+        constraints = [models.UniqueConstraint("link", "day", "visitor", name="click_once_per_browser_day")]
 
     def __str__(self) -> str:
         return f"click on {self.link_id} at {self.clicked_at:%Y-%m-%d %H:%M}"

@@ -31,16 +31,27 @@ def browser():
         browser.close()
 
 
+# Headless Chromium says "HeadlessChrome" in its User-Agent, which campaigns.bots (crawlerdetect) rightly
+# takes for a robot: these tests play people, so their pages say what a person's browser says.
+DESKTOP_AGENT = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0.0.0 Safari/537.36"
+PHONE_AGENT = (
+    "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) "
+    "Chrome/124.0.0.0 Mobile Safari/537.36"
+)
+
+
 @pytest.fixture
 def desktop(browser):
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, user_agent=DESKTOP_AGENT)
     yield context.new_page()
     context.close()
 
 
 @pytest.fixture
 def phone(browser):
-    context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
+    context = browser.new_context(
+        viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True, user_agent=PHONE_AGENT
+    )
     yield context.new_page()
     context.close()
 

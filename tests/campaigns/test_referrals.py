@@ -1,7 +1,7 @@
 """The referral half as graduates and friends live it: the ask, the special link, the landing page."""
 
 import re
-from datetime import timedelta
+from datetime import date, timedelta
 from urllib.parse import urlsplit
 
 import pytest
@@ -117,17 +117,107 @@ def test_no_ask_to_anyone_not_eligible(program, blocker):
     assert skipped.exists() or blocker == "unhappy"
 
 
-def test_one_reminder_only_when_the_link_was_never_shared_or_opened(program, client):
-    now = timezone.now()
-    quiet = graduate(program, now=now, reminder_after_days=4)
-    active = graduate(program, email="sam@example.org", now=now)
+def reminders():
+    return [m.to_email for m in Message.objects.filter(kind="referral_reminder")]
+
+
+def asked_graduate(program, now, email="maria@example.org"):
+    """A graduate asked at ``now`` (reminder due 4 days later) and their link."""
+    enrollment = graduate(program, email=email, now=now, reminder_after_days=4)
     engine.tick(now=now + timedelta(days=3))
-    link = ReferralLink.objects.get(student=active.student)
-    client.get(f"/r/{link.code}", HTTP_USER_AGENT=PERSON)
+    return enrollment, ReferralLink.objects.get(student=enrollment.student)
+
+
+def visit(client, link, *, address="203.0.113.7", agent=PERSON):
+    return client.get(f"/r/{link.code}", HTTP_USER_AGENT=agent, REMOTE_ADDR=address)
+
+
+def as_if_on_earlier_days(link, *, index):
+    """Date the link's clicks so far back to a day of their own (a browser counts once a day)."""
+    ReferralClick.objects.filter(link=link, day__gte=date(2020, 1, 1)).update(day=date(2019, 1, 1 + index))
+
+
+def test_one_reminder_only_when_the_link_was_not_passed_on(program, client):
+    now = timezone.now()
+    quiet, _ = asked_graduate(program, now)
+    _, shared = asked_graduate(program, now, email="sam@example.org")
+    referrals.link_mark_shared(link=shared, now=now + timedelta(days=3))  # copied from their hub
+    _, opened = asked_graduate(program, now, email="ana@example.org")
+    visit(type(client)(), opened, address="203.0.113.7")  # a friend at home
+    visit(type(client)(), opened, address="198.51.100.20")  # another, on their phone's network
     engine.tick(now=now + timedelta(days=8))
     engine.tick(now=now + timedelta(days=20))
-    reminders = Message.objects.filter(kind="referral_reminder")
-    assert [m.to_email for m in reminders] == [quiet.student.email]
+    assert reminders() == [quiet.student.email]
+
+
+def test_one_scripted_visitor_does_not_cancel_the_reminder(program, client):
+    """A browser's User-Agent, several GETs, the cookie dropped every time: many visitor ids, one
+    address. (Before, any one recorded click cancelled the reminder.)"""
+    now = timezone.now()
+    enrollment, link = asked_graduate(program, now)
+    for _ in range(5):
+        client.cookies.clear()
+        assert visit(client, link).status_code == 302
+    assert ReferralClick.objects.filter(link=link).values("visitor").distinct().count() == 5
+    engine.tick(now=now + timedelta(days=8))
+    assert reminders() == [enrollment.student.email]
+
+
+@pytest.mark.parametrize(
+    ("addresses", "one_cookie"),
+    [
+        # One phone moving from home wifi to its mobile network keeps its cookie: one person.
+        (["203.0.113.7", "198.51.100.20"], True),
+        # A script cycling through an IPv6 /64 (any device may use any address in it) is one network.
+        (["2001:db8:1:2::10", "2001:db8:1:2:aaaa::1", "2001:db8:1:2:ffff:ffff:ffff:fffe"], False),
+        # Two people at one address count as one: the graduate gets the one reminder (the safe side).
+        (["203.0.113.7", "203.0.113.7"], False),
+    ],
+)
+def test_clicks_that_may_be_one_person_do_not_cancel_the_reminder(program, client, addresses, one_cookie):
+    now = timezone.now()
+    enrollment, link = asked_graduate(program, now)
+    for index, address in enumerate(addresses):
+        visit(client if one_cookie else type(client)(), link, address=address)
+        as_if_on_earlier_days(link, index=index)
+    assert ReferralClick.objects.filter(link=link).count() == len(addresses)
+    engine.tick(now=now + timedelta(days=8))
+    assert reminders() == [enrollment.student.email]
+
+
+def test_two_people_cancel_the_reminder_even_when_one_also_moved_networks(program, client):
+    now = timezone.now()
+    _, link = asked_graduate(program, now)
+    phone = type(client)()
+    visit(phone, link, address="203.0.113.7")
+    as_if_on_earlier_days(link, index=0)
+    visit(phone, link, address="198.51.100.20")  # the same cookie on a second network
+    visit(type(client)(), link, address="192.0.2.44")  # a second person, elsewhere
+    assert ReferralClick.objects.filter(link=link).count() == 3
+    engine.tick(now=now + timedelta(days=8))
+    assert reminders() == []
+
+
+def test_bots_and_clicks_without_a_network_never_cancel_the_reminder(program, client):
+    now = timezone.now()
+    enrollment, link = asked_graduate(program, now)
+    visit(type(client)(), link, address="203.0.113.7", agent="Mozilla/5.0 (compatible; AhrefsBot/7.0)")
+    visit(type(client)(), link, address="198.51.100.20", agent="HeadlessChrome/124.0.0.0")
+    # Clicks recorded before the network was kept (client "") are no evidence either way.
+    referrals.click_record(link_id=link.pk, visitor="a" * 32)
+    referrals.click_record(link_id=link.pk, visitor="b" * 32)
+    engine.tick(now=now + timedelta(days=8))
+    assert reminders() == [enrollment.student.email]
+
+
+def test_the_visitor_cookie_is_secure_under_secure_true(program, client, settings):
+    link = make_link(program)
+    response = visit(client, link)
+    assert not response.cookies["rv"]["secure"] and response.cookies["rv"]["httponly"]
+    settings.SECURE = True
+    response = visit(type(client)(), link)
+    assert response.cookies["rv"]["secure"] and response.cookies["rv"]["httponly"]
+    assert response.cookies["rv"]["samesite"] == "Lax"
 
 
 def make_link(program, **kwargs):
@@ -258,7 +348,7 @@ def test_a_crafted_visitor_cookie_is_ignored(program, client, cookie):
     assert response.status_code == 200 and "Register now" in response.content.decode()
 
 
-def test_each_visitor_gets_their_own_csrf_token_and_access_date_on_the_reused_page(program, client):
+def test_each_visitor_gets_their_own_csrf_token_and_the_links_access_date_on_the_reused_page(program, client):
     link = make_link(program, access_days=5)
     first = type(client)(enforce_csrf_checks=True)
     first.get(f"/r/{link.code}", HTTP_USER_AGENT=PERSON)
@@ -268,8 +358,9 @@ def test_each_visitor_gets_their_own_csrf_token_and_access_date_on_the_reused_pa
     tokens = [re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1) for page in pages]
     assert tokens[0] != tokens[1] and "@@" not in pages[0] + pages[1]
     until = [re.search(r"until (\d+ \w+ \d{4})", page).group(1) for page in pages]
-    today = timezone.localtime()
-    assert until == [f"{today + timedelta(days=3):%-d %B %Y}", f"{today + timedelta(days=5):%-d %B %Y}"]
+    # The window is the link's (its first click by anyone), not each browser's: see test_landing_state.
+    clicked = ReferralClick.objects.get().clicked_at
+    assert until == [f"{clicked + timedelta(days=5):%-d %B %Y}"] * 2
     # The spliced token is the visitor's own: their registration passes the CSRF check.
     payload = {"first_name": "Jo", "email": "jo@example.org", "csrfmiddlewaretoken": tokens[1]}
     assert second.post(f"/join/{link.code}/", payload, HTTP_USER_AGENT=PERSON).status_code == 302  # to welcome
