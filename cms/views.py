@@ -29,10 +29,15 @@ def hub(request, token: str):
     from sharing_prompts.selectors import student_prompts
     from testimonials.selectors import student_feedback_and_testimonials
 
+    from campaigns import links
+
     student, problem = student_from_link(request, token)
     if problem:
         return problem
-    phases = student_feedback_and_testimonials(student_id=student.pk)
+    # Every link on this page carries the incoming token (the template uses ``token``) or, for the
+    # feedback links, its timestamp: viewing the hub never extends a link's life.
+    issued_at = links.read_hub_token(token).issued_at
+    phases = student_feedback_and_testimonials(student_id=student.pk, issued_at=issued_at)
     enrollments = [
         (enrollment, program_mission_progress(program=enrollment.program), phases.get(enrollment.program_id))
         for enrollment in Enrollment.objects.filter(student=student).select_related("program")
