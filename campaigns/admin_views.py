@@ -2,8 +2,7 @@
 create/edit that go through the services (so the stage is never changed behind the journey's back)."""
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
-from django.http import Http404
+from django.http import Http404, HttpResponseForbidden
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.views.decorators.http import require_POST
@@ -38,7 +37,8 @@ def student_sign_out_everywhere(request, pk: int):
     """The student page's "Sign out everywhere": every personal link sent so far stops working.
     Changing a student's access is changing the student: it needs that permission, not just admin access."""
     if not request.user.has_perm("campaigns.change_student"):
-        raise PermissionDenied
+        # A plain 403 (Wagtail would turn PermissionDenied into a redirect that looks like success).
+        return HttpResponseForbidden("You do not have permission to change students.")
     student = Student.objects.filter(pk=pk).first() if 0 < pk < 2**63 else None
     if student is None:
         raise Http404("No such student.")

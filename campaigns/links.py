@@ -133,4 +133,3 @@ def hub_url(student, name: str = "hub", *args) -> str:
 def page_path(token: str, name: str = "hub", *args) -> str:
     """A path under the hub for a page reached with ``token``: the same token, so it lives no longer."""
     return reverse(name, args=[token, *args])
-

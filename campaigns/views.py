@@ -41,7 +41,9 @@ def student_from_link(request, token: str) -> tuple[Student | None, HttpResponse
 
 def link_problem(request, problem: str) -> HttpResponse:
     """The friendly "this link no longer works, email me a fresh one" page."""
-    return render(request, "campaigns/student/link_problem.html", {"problem": problem, "form": NewLinkForm()}, status=403)
+    return render(
+        request, "campaigns/student/link_problem.html", {"problem": problem, "form": NewLinkForm()}, status=403
+    )
 
 
 class NewLinkForm(forms.Form):

@@ -32,7 +32,7 @@ class Student(models.Model):
     link_version = models.PositiveIntegerField(
         default=0,
         editable=False,
-        help_text="Signed into every personal link; raising it (\"sign out everywhere\") revokes them all.",
+        help_text='Signed into every personal link; raising it ("sign out everywhere") revokes them all.',
     )
     links_revoked_at = models.DateTimeField(
         null=True,
