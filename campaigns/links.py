@@ -15,6 +15,7 @@ is signed out everywhere, which is what their holders were promised when they go
 """
 
 from dataclasses import dataclass
+
 from django.conf import settings
 from django.core import signing
 from django.urls import reverse

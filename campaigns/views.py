@@ -10,8 +10,8 @@ from django.views.decorators.http import require_http_methods
 from campaigns import links, ratelimit, services
 from campaigns.models import Student
 from mailers import kinds
-from mailers.rendering import absolute
 from mailers.models import Category
+from mailers.rendering import absolute
 
 HUB_LINK_EMAIL = kinds.register(
     kinds.EmailKind(

@@ -23,13 +23,12 @@ def hub(request, token: str):
     """The student's personal page: where they are in each program and what is open for them."""
     from django.shortcuts import render
 
+    from campaigns import links
     from campaigns.models import Enrollment
     from campaigns.selectors import program_mission_progress
     from campaigns.views import student_from_link
     from sharing_prompts.selectors import student_prompts
     from testimonials.selectors import student_feedback_and_testimonials
-
-    from campaigns import links
 
     student, problem = student_from_link(request, token)
     if problem:
