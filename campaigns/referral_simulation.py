@@ -1,7 +1,7 @@
 """Simulated graduates passing their special links on (for ``simulate_cohort``): friends click,
 mail scanners and link previews click too (they must not count), some friends register."""
 
-from campaigns import referrals
+from campaigns import referrals, simulation
 from campaigns.models import ReferralLink
 
 SHARE_PER_DAY = 0.3  # chance a graduate with a link passes it on today
@@ -38,10 +38,7 @@ def graduates_share_links(*, program, cohort: str, day: int, now, rng) -> None:
             for _ in range(rng.randint(1, 2)):  # opening it twice the same day counts once
                 referrals.visit_record(link_id=link.pk, visitor=visitor, method="GET", user_agent=PERSON, now=now)
             if rng.random() < REGISTERS:
-                referrals.lead_register(
-                    link=link,
-                    first_name=f"Friend{day}x{index}",
-                    email=f"friend.{link.code.lower()}.{day}.{index}@example.test",
-                    consent=True,
-                    now=now,
-                )
+                email = f"friend.{link.code.lower()}.{day}.{index}@example.test"
+                simulation.person_mark_simulated(email=email, now=now)  # before any email is queued to them
+                referrals.lead_register(link=link, first_name=f"Friend{day}x{index}", email=email, consent=True, now=now)
+                simulation.person_mark_simulated(email=email, now=now)  # the student it may have enrolled

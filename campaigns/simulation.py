@@ -4,6 +4,14 @@ Students enroll through the same service the events API uses; simulated time adv
 day at a time, the course platform's events (milestones reached early, withdrawals) are
 fed through the services, and the engine's tick does everything else. Nothing is shortcut:
 the funnel is read back from the journey the engine recorded.
+
+Real students are never touched. Simulated time runs weeks ahead of the clock, so an
+unrestricted tick would graduate, ask and email every real student whose steps fall due in
+that window: each simulated tick runs on the simulated people's enrollments only, and the
+behaviours act only on the cohort. Every simulated person (students, and the friends who
+register through their links) is marked ``Student.simulated`` and their address suppressed
+in the mailer, so nothing is ever sent to them, and the queues and counts leave them out
+whether or not the run is kept.
 """
 
 import random
@@ -12,12 +20,14 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from django.db import transaction
+from django.db import models, transaction
 from django.utils import timezone
 
 from campaigns import engine, selectors, services
 from campaigns.choices import Stage
-from campaigns.models import Enrollment, ProgramPage
+from campaigns.models import Enrollment, FriendLead, ProgramPage, Student
+from mailers import services as mail
+from mailers.models import SuppressionReason
 
 SIMULATOR_ACTOR = "simulator"
 TAIL_DAYS = 21
@@ -39,6 +49,13 @@ def never_answers(*, cohort: str, kind: str, item_id: int, rng: random.Random, s
     if item_id not in decided:
         decided[item_id] = rng.random() < share
     return decided[item_id]
+
+
+def person_mark_simulated(*, email: str, now: datetime) -> None:
+    """A simulated person: never emailed (suppressed before anything is queued for them), never in a
+    queue or a count. Applied to the address before it enrolls or registers, and to its student after."""
+    mail.contact_suppress(email=email, reason=SuppressionReason.MANUAL, now=now)
+    Student.objects.filter(email__iexact=email).update(simulated=True)
 
 
 def register_behaviour(behaviour: Callable) -> None:
@@ -95,8 +112,12 @@ def _run(*, program, students, rng, start, run, cohort) -> SimulationResult:
     starts_at = start + timedelta(days=1)  # the cohort starts tomorrow: the tick activates it
     plans: dict[int, _Plan] = {}
     for i in range(students):
+        email = f"sim.{run}.{i}@example.test"  # example.test: reserved, undeliverable (RFC 2606)
+        if Student.objects.filter(email__iexact=email).exists():
+            raise RuntimeError(f"{email} already belongs to a student; a simulation only creates its own")
+        person_mark_simulated(email=email, now=start)
         enrollment = services.student_enroll(
-            email=f"sim.{run}.{i}@example.test",
+            email=email,
             program=program,
             first_name=f"Student{i}",
             time_zone=rng.choice(["UTC", "Europe/Paris", "America/New_York", "Asia/Tokyo"]),
@@ -106,7 +127,13 @@ def _run(*, program, students, rng, start, run, cohort) -> SimulationResult:
             actor=SIMULATOR_ACTOR,
             now=start,
         )
+        person_mark_simulated(email=email, now=start)
         plans[enrollment.pk] = _plan_student(rng=rng, milestones=milestones, duration=program.duration_days)
+    # The simulated people the ticks may act on: this cohort, and the friends its graduates bring.
+    friends = FriendLead.objects.filter(link__student__enrollments__cohort=cohort, student__isnull=False)
+    mine = Enrollment.objects.filter(student__simulated=True).filter(
+        models.Q(cohort=cohort) | models.Q(student_id__in=friends.values("student_id"))
+    )
 
     # Three weeks past graduation: feedback, testimonials and asks happen after the program.
     last_day = program.duration_days + TAIL_DAYS
@@ -117,14 +144,14 @@ def _run(*, program, students, rng, start, run, cohort) -> SimulationResult:
         _platform_events(day=day, plans=plans, milestones={m.pk: m for m in milestones}, now=now)
         for behaviour in _BEHAVIOURS:
             behaviour(program=program, cohort=cohort, day=day, now=now, rng=rng)
-        for kind, count in engine.tick(now=now).items():
+        for kind, count in engine.tick(now=now, enrollments=mine).items():
             processed[kind] = processed.get(kind, 0) + count
         ticks += 1
     return SimulationResult(
         program=program.slug,
         students=students,
         cohort=cohort,
-        stages=selectors.program_funnel(program=program, cohort=cohort),
+        stages=selectors.program_funnel(program=program, cohort=cohort, include_simulated=True),
         ticks=ticks,
         processed=processed,
     )

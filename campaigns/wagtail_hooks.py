@@ -25,8 +25,8 @@ class StudentViewSet(SnippetViewSet):
     model = Student
     icon = "user"
     menu_label = "Students"
-    list_display = ["email", "first_name", "last_name", "time_zone", "marketing_consent", "created_at"]
-    list_filter = ["marketing_consent"]
+    list_display = ["email", "first_name", "last_name", "time_zone", "marketing_consent", "simulated", "created_at"]
+    list_filter = ["marketing_consent", "simulated"]
     search_fields = ["email", "first_name", "last_name"]
     inspect_view_enabled = True
     inspect_view_class = StudentInspectView

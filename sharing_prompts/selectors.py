@@ -43,7 +43,7 @@ class PromptStats:
 
 def prompt_stats(*, program_id: int | None = None, cohort: str = "") -> list[PromptStats]:
     """One row per (program, milestone), then a total row per program (milestone "All milestones")."""
-    deliveries = PromptDelivery.objects.all()
+    deliveries = PromptDelivery.objects.exclude(student__simulated=True)  # simulate_cohort's people count nowhere
     if program_id:
         deliveries = deliveries.filter(program_id=program_id)
     if cohort:
@@ -77,7 +77,7 @@ def _stats(program_title: str, milestone: str, entries: list[tuple]) -> PromptSt
 
 
 def cohorts(*, program_id: int | None = None) -> list[str]:
-    deliveries = PromptDelivery.objects.all()
+    deliveries = PromptDelivery.objects.exclude(student__simulated=True)
     if program_id:
         deliveries = deliveries.filter(program_id=program_id)
     return list(deliveries.order_by("cohort").values_list("cohort", flat=True).distinct())
