@@ -40,5 +40,7 @@ def graduates_share_links(*, program, cohort: str, day: int, now, rng) -> None:
             if rng.random() < REGISTERS:
                 email = f"friend.{link.code.lower()}.{day}.{index}@example.test"
                 simulation.person_mark_simulated(email=email, now=now)  # before any email is queued to them
-                referrals.lead_register(link=link, first_name=f"Friend{day}x{index}", email=email, consent=True, now=now)
+                referrals.lead_register(
+                    link=link, first_name=f"Friend{day}x{index}", email=email, consent=True, now=now
+                )
                 simulation.person_mark_simulated(email=email, now=now)  # the student it may have enrolled

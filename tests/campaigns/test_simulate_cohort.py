@@ -119,7 +119,9 @@ def real_people(busy_program):
     request fall due inside the simulated weeks; another with an open support case and a pending
     testimonial."""
     now = timezone.now()
-    ann = enroll(program=busy_program, email="ann@example.org", now=now - timedelta(days=21), starts_at=now - timedelta(days=20))
+    ann = enroll(
+        program=busy_program, email="ann@example.org", now=now - timedelta(days=21), starts_at=now - timedelta(days=20)
+    )
     engine.tick(now=now - timedelta(days=19), enrollments=Enrollment.objects.filter(pk=ann.pk))  # started only
     assert ann.actions.filter(kind="milestone", status="pending", due_at__lte=now).exists()
     assert ann.actions.filter(kind="complete", status="pending", due_at__lte=now + timedelta(days=30)).exists()

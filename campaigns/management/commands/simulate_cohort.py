@@ -52,7 +52,9 @@ def _require_migrated() -> None:
         executor = MigrationExecutor(connection)
         pending = executor.migration_plan(executor.loader.graph.leaf_nodes())
     except DatabaseError as exc:
-        raise CommandError(f"cannot read the database ({exc}); check DATABASE_URL, then run: manage.py migrate") from None
+        raise CommandError(
+            f"cannot read the database ({exc}); check DATABASE_URL, then run: manage.py migrate"
+        ) from None
     if pending:
         raise CommandError(
             f"the database is not set up yet ({len(pending)} migrations not applied): "
