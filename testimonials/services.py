@@ -333,7 +333,7 @@ def testimonial_request_send(*, response: FeedbackResponse, plan: FeedbackPlan |
         context={
             "subject": plan.testimonial_subject,
             "body": TESTIMONIAL_BODY.format(intro=plan.testimonial_intro),
-            "testimonial_url": links.hub_url(student.pk, "testimonials:form", response.program_id),
+            "testimonial_url": links.hub_url(student, "testimonials:form", response.program_id),
         },
         now=now,
     )
