@@ -39,8 +39,8 @@ def graduates_share_links(*, program, cohort: str, day: int, now, rng) -> None:
                 referrals.visit_record(link_id=link.pk, visitor=visitor, method="GET", user_agent=PERSON, now=now)
             if rng.random() < REGISTERS:
                 email = f"friend.{link.code.lower()}.{day}.{index}@example.test"
-                simulation.person_mark_simulated(email=email, now=now)  # before any email is queued to them
                 referrals.lead_register(
                     link=link, first_name=f"Friend{day}x{index}", email=email, consent=True, now=now
                 )
-                simulation.person_mark_simulated(email=email, now=now)  # the student it may have enrolled
+                # A friend is as simulated as the graduate who brought them (their student, if enrolled).
+                simulation.person_mark_simulated(email=email)

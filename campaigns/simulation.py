@@ -9,9 +9,11 @@ Real students are never touched. Simulated time runs weeks ahead of the clock, s
 unrestricted tick would graduate, ask and email every real student whose steps fall due in
 that window: each simulated tick runs on the simulated people's enrollments only, and the
 behaviours act only on the cohort. Every simulated person (students, and the friends who
-register through their links) is marked ``Student.simulated`` and their address suppressed
-in the mailer, so nothing is ever sent to them, and the queues and counts leave them out
-whether or not the run is kept.
+register through their links) is marked ``Student.simulated``: the queues and counts leave
+them out. A kept run is a finished snapshot: at its end the simulated people's remaining
+steps are cancelled and their unsent messages withheld, so no later tick or sender pass
+ever emails them (or the team about them). During the run the mailer is left as it is, so
+the funnel is what the engine would really do.
 """
 
 import random
@@ -25,9 +27,8 @@ from django.utils import timezone
 
 from campaigns import engine, selectors, services
 from campaigns.choices import Stage
-from campaigns.models import Enrollment, FriendLead, ProgramPage, Student
+from campaigns.models import ActionStatus, Enrollment, FriendLead, ProgramPage, ScheduledAction, Student
 from mailers import services as mail
-from mailers.models import SuppressionReason
 
 SIMULATOR_ACTOR = "simulator"
 TAIL_DAYS = 21
@@ -51,10 +52,8 @@ def never_answers(*, cohort: str, kind: str, item_id: int, rng: random.Random, s
     return decided[item_id]
 
 
-def person_mark_simulated(*, email: str, now: datetime) -> None:
-    """A simulated person: never emailed (suppressed before anything is queued for them), never in a
-    queue or a count. Applied to the address before it enrolls or registers, and to its student after."""
-    mail.contact_suppress(email=email, reason=SuppressionReason.MANUAL, now=now)
+def person_mark_simulated(*, email: str) -> None:
+    """A simulated person's student (if the address has one yet): in no queue and no count."""
     Student.objects.filter(email__iexact=email).update(simulated=True)
 
 
@@ -115,7 +114,6 @@ def _run(*, program, students, rng, start, run, cohort) -> SimulationResult:
         email = f"sim.{run}.{i}@example.test"  # example.test: reserved, undeliverable (RFC 2606)
         if Student.objects.filter(email__iexact=email).exists():
             raise RuntimeError(f"{email} already belongs to a student; a simulation only creates its own")
-        person_mark_simulated(email=email, now=start)
         enrollment = services.student_enroll(
             email=email,
             program=program,
@@ -127,7 +125,7 @@ def _run(*, program, students, rng, start, run, cohort) -> SimulationResult:
             actor=SIMULATOR_ACTOR,
             now=start,
         )
-        person_mark_simulated(email=email, now=start)
+        person_mark_simulated(email=email)
         plans[enrollment.pk] = _plan_student(rng=rng, milestones=milestones, duration=program.duration_days)
     # The simulated people the ticks may act on: this cohort, and the friends its graduates bring.
     friends = FriendLead.objects.filter(link__student__enrollments__cohort=cohort, student__isnull=False)
@@ -147,6 +145,7 @@ def _run(*, program, students, rng, start, run, cohort) -> SimulationResult:
         for kind, count in engine.tick(now=now, enrollments=mine).items():
             processed[kind] = processed.get(kind, 0) + count
         ticks += 1
+    _settle(enrollments=mine, friends=FriendLead.objects.filter(link__student__enrollments__cohort=cohort))
     return SimulationResult(
         program=program.slug,
         students=students,
@@ -154,6 +153,18 @@ def _run(*, program, students, rng, start, run, cohort) -> SimulationResult:
         stages=selectors.program_funnel(program=program, cohort=cohort, include_simulated=True),
         ticks=ticks,
         processed=processed,
+    )
+
+
+def _settle(*, enrollments, friends) -> None:
+    """The end of the run: what is left of the simulated people's journeys never happens for real."""
+    ScheduledAction.objects.filter(enrollment__in=enrollments, status=ActionStatus.PENDING).update(
+        status=ActionStatus.CANCELLED, error="simulated student: the simulation is over"
+    )
+    mail.messages_withhold(
+        student_ids=enrollments.values("student_id"),
+        to_emails=friends.values("email"),
+        reason="simulated person: never sent",
     )
 
 

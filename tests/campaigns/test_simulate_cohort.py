@@ -13,7 +13,15 @@ from django.urls import reverse
 from django.utils import timezone
 
 from campaigns import engine, hooks, selectors
-from campaigns.models import Enrollment, JourneyEvent, MilestoneReached, ProgramPage, ScheduledAction, Student
+from campaigns.models import (
+    Enrollment,
+    FriendLead,
+    JourneyEvent,
+    MilestoneReached,
+    ProgramPage,
+    ScheduledAction,
+    Student,
+)
 from mailers import services as mail_services
 from mailers.models import Message
 from sharing_prompts.selectors import cohorts as prompt_cohorts
@@ -191,6 +199,9 @@ def test_a_simulation_never_touches_real_students(busy_program, real_people, cap
     assert set(re.findall(r"/supportcase/edit/(\d+)/", support_list)) == {str(real_people["case"].pk)}
     moderation = listed(admin_client, "wagtailsnippets_testimonials_testimonial:list")
     assert "bob@example.org" in moderation and "example.test" not in moderation
+    # A kept run is a finished snapshot: friends its graduates brought are simulated too, no step is left.
+    assert not FriendLead.objects.filter(student__isnull=False, student__simulated=False).exists()
+    assert not ScheduledAction.objects.filter(enrollment__student__simulated=True, status="pending").exists()
     # Nothing is ever sent to a simulated person, or to the team about one, however late the sender runs.
     mail.outbox = []
     mail_services.messages_send_due(now=timezone.now() + timedelta(days=400))
