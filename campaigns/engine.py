@@ -14,6 +14,7 @@ from datetime import datetime
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from campaigns import services
@@ -31,13 +32,19 @@ def register_action_handler(kind: str, handler: ActionHandler) -> None:
     _HANDLERS[kind] = handler
 
 
-def tick(*, now: datetime | None = None, chunk: int | None = None) -> dict[str, int]:
-    """Run every action due by ``now``; returns how many of each kind were processed."""
+def tick(
+    *, now: datetime | None = None, chunk: int | None = None, enrollments: QuerySet | None = None
+) -> dict[str, int]:
+    """Run every action due by ``now``; returns how many of each kind were processed.
+
+    ``enrollments`` (a queryset of Enrollment) restricts the tick to their actions: the simulator
+    ticks only its own cohort, so its future-dated ticks never act on real students' due steps.
+    """
     now = now or timezone.now()
     chunk = chunk or settings.ENGINE_TICK_CHUNK
     processed: Counter[str] = Counter()
     while True:
-        claimed = _run_chunk(now=now, chunk=chunk, processed=processed)
+        claimed = _run_chunk(now=now, chunk=chunk, processed=processed, enrollments=enrollments)
         if claimed < chunk:
             break
     if processed:
@@ -53,13 +60,22 @@ def run_due_for_enrollment(*, enrollment_id: int, now: datetime | None = None) -
     return dict(processed)
 
 
-def _run_chunk(*, now: datetime, chunk: int, processed: Counter, enrollment_id: int | None = None) -> int:
+def _run_chunk(
+    *,
+    now: datetime,
+    chunk: int,
+    processed: Counter,
+    enrollment_id: int | None = None,
+    enrollments: QuerySet | None = None,
+) -> int:
     with transaction.atomic():
         due = ScheduledAction.objects.select_for_update(skip_locked=True).filter(
             status=ActionStatus.PENDING, due_at__lte=now
         )
         if enrollment_id is not None:
             due = due.filter(enrollment_id=enrollment_id)
+        if enrollments is not None:
+            due = due.filter(enrollment_id__in=enrollments.values("pk"))
         batch = list(due.order_by("due_at", "id")[:chunk])
         if not batch:
             return 0

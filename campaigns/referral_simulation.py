@@ -1,7 +1,7 @@
 """Simulated graduates passing their special links on (for ``simulate_cohort``): friends click,
 mail scanners and link previews click too (they must not count), some friends register."""
 
-from campaigns import friends, referrals
+from campaigns import friends, referrals, simulation
 from campaigns.models import ReferralLink
 
 SHARE_PER_DAY = 0.3  # chance a graduate with a link passes it on today
@@ -46,3 +46,5 @@ def graduates_share_links(*, program, cohort: str, day: int, now, rng) -> None:
                     now=now,
                 )
                 friends.lead_confirm(lead_id=lead.pk, now=now)  # the simulated friend opens the email
+                # A friend is as simulated as the graduate who brought them (their student, now enrolled).
+                simulation.person_mark_simulated(email=lead.email)

@@ -44,7 +44,12 @@ class MissionProgress:
 
 def program_mission_progress(*, program: ProgramPage) -> MissionProgress:
     """The starting count plus every student who joined and did not withdraw."""
-    joined = Enrollment.objects.filter(program_id=program.pk).exclude(stage=Stage.WITHDRAWN).count()
+    joined = (
+        Enrollment.objects.filter(program_id=program.pk)
+        .exclude(stage=Stage.WITHDRAWN)
+        .exclude(student__simulated=True)  # simulate_cohort's students advance no mission
+        .count()
+    )
     return MissionProgress(
         statement=program.mission_statement,
         goal=program.mission_goal,
@@ -66,9 +71,15 @@ def student_messages(*, student: Student):
     return Message.objects.filter(student_id=student.pk).order_by("-created_at", "-id")
 
 
-def program_funnel(*, program: ProgramPage, cohort: str | None = None) -> dict[str, int]:
-    """How many enrollments ever reached each stage (and each milestone), in journey order."""
+def program_funnel(
+    *, program: ProgramPage, cohort: str | None = None, include_simulated: bool = False
+) -> dict[str, int]:
+    """How many enrollments ever reached each stage (and each milestone), in journey order.
+
+    Simulated students (``simulate_cohort``) count only when asked for: the simulator reads its own."""
     enrollments = Enrollment.objects.filter(program=program)
+    if not include_simulated:
+        enrollments = enrollments.exclude(student__simulated=True)
     if cohort:
         enrollments = enrollments.filter(cohort=cohort)
     funnel: dict[str, int] = {Stage.ENROLLED.value: enrollments.count()}

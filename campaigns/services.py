@@ -225,6 +225,27 @@ def journey_record(
     return event
 
 
+@transaction.atomic
+def student_sign_out_everywhere(*, student: Student, actor: str, now: datetime | None = None) -> Student:
+    """Revoke every personal link the student holds ("sign out everywhere"): their link version goes
+    up, so tokens signed with the old one are refused; the next emailed link works. A student-level
+    journey event (no enrollment: it concerns every program) says who did it and when."""
+    now = now or timezone.now()
+    locked = Student.objects.select_for_update().get(pk=student.pk)
+    locked.link_version += 1
+    locked.links_revoked_at = now
+    Student.objects.filter(pk=locked.pk).update(link_version=locked.link_version, links_revoked_at=now)
+    JourneyEvent.objects.create(
+        student=locked,
+        kind="links_revoked",
+        reason="signed out everywhere: every personal link sent so far stops working",
+        actor=actor[:150],
+        occurred_at=now,
+        data={"link_version": locked.link_version},
+    )
+    return locked
+
+
 def journey_record_many(*, events: list[tuple[Enrollment, dict]], kind: str, actor: str, now: datetime) -> None:
     """The same kind of event for many enrollments at once (the tick's handlers): one INSERT per 1,000."""
     JourneyEvent.objects.bulk_create(

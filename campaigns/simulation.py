@@ -4,6 +4,16 @@ Students enroll through the same service the events API uses; simulated time adv
 day at a time, the course platform's events (milestones reached early, withdrawals) are
 fed through the services, and the engine's tick does everything else. Nothing is shortcut:
 the funnel is read back from the journey the engine recorded.
+
+Real students are never touched. Simulated time runs weeks ahead of the clock, so an
+unrestricted tick would graduate, ask and email every real student whose steps fall due in
+that window: each simulated tick runs on the simulated people's enrollments only, and the
+behaviours act only on the cohort. Every simulated person (students, and the friends who
+register through their links) is marked ``Student.simulated``: the queues and counts leave
+them out. A kept run is a finished snapshot: at its end the simulated people's remaining
+steps are cancelled and their unsent messages withheld, so no later tick or sender pass
+ever emails them (or the team about them). During the run the mailer is left as it is, so
+the funnel is what the engine would really do.
 """
 
 import random
@@ -12,12 +22,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from django.db import transaction
+from django.db import models, transaction
 from django.utils import timezone
 
 from campaigns import engine, selectors, services
 from campaigns.choices import Stage
-from campaigns.models import Enrollment, ProgramPage
+from campaigns.models import ActionStatus, Enrollment, FriendLead, ProgramPage, ScheduledAction, Student
+from mailers import services as mail
 
 SIMULATOR_ACTOR = "simulator"
 TAIL_DAYS = 21
@@ -39,6 +50,11 @@ def never_answers(*, cohort: str, kind: str, item_id: int, rng: random.Random, s
     if item_id not in decided:
         decided[item_id] = rng.random() < share
     return decided[item_id]
+
+
+def person_mark_simulated(*, email: str) -> None:
+    """A simulated person's student (if the address has one yet): in no queue and no count."""
+    Student.objects.filter(email__iexact=email).update(simulated=True)
 
 
 def register_behaviour(behaviour: Callable) -> None:
@@ -95,8 +111,11 @@ def _run(*, program, students, rng, start, run, cohort) -> SimulationResult:
     starts_at = start + timedelta(days=1)  # the cohort starts tomorrow: the tick activates it
     plans: dict[int, _Plan] = {}
     for i in range(students):
+        email = f"sim.{run}.{i}@example.test"  # example.test: reserved, undeliverable (RFC 2606)
+        if Student.objects.filter(email__iexact=email).exists():
+            raise RuntimeError(f"{email} already belongs to a student; a simulation only creates its own")
         enrollment = services.student_enroll(
-            email=f"sim.{run}.{i}@example.test",
+            email=email,
             program=program,
             first_name=f"Student{i}",
             time_zone=rng.choice(["UTC", "Europe/Paris", "America/New_York", "Asia/Tokyo"]),
@@ -106,7 +125,13 @@ def _run(*, program, students, rng, start, run, cohort) -> SimulationResult:
             actor=SIMULATOR_ACTOR,
             now=start,
         )
+        person_mark_simulated(email=email)
         plans[enrollment.pk] = _plan_student(rng=rng, milestones=milestones, duration=program.duration_days)
+    # The simulated people the ticks may act on: this cohort, and the friends its graduates bring.
+    friends = FriendLead.objects.filter(link__student__enrollments__cohort=cohort, student__isnull=False)
+    mine = Enrollment.objects.filter(student__simulated=True).filter(
+        models.Q(cohort=cohort) | models.Q(student_id__in=friends.values("student_id"))
+    )
 
     # Three weeks past graduation: feedback, testimonials and asks happen after the program.
     last_day = program.duration_days + TAIL_DAYS
@@ -117,16 +142,29 @@ def _run(*, program, students, rng, start, run, cohort) -> SimulationResult:
         _platform_events(day=day, plans=plans, milestones={m.pk: m for m in milestones}, now=now)
         for behaviour in _BEHAVIOURS:
             behaviour(program=program, cohort=cohort, day=day, now=now, rng=rng)
-        for kind, count in engine.tick(now=now).items():
+        for kind, count in engine.tick(now=now, enrollments=mine).items():
             processed[kind] = processed.get(kind, 0) + count
         ticks += 1
+    _settle(enrollments=mine, friends=FriendLead.objects.filter(link__student__enrollments__cohort=cohort))
     return SimulationResult(
         program=program.slug,
         students=students,
         cohort=cohort,
-        stages=selectors.program_funnel(program=program, cohort=cohort),
+        stages=selectors.program_funnel(program=program, cohort=cohort, include_simulated=True),
         ticks=ticks,
         processed=processed,
+    )
+
+
+def _settle(*, enrollments, friends) -> None:
+    """The end of the run: what is left of the simulated people's journeys never happens for real."""
+    ScheduledAction.objects.filter(enrollment__in=enrollments, status=ActionStatus.PENDING).update(
+        status=ActionStatus.CANCELLED, error="simulated student: the simulation is over"
+    )
+    mail.messages_withhold(
+        student_ids=enrollments.values("student_id"),
+        to_emails=friends.values("email"),
+        reason="simulated person: never sent",
     )
 
 

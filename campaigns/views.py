@@ -4,12 +4,14 @@ and a way to get a fresh one by email, never an error."""
 from django import forms
 from django.http import HttpResponse
 from django.shortcuts import render
+from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
 from campaigns import links, ratelimit, services
 from campaigns.models import Student
 from mailers import kinds
 from mailers.models import Category
+from mailers.rendering import absolute
 
 HUB_LINK_EMAIL = kinds.register(
     kinds.EmailKind(
@@ -24,15 +26,24 @@ HUB_LINK_EMAIL = kinds.register(
 
 
 def student_from_link(request, token: str) -> tuple[Student | None, HttpResponse | None]:
-    """The link's student, or the page to show instead (expired, tampered, or erased)."""
+    """The link's student, or the page to show instead (expired, revoked, tampered, or erased)."""
     check = links.read_hub_token(token)
     student = Student.objects.filter(pk=check.student_id).first() if check.ok else None
+    problem = check.problem or "invalid"
+    if student is not None and check.version != student.link_version:
+        # Signed out everywhere since this link was sent: the same page as an expired link (its holder
+        # may be the student, who only needs a fresh one; it tells a finder nothing more).
+        student, problem = None, "expired"
     if student is None:
-        problem = check.problem or "invalid"
-        return None, render(
-            request, "campaigns/student/link_problem.html", {"problem": problem, "form": NewLinkForm()}, status=403
-        )
+        return None, link_problem(request, problem)
     return student, None
+
+
+def link_problem(request, problem: str) -> HttpResponse:
+    """The friendly "this link no longer works, email me a fresh one" page."""
+    return render(
+        request, "campaigns/student/link_problem.html", {"problem": problem, "form": NewLinkForm()}, status=403
+    )
 
 
 class NewLinkForm(forms.Form):
@@ -50,12 +61,13 @@ def new_link(request):
             email = form.cleaned_data["email"]
             student = Student.objects.filter(email__iexact=email.strip()).first()
             if student is not None and ratelimit.allow(scope="new-link-to", key=str(student.pk), limit=3):
+                token = links.hub_token(student)  # an email: the one place a fresh link is minted
                 services.student_email_queue(
                     student=student,
                     program=None,
                     kind=HUB_LINK_EMAIL.name,
-                    idempotency_key=f"hub-link:{student.pk}:{links.hub_token(student.pk)}",
-                    context={"hub_url": links.hub_url(student.pk)},
+                    idempotency_key=f"hub-link:{student.pk}:{token}",
+                    context={"hub_url": absolute(reverse("hub", args=[token]))},
                 )
             return render(request, "campaigns/student/new_link_sent.html", {"email": email})
     return render(request, "campaigns/student/new_link.html", {"form": form}, status=400 if form.errors else 200)

@@ -10,7 +10,12 @@ from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
 
 from campaigns import admin_referrals
-from campaigns.admin_views import EnrollmentCreateView, EnrollmentEditView, StudentInspectView
+from campaigns.admin_views import (
+    EnrollmentCreateView,
+    EnrollmentEditView,
+    StudentInspectView,
+    student_sign_out_everywhere,
+)
 from campaigns.forms import EnrollmentForm
 from campaigns.models import Enrollment, JourneyEvent, Student
 from mailers.permissions import ViewOnlyPolicy
@@ -20,8 +25,8 @@ class StudentViewSet(SnippetViewSet):
     model = Student
     icon = "user"
     menu_label = "Students"
-    list_display = ["email", "first_name", "last_name", "time_zone", "marketing_consent", "created_at"]
-    list_filter = ["marketing_consent"]
+    list_display = ["email", "first_name", "last_name", "time_zone", "marketing_consent", "simulated", "created_at"]
+    list_filter = ["marketing_consent", "simulated"]
     search_fields = ["email", "first_name", "last_name"]
     inspect_view_enabled = True
     inspect_view_class = StudentInspectView
@@ -32,6 +37,12 @@ class StudentViewSet(SnippetViewSet):
         FieldPanel("time_zone"),
         FieldPanel("marketing_consent"),
     ]
+
+    def get_urlpatterns(self):
+        return [
+            *super().get_urlpatterns(),
+            path("sign-out-everywhere/<int:pk>/", student_sign_out_everywhere, name="sign_out"),
+        ]
 
 
 class EnrollmentViewSet(SnippetViewSet):

@@ -23,6 +23,7 @@ def hub(request, token: str):
     """The student's personal page: where they are in each program and what is open for them."""
     from django.shortcuts import render
 
+    from campaigns import links
     from campaigns.models import Enrollment
     from campaigns.selectors import program_mission_progress
     from campaigns.views import student_from_link
@@ -32,7 +33,10 @@ def hub(request, token: str):
     student, problem = student_from_link(request, token)
     if problem:
         return problem
-    phases = student_feedback_and_testimonials(student_id=student.pk)
+    # Every link on this page carries the incoming token (the template uses ``token``) or, for the
+    # feedback links, its timestamp: viewing the hub never extends a link's life.
+    issued_at = links.read_hub_token(token).issued_at
+    phases = student_feedback_and_testimonials(student_id=student.pk, issued_at=issued_at)
     enrollments = [
         (enrollment, program_mission_progress(program=enrollment.program), phases.get(enrollment.program_id))
         for enrollment in Enrollment.objects.filter(student=student).select_related("program")

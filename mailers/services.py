@@ -10,7 +10,7 @@ from datetime import datetime
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, models, transaction
 from django.db.models.functions import Lower
 from django.utils import timezone
 
@@ -107,6 +107,20 @@ def message_send_test(
     message_send(message_id=message.pk)
     message.refresh_from_db()
     return message
+
+
+def messages_withhold(*, student_ids=None, to_emails=None, reason: str) -> int:
+    """Pending messages that must never go (``simulate_cohort``'s people): marked not sent, with the
+    reason, so no sender pass picks them up later. ``student_ids`` / ``to_emails``: lists or
+    single-column querysets (a subquery, however many there are)."""
+    match = models.Q(pk__in=[])
+    if student_ids is not None:
+        match |= models.Q(student_id__in=student_ids)
+    if to_emails is not None:
+        match |= models.Q(to_email__in=to_emails)
+    return Message.objects.filter(match, status__in=Status.pending()).update(
+        status=Status.SUPPRESSED, deferred_reason=reason[:200]
+    )
 
 
 # --- Sending (the mechanics are in mailers/sending.py) ----------------------------------

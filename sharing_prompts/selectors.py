@@ -48,7 +48,7 @@ def prompt_stats(
     """One row per (program, milestone), then a total row per program (milestone "All milestones").
 
     ``program_ids`` limits the rows to those programs (the ones the reader may see)."""
-    deliveries = PromptDelivery.objects.all()
+    deliveries = PromptDelivery.objects.exclude(student__simulated=True)  # simulate_cohort's people count nowhere
     if program_id:
         deliveries = deliveries.filter(program_id=program_id)
     if program_ids is not None:
@@ -84,7 +84,7 @@ def _stats(program_title: str, milestone: str, entries: list[tuple]) -> PromptSt
 
 
 def cohorts(*, program_id: int | None = None, program_ids: Collection[int] | None = None) -> list[str]:
-    deliveries = PromptDelivery.objects.all()
+    deliveries = PromptDelivery.objects.exclude(student__simulated=True)  # simulate_cohort's people count nowhere
     if program_id:
         deliveries = deliveries.filter(program_id=program_id)
     if program_ids is not None:

@@ -207,8 +207,8 @@ def _queue_email(*, delivery: PromptDelivery, enrollment: Enrollment, reminder: 
     context = {
         "milestone_title": delivery.milestone_title,
         "target_count": delivery.target_count,
-        "prompt_url": links.hub_url(student.pk, "sharing_prompts:prompt", delivery.pk),
-        "hub_url": links.hub_url(student.pk),
+        "prompt_url": links.hub_url(student, "sharing_prompts:prompt", delivery.pk),
+        "hub_url": links.hub_url(student),
     }
     if reminder:
         context["ask"] = _merged_ask(delivery, student)

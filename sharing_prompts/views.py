@@ -68,7 +68,7 @@ def prompt_page(request, token: str, delivery_id: int):
     student, problem = student_from_link(request, token)
     if problem:
         return problem
-    hub_url = links.hub_path(student.pk)
+    hub_url = links.page_path(token)  # the incoming token: a page view mints nothing
     delivery = selectors.delivery_for_student(student_id=student.pk, delivery_id=delivery_id)
     if delivery is None:
         return render(request, "campaigns/student/not_found.html", {"hub_url": hub_url}, status=404)

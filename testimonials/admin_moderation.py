@@ -166,6 +166,10 @@ class TestimonialViewSet(SnippetViewSet):
         ]
     )
 
+    def get_queryset(self, request):
+        # simulate_cohort's testimonials are not anyone's words: never in the moderation queue.
+        return Testimonial.objects.exclude(student__simulated=True)
+
     def get_urlpatterns(self):
         return [
             *super().get_urlpatterns(),

@@ -49,3 +49,7 @@ class SupportCaseViewSet(SnippetViewSet):
         [FieldPanel("assigned_to"), FieldPanel("status"), FieldPanel("resolution_note")],
         base_form_class=SupportCaseForm,
     )
+
+    def get_queryset(self, request):
+        # simulate_cohort's unhappy students are nobody to help: never in the support queue.
+        return SupportCase.objects.exclude(student__simulated=True)

@@ -13,7 +13,8 @@ class ProgramPhase:
     testimonial: Testimonial | None = None
 
 
-def student_feedback_and_testimonials(*, student_id: int) -> dict[int, ProgramPhase]:
+def student_feedback_and_testimonials(*, student_id: int, issued_at: int | None = None) -> dict[int, ProgramPhase]:
+    """``issued_at``: the timestamp of the hub link being viewed; the feedback links expire with it."""
     from testimonials.services import response_token
 
     phases: dict[int, ProgramPhase] = {}
@@ -21,7 +22,7 @@ def student_feedback_and_testimonials(*, student_id: int) -> dict[int, ProgramPh
         student_id=student_id, answered_at__isnull=True, routed_at__isnull=True
     ):
         phases.setdefault(response.program_id, ProgramPhase()).feedback_url = reverse(
-            "testimonials:feedback", args=[response_token(response.pk)]
+            "testimonials:feedback", args=[response_token(response.pk, issued_at=issued_at)]
         )
     for testimonial in Testimonial.objects.filter(student_id=student_id):
         phases.setdefault(testimonial.program_id, ProgramPhase()).testimonial = testimonial

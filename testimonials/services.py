@@ -61,8 +61,12 @@ You can change your mind at any time from the same page: edit it, or withdraw it
 # --- Personal score links ------------------------------------------------------------------
 
 
-def response_token(response_id: int) -> str:
-    return signing.dumps(response_id, salt=TOKEN_SALT)
+def response_token(response_id: int, *, issued_at: int | None = None) -> str:
+    """A score/feedback link. ``issued_at``: pinned to the hub link of the page it is shown on, so a
+    page view never hands out a link that lives longer than the one it was reached with."""
+    if issued_at is None:
+        return signing.dumps(response_id, salt=TOKEN_SALT)
+    return links.sign(response_id, salt=TOKEN_SALT, issued_at=issued_at)
 
 
 def read_response_token(token: str) -> links.LinkCheck:
@@ -330,7 +334,7 @@ def testimonial_request_send(*, response: FeedbackResponse, plan: FeedbackPlan |
         context={
             "subject": plan.testimonial_subject,
             "body": TESTIMONIAL_BODY.format(intro=plan.testimonial_intro),
-            "testimonial_url": links.hub_url(student.pk, "testimonials:form", response.program_id),
+            "testimonial_url": links.hub_url(student, "testimonials:form", response.program_id),
         },
         now=now,
     )

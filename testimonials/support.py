@@ -67,7 +67,7 @@ def case_open(
         data={"case_id": case.pk, "response_id": response.pk},
         now=now,
     )
-    if plan is not None:
+    if plan is not None and not response.student.simulated:  # simulate_cohort's cases reach no real team
         student = response.student
         mail.message_queue(
             kind=CASE_EMAIL.name,

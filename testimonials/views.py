@@ -136,11 +136,27 @@ def thanks(request, token: str):
         "case": case,
         "said_more": said_more,
         "token": token,
-        "testimonial_url": links.hub_path(response.student_id, "testimonials:form", response.program_id),
-        "hub_url": links.hub_path(response.student_id),
+        **_hub_links(response, token),
         "Route": Route,
     }
     return render(request, "testimonials/thanks.html", context)
+
+
+def _hub_links(response: FeedbackResponse, token: str) -> dict[str, str]:
+    """Links from a feedback page to the hub: pinned to the feedback link's own timestamp, so they
+    expire with it (a page view never extends a link), and none for a feedback link sent before the
+    student was signed out everywhere (they get the "email me a fresh link" page instead)."""
+    student = response.student
+    issued_at = links.issued_at(token, salt=services.TOKEN_SALT)
+    revoked_at = student.links_revoked_at
+    if issued_at is None or (revoked_at is not None and issued_at <= revoked_at.timestamp()):
+        fresh = reverse("hub_new_link")
+        return {"testimonial_url": fresh, "hub_url": fresh}
+    hub_token = links.hub_token(student, issued_at=issued_at)
+    return {
+        "testimonial_url": links.page_path(hub_token, "testimonials:form", response.program_id),
+        "hub_url": links.page_path(hub_token),
+    }
 
 
 # --- The testimonial form (under the student's hub) -------------------------------------------
@@ -184,7 +200,7 @@ def testimonial_form(request, token: str, program_id: int):
         return problem
     enrollment = student.enrollments.select_related("program").filter(program_id=program_id).first()
     if enrollment is None:
-        hub = links.hub_path(student.pk)
+        hub = links.page_path(token)
         return render(request, "campaigns/student/not_found.html", {"hub_url": hub}, status=404)
     plan = services.plans_for([program_id]).get(program_id)
     questions = plan.testimonial_question_list if plan else []
@@ -230,7 +246,7 @@ def testimonial_form(request, token: str, program_id: int):
         "testimonial": testimonial,
         "form": form,
         "saved": request.GET.get("saved") == "1",
-        "hub_url": links.hub_path(student.pk),
+        "hub_url": links.page_path(token),
         "withdraw_url": reverse("testimonials:withdraw", args=[token, program_id]),
     }
     return render(request, "testimonials/testimonial_form.html", context, status=status)

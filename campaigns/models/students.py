@@ -31,6 +31,23 @@ class Student(models.Model):
         default=False, help_text="Agreed to receive marketing email (sharing prompts, asks)."
     )
     marketing_consent_at = models.DateTimeField(null=True, blank=True)
+    link_version = models.PositiveIntegerField(
+        default=0,
+        editable=False,
+        help_text='Signed into every personal link; raising it ("sign out everywhere") revokes them all.',
+    )
+    links_revoked_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="When the student was last signed out everywhere: links of other kinds issued before then "
+        "no longer lead back to their page.",
+    )
+    simulated = models.BooleanField(
+        default=False,
+        editable=False,
+        help_text="Created by simulate_cohort: never emailed, never in a queue or a count.",
+    )
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -45,6 +62,10 @@ class Student(models.Model):
             ),
         ]
         ordering = ["email"]
+        indexes = [
+            # Few rows are simulated; queues and counts exclude them on every read.
+            models.Index(fields=["simulated"], name="student_simulated", condition=models.Q(simulated=True)),
+        ]
 
     def __str__(self) -> str:
         name = self.full_name

@@ -249,3 +249,21 @@ def test_one_bad_action_does_not_fail_its_whole_batch(program):
     assert done == [good.pk]
     statuses = dict(ScheduledAction.objects.filter(kind="picky").values_list("enrollment_id", "status"))
     assert statuses == {good.pk: ActionStatus.DONE, bad.pk: ActionStatus.FAILED}
+
+
+def test_a_scoped_tick_acts_only_on_the_enrollments_it_is_given(program):
+    now = timezone.now()
+    mine = enroll(program=program, email="sim@example.test", now=now, starts_at=now + timedelta(days=1))
+    theirs = enroll(program=program, email="real@example.org", now=now, starts_at=now + timedelta(days=1))
+    later = now + timedelta(days=40)
+    assert engine.tick(now=later, chunk=2, enrollments=Enrollment.objects.filter(pk=mine.pk)) == {
+        "start": 1,
+        "milestone": 2,
+        "complete": 1,
+    }
+    mine.refresh_from_db()
+    theirs.refresh_from_db()
+    assert mine.stage == Stage.COMPLETED and theirs.stage == Stage.ENROLLED
+    assert not theirs.actions.exclude(status=ActionStatus.PENDING).exists()
+    assert engine.tick(now=later, enrollments=Enrollment.objects.none()) == {}
+    assert engine.tick(now=later)["start"] == 1  # unscoped, the other one's steps run as before

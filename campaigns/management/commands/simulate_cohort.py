@@ -1,6 +1,8 @@
 import json
 
 from django.core.management.base import BaseCommand, CommandError
+from django.db import DatabaseError, connection
+from django.db.migrations.executor import MigrationExecutor
 
 from campaigns.models import ProgramPage
 from campaigns.simulation import simulate_cohort
@@ -23,6 +25,7 @@ class Command(BaseCommand):
     def handle(self, *args, program, students, seed, json, keep, **options):
         if not 1 <= students <= 100_000:
             raise CommandError("--students must be between 1 and 100000")
+        _require_migrated()
         page = ProgramPage.objects.live().filter(slug=program).first()
         if page is None:
             known = ", ".join(ProgramPage.objects.live().values_list("slug", flat=True)) or "none"
@@ -37,7 +40,26 @@ class Command(BaseCommand):
             bar = "█" * round(40 * count / students) if students else ""
             self.stdout.write(f"  {stage:<{width}}  {count:>7}  {bar}")
         if keep:
-            self.stdout.write(f"kept in the database as cohort {result.cohort}")
+            self.stdout.write(
+                f"kept in the database as cohort {result.cohort}: its students are marked simulated, are never "
+                "emailed, and stay out of the queues, counts and mission progress"
+            )
+
+
+def _require_migrated() -> None:
+    """On a database that was never (or not fully) migrated, say what to run instead of a traceback."""
+    try:
+        executor = MigrationExecutor(connection)
+        pending = executor.migration_plan(executor.loader.graph.leaf_nodes())
+    except DatabaseError as exc:
+        raise CommandError(
+            f"cannot read the database ({exc}); check DATABASE_URL, then run: manage.py migrate"
+        ) from None
+    if pending:
+        raise CommandError(
+            f"the database is not set up yet ({len(pending)} migrations not applied): "
+            "run `manage.py migrate` first (and `manage.py load_demo` for the demo program)"
+        )
 
 
 def _json_dumps(value) -> str:
