@@ -97,7 +97,10 @@ def lead_register(
                     last_name=last_name,
                     consent_at=now if marketing_consent else None,
                     registered_at=now,
-                    offer_until=offer_until or referrals.access_until(first_visit=None, plan=plan, now=now),
+                    offer_until=offer_until
+                    or referrals.access_until(
+                        first_click=referrals.link_first_click(link_id=link.pk), plan=plan, now=now
+                    ),
                     status=LeadStatus.CHECKOUT if hands_off_to_checkout(plan) else LeadStatus.PENDING,
                 )
         except IntegrityError:

@@ -453,6 +453,14 @@ def access_until(*, first_click: datetime | None, plan: ReferralPlan | None, now
     return start + timedelta(days=plan.access_days if plan else 14)
 
 
+def link_first_click(*, link_id: int) -> datetime | None:
+    """The link's first counted click by anyone (where its access window starts; the landing page
+    reads the same in its one statement)."""
+    return (
+        ReferralClick.objects.filter(link_id=link_id).order_by("day", "clicked_at").values_list("clicked_at", flat=True)
+    ).first()
+
+
 def checkout_url_with_ref(url: str, code: str) -> str:
     """The creator's checkout URL with ref=<code> added (their own URL: never one from the request)."""
     parts = urlsplit(url)
