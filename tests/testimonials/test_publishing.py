@@ -34,7 +34,11 @@ def a_photo(colour=(90, 140, 200)) -> bytes:
 
 
 def with_photo(item: models.Testimonial, colour=(90, 140, 200)) -> models.Testimonial:
-    item.photo.save("face.jpg", ContentFile(a_photo(colour)), save=True)
+    """A photo on the submission and, when the testimonial is published, an approved one."""
+    item.photo.save("face.jpg", ContentFile(a_photo(colour)), save=False)
+    if item.published_at is not None:
+        item.published_photo = item.photo.name
+    item.save()
     return item
 
 
@@ -187,19 +191,19 @@ def test_card_shows_attribution_and_quote_as_consent_allows(program):
     spec = publishing.card_spec(item)
     assert (spec.attribution, spec.program_title) == ("Maria", program.title)
     assert len(spec.quote) <= publishing.CARD_QUOTE_MAX_CHARS
-    item.consent = Consent.ANONYMOUS
+    item.published_consent = Consent.ANONYMOUS
     assert publishing.card_spec(item).attribution == "A graduate"
 
 
 @pytest.mark.parametrize(
     "change",
     [
-        {"text": "Edited: we sleep now."},
-        {"consent": Consent.ANONYMOUS},
-        {"consent": Consent.FULL},
+        {"published_text": "Edited: we sleep now."},
+        {"published_consent": Consent.ANONYMOUS},
+        {"published_consent": Consent.FULL},
     ],
 )
-def test_card_is_made_again_after_the_text_or_consent_changes_and_the_old_one_goes(program, change):
+def test_card_is_made_again_after_the_published_text_or_consent_changes_and_the_old_one_goes(program, change):
     item = testimonial(program=program, status=ModerationStatus.APPROVED, consent=Consent.FIRST_NAME)
     before = publishing.share_card_png(item)
     [old_file] = cards_on_disk()
@@ -221,10 +225,10 @@ def test_card_changes_with_the_program_title(program):
 def test_photo_is_on_the_card_only_with_full_consent_and_a_new_photo_makes_a_new_card(program):
     item = with_photo(testimonial(program=program, status=ModerationStatus.APPROVED, consent=Consent.FIRST_NAME))
     assert publishing.card_spec(item).photo is None
-    models.Testimonial.objects.filter(pk=item.pk).update(consent=Consent.FULL)
+    models.Testimonial.objects.filter(pk=item.pk).update(published_consent=Consent.FULL)
     item = models.Testimonial.objects.get(pk=item.pk)
     spec = publishing.card_spec(item)
-    assert spec.photo == item.photo.open("rb").read()
+    assert spec.photo == item.published_photo.open("rb").read()
     with_photo(item, colour=(200, 40, 40))
     assert publishing.card_spec(models.Testimonial.objects.get(pk=item.pk)).fingerprint != spec.fingerprint
 
@@ -234,6 +238,6 @@ def test_cards_of_other_testimonials_are_left_alone(program):
     others = [testimonial(program=program, status=ModerationStatus.APPROVED) for _ in range(10)]
     for item in [first, *others]:
         publishing.share_card_png(item)
-    models.Testimonial.objects.filter(pk=first.pk).update(text="changed")
+    models.Testimonial.objects.filter(pk=first.pk).update(published_text="changed")
     publishing.share_card_png(models.Testimonial.objects.get(pk=first.pk))
     assert len(cards_on_disk()) == 11

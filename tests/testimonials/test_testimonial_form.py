@@ -9,6 +9,7 @@ from PIL import Image
 
 from campaigns import links
 from campaigns.models import JourneyEvent
+from testimonials import publishing
 from testimonials.models import Consent, ModerationStatus, Testimonial
 from tests.factories import enroll
 
@@ -25,6 +26,10 @@ def fresh_limits():
 def student_url(program):
     enrollment = enroll(program=program, first_name="Maria", last_name="Lopez")
     return enrollment.student, links.hub_path(enrollment.student_id, "testimonials:form", program.pk)
+
+
+def approve(item: Testimonial, status: str = ModerationStatus.APPROVED) -> Testimonial:
+    return publishing.testimonial_moderate(testimonial=item, status=status, user=None)
 
 
 def jpeg(size=(800, 600)) -> SimpleUploadedFile:
@@ -93,13 +98,13 @@ def test_bad_input_gets_a_clear_error(client, student_url, data, message):
 def test_editing_the_text_goes_back_to_moderation_and_withdrawal_hides_it(client, student_url):
     student, url = student_url
     client.post(url, {"text": TEXT, "consent": Consent.FIRST_NAME})
-    Testimonial.objects.filter(student=student).update(status=ModerationStatus.APPROVED)
+    approve(Testimonial.objects.get(student=student))
     assert Testimonial.objects.visible().count() == 1
-    client.post(url, {"text": TEXT, "consent": Consent.ANONYMOUS})  # consent only: stays approved
-    assert Testimonial.objects.visible().get().attribution == "A graduate"
+    client.post(url, {"text": TEXT, "consent": Consent.ANONYMOUS})  # a lower consent: stays approved
+    assert Testimonial.objects.visible().get().published_attribution == "A graduate"
     client.post(url, {"text": TEXT + " Thank you!", "consent": Consent.ANONYMOUS})
     assert Testimonial.objects.get().status == ModerationStatus.PENDING
-    Testimonial.objects.update(status=ModerationStatus.APPROVED)
+    approve(Testimonial.objects.get())
     response = client.post(url.replace("/testimonial/", "/testimonial/").rstrip("/") + "/withdraw/")
     assert response.status_code == 302
     assert Testimonial.objects.visible().count() == 0
