@@ -104,9 +104,7 @@ def testimonial_moderate(
             status == ModerationStatus.PENDING and previous in ModerationStatus.visible()
         ):
             locked.clear_published()
-        locked.save(
-            update_fields=["status", "moderation_note", "moderated_at", "moderated_by", *PUBLISHED_FIELDS]
-        )
+        locked.save(update_fields=["status", "moderation_note", "moderated_at", "moderated_by", *PUBLISHED_FIELDS])
         if old_photo and old_photo not in (locked.published_photo.name, locked.photo.name):
             storage = locked.published_photo.storage
             transaction.on_commit(lambda: storage.delete(old_photo))

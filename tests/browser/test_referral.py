@@ -12,9 +12,9 @@ from django.utils import timezone
 from campaigns import engine, services
 from campaigns.models import FriendLead, ReferralClick
 from mailers import services as mail_services
-from testimonials import services as feedback
 from testimonials import publishing, submissions
-from testimonials.models import Consent, FeedbackResponse, ModerationStatus, Testimonial
+from testimonials import services as feedback
+from testimonials.models import Consent, FeedbackResponse, ModerationStatus
 from tests.factories import enroll, feedback_plan, program_page, referral_plan
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

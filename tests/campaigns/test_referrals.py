@@ -15,8 +15,8 @@ from campaigns import engine, referrals
 from campaigns.models import Enrollment, FriendLead, JourneyEvent, ReferralClick, ReferralLink
 from mailers import services as mail_services
 from mailers.models import Message
-from testimonials import services as feedback
 from testimonials import publishing, submissions, support
+from testimonials import services as feedback
 from testimonials.models import CaseStatus, Consent, FeedbackResponse, ModerationStatus, Testimonial
 from tests.factories import enroll, feedback_plan, referral_plan
 

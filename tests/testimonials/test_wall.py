@@ -120,7 +120,7 @@ def test_wall_card_shows_attribution_program_photo_and_share_card_link(client, p
 
 def test_wall_shows_no_photo_without_full_consent(client, program):
     student = StudentFactory(first_name="Maria", last_name="Lopez")
-    item = with_photo(testimonial(program=program, student=student, status=ModerationStatus.APPROVED))
+    with_photo(testimonial(program=program, student=student, status=ModerationStatus.APPROVED))
     html = client.get(wall().url).content.decode()
     assert "Maria" in html and "Lopez" not in html
     assert "photo.jpg" not in html
