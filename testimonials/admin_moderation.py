@@ -76,28 +76,43 @@ class SubmissionPanel(Panel):
 
 
 class TestimonialEditView(EditView):
+    """Saving a decision, for the version the moderator looked at (a hidden input in the submission
+    panel). None, junk or an older one refuses it: approving must never publish what nobody saw."""
+
+    CHANGED = "The student changed this testimonial while you were looking at it; review it again."
+
+    def seen_updated_at(self):
+        return parse_datetime_or_none(self.request.POST.get("seen_updated_at", ""))
+
+    def is_valid(self, form):
+        valid = super().is_valid(form)
+        if valid and self.seen_updated_at() != self.object.updated_at:
+            return self._refuse(form, self.CHANGED)
+        return valid
+
     def form_valid(self, form):
         try:
             return super().form_valid(form)
-        except ValidationError as exc:  # the student saved meanwhile: show the new version instead
-            form.add_error(None, exc.messages)
+        except ValidationError as exc:  # the student saved between the check and the lock
             self.object.refresh_from_db()
+            self._refuse(form, " ".join(exc.messages))
             return self.form_invalid(form)
+
+    def _refuse(self, form, message: str) -> bool:
+        form.add_error(None, message)
+        self.produced_error_code = "validation_error"
+        self.produced_error_message = message
+        return False
 
     def save_instance(self):
         self.new_revision = None
         data = self.form.cleaned_data
-        # The version the moderator looked at (a hidden input in the submission panel); none or junk
-        # refuses the decision: approving must never publish a version nobody saw.
-        seen = parse_datetime_or_none(self.request.POST.get("seen_updated_at", ""))
-        if seen is None:
-            raise ValidationError("This form is out of date; review the testimonial again.", code="changed")
         testimonial = publishing.testimonial_moderate(
             testimonial=self.object,
             status=data["status"],
             user=self.request.user,
             note=data.get("moderation_note", ""),
-            seen_updated_at=seen,
+            seen_updated_at=self.seen_updated_at(),
         )
         log(testimonial, "wagtail.edit", user=self.request.user)
         return testimonial

@@ -374,3 +374,34 @@ def test_the_admin_shows_an_excerpt_cut_after_a_whole_word(admin_client, program
     assert str(item).endswith(": Mornings used to be a battle. Now we leave on time and…")
     html = admin_client.get(reverse("wagtailsnippets_testimonials_testimonial:list")).content.decode()
     assert "Now we leave on time and…" in html
+
+
+def test_admin_approval_of_a_version_the_moderator_did_not_see_is_refused(admin_client, program):
+    """The student edits while the moderator has the form open: approving must not publish the new
+    version unseen. The form says so and shows the new version; nothing is published."""
+    from testimonials import submissions
+
+    enrollment = enroll(program=program, email="mia@example.org", first_name="Mia", last_name="Moss")
+    submissions.testimonial_save(
+        student_id=enrollment.student_id, program_id=program.pk, text="The words I first wrote.", consent="anonymous"
+    )
+    item = models.Testimonial.objects.get()
+    seen = item.updated_at.isoformat()
+    form = admin_client.get(reverse(EDIT_URL, args=[item.pk])).content.decode()
+    assert f'name="seen_updated_at" value="{seen}"' in form
+    submissions.testimonial_save(
+        student_id=enrollment.student_id,
+        program_id=program.pk,
+        text="Words the moderator never saw.",
+        consent=Consent.FULL,
+        now=item.updated_at + timedelta(seconds=30),
+    )
+    for posted in ({"seen_updated_at": seen}, {}, {"seen_updated_at": "junk"}, {"seen_updated_at": "2020-01-01"}):
+        response = admin_client.post(reverse(EDIT_URL, args=[item.pk]), {"status": "approved", **posted})
+        assert response.status_code == 200
+        assert "review" in response.content.decode() and "Words the moderator never saw." in response.content.decode()
+        item.refresh_from_db()
+        assert item.status == ModerationStatus.PENDING and not models.Testimonial.objects.visible().exists()
+    fresh = {"status": "approved", "seen_updated_at": item.updated_at.isoformat()}
+    assert admin_client.post(reverse(EDIT_URL, args=[item.pk]), fresh).status_code == 302
+    assert models.Testimonial.objects.visible().get().published_text == "Words the moderator never saw."
