@@ -126,9 +126,7 @@ def published(client, url, student, **fields) -> Testimonial:
     return approve(Testimonial.objects.get(student=student))
 
 
-def test_the_form_and_the_hub_say_honestly_that_a_change_waits_while_the_earlier_version_stays_up(
-    client, student_url
-):
+def test_the_form_and_the_hub_say_honestly_that_a_change_waits_while_the_earlier_version_stays_up(client, student_url):
     student, url = student_url
     published(client, url, student)
     hub = client.get(links.hub_path(student.pk)).content.decode()
