@@ -69,8 +69,8 @@ def testimonial_save(
     What would show more than a moderator approved — a changed text, a new or changed photo, a
     higher consent level — sends it back to pending, and the approved version (``published_*``)
     stays up until a moderator decides. What shows less — a lower consent level, a removed photo —
-    applies to the published version at once. A resubmission that matches the published version
-    is simply published again (nothing to review).
+    applies to the published version at once. A resubmission that shows nothing beyond the
+    published version keeps (or gets back) the published version's status: nothing to review.
     """
     now = now or timezone.now()
     if consent not in Consent.values:
@@ -123,9 +123,9 @@ def testimonial_save(
     details = []
     if consent_changed:
         details.append(f"consent now {testimonial.get_consent_display().lower()}")
-    if changes and testimonial.status == ModerationStatus.PENDING:
-        details.append(f"{', '.join(changes)} changed: back to moderation, the approved version stays up")
-    elif text_changed and not created:
+    if testimonial.status == ModerationStatus.PENDING and changes:
+        details.append(f"back to moderation ({', '.join(changes)}); the approved version stays up")
+    elif testimonial.status == ModerationStatus.PENDING and text_changed and not created:
         details.append("text changed: back to moderation")
     journey.journey_record(
         enrollment=enrollment,
