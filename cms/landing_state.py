@@ -3,11 +3,12 @@
 A shared link is opened in bursts, and the empty-form page is rendered once per state and reused
 (landing.py). Deciding which state a visit is in must therefore be cheap and always fresh: the link
 (revoked?), the program (still live? which revision?), the graduate's name, their testimonial's
-consent and moderation state (a withdrawal shows at once), and the link's first counted click by
-anyone (the start of its access window: referrals.access_until says why not this browser's). Three
-ORM queries with a Wagtail page join cost about four times the whole rest of the request in query
-building alone, so this is one hand-written statement instead (the same reason as the click's single
-statement in campaigns.referrals).
+published version (what a moderator approved: its consent names the graduate; an edit waiting for
+review changes nothing here; a withdrawal or a lower consent shows at once), and the link's first
+counted click by anyone (the start of its access window: referrals.access_until says why not this
+browser's). Three ORM queries with a Wagtail page join cost about four times the whole rest of the
+request in query building alone, so this is one hand-written statement instead (the same reason as
+the click's single statement in campaigns.referrals).
 """
 
 from dataclasses import dataclass
@@ -23,12 +24,17 @@ from testimonials.models import Consent, ModerationStatus, Testimonial
 
 
 class TestimonialState(NamedTuple):
-    """What of the graduate's testimonial (the one not withdrawn) decides the page."""
+    """What of the graduate's testimonial (the one not withdrawn) decides the page: its published
+    version only, never the submission waiting for review."""
 
     pk: int
-    updated_at: str  # as the driver returns it: it only tells states apart
+    published_at: str | None  # as the driver returns it: it only tells published versions apart
     status: str
-    consent: str
+    consent: str  # the published version's consent ("" when nothing is published)
+
+    @property
+    def published(self) -> bool:
+        return self.published_at is not None and self.status != ModerationStatus.REJECTED
 
 
 @dataclass(frozen=True)
@@ -46,7 +52,11 @@ class LandingState:
     @property
     def inviter(self) -> str:
         """The graduate's name as their testimonial's consent allows, else "a graduate"."""
-        named = self.testimonial is not None and self.testimonial.consent in (Consent.FULL, Consent.FIRST_NAME)
+        named = (
+            self.testimonial is not None
+            and self.testimonial.published
+            and self.testimonial.consent in (Consent.FULL, Consent.FIRST_NAME)
+        )
         return (self.first_name or "a graduate") if named else "a graduate"
 
     @property
@@ -54,7 +64,7 @@ class LandingState:
         """Whether the testimonial may appear on the page (mirrors Testimonial.is_visible)."""
         return (
             self.testimonial is not None
-            and self.testimonial.status in ModerationStatus.visible()
+            and self.testimonial.published
             and self.testimonial.consent in Consent.publishable()
         )
 
@@ -62,7 +72,7 @@ class LandingState:
 # Table names come from the models (see landing_state); the values are parameters.
 _SQL = (
     "SELECT l.id, l.program_id, l.revoked_at, p.live, p.latest_revision_id,"
-    " s.first_name, s.last_name, t.id, t.updated_at, t.status, t.consent,"
+    " s.first_name, s.last_name, t.id, t.published_at, t.status, t.published_consent,"
     " (SELECT MIN(c.clicked_at) FROM {click} c WHERE c.link_id = l.id"
     # The link's first day of clicks, then its first click that day: two probes of the click index
     # (link, day, visitor), however many clicks the link has had since.
@@ -101,7 +111,7 @@ def landing_state(*, code: str) -> LandingState | None:
     if row is None:
         return None
     (link_id, program_id, revoked_at, live, revision_id, first, last) = row[:7]
-    (t_id, t_updated, t_status, t_consent, first_click) = row[7:]
+    (t_id, t_published, t_status, t_consent, first_click) = row[7:]
     return LandingState(
         link_id=link_id,
         program_id=program_id,
@@ -110,6 +120,8 @@ def landing_state(*, code: str) -> LandingState | None:
         program_revision_id=revision_id,
         first_name=first,
         last_name=last,
-        testimonial=TestimonialState(t_id, str(t_updated), t_status, t_consent) if t_id is not None else None,
+        testimonial=TestimonialState(t_id, None if t_published is None else str(t_published), t_status, t_consent)
+        if t_id is not None
+        else None,
         first_click=_aware(first_click),
     )

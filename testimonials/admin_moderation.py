@@ -1,18 +1,23 @@
 """Admin: the testimonial moderation queue.
 
 The team sees what the student wrote, their consent and photo, and the share card it would make;
-it changes only the moderation status and a note. The student's words, consent and photo are shown
-read-only: a moderator must never rewrite someone's testimonial. Saving goes through
+for an edit of a published testimonial, also what changed (old against new text, consent and photo),
+while the published version stays up until they decide. It changes only the moderation status and a
+note; approving or featuring publishes the submission exactly as the moderator saw it (the form
+carries the version seen, and a student's save in between is refused with "review it again"). The
+student's words, consent and photo are shown read-only: a moderator must never rewrite someone's
+testimonial. Saving goes through
 :func:`testimonials.publishing.testimonial_moderate`, so each decision is on the student's timeline.
 
 Testimonials are neither added nor deleted here: they come from students, and rejecting one keeps
 the record (no feedback is deleted to make the numbers look better).
 """
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.urls import path, reverse
+from django.utils.dateparse import parse_datetime
 from wagtail.admin.panels import FieldPanel, ObjectList, Panel
 from wagtail.admin.ui.tables import StatusTagColumn
 from wagtail.log_actions import log
@@ -30,6 +35,9 @@ def admin_urls(testimonial: Testimonial) -> dict[str, str | None]:
     namespace = "wagtailsnippets_testimonials_testimonial"
     return {
         "photo_url": reverse(f"{namespace}:photo", args=[testimonial.pk]) if testimonial.photo else None,
+        "published_photo_url": reverse(f"{namespace}:published_photo", args=[testimonial.pk])
+        if testimonial.published_photo
+        else None,
         "card_url": reverse(f"{namespace}:card", args=[testimonial.pk])
         if testimonial.consent in Consent.publishable()
         else None,
@@ -46,7 +54,13 @@ def open_cases(testimonial: Testimonial) -> list[tuple[SupportCase, str]]:
 
 
 def moderation_context(testimonial: Testimonial) -> dict:
-    return {"testimonial": testimonial, "open_cases": open_cases(testimonial), **admin_urls(testimonial)}
+    return {
+        "testimonial": testimonial,
+        "open_cases": open_cases(testimonial),
+        "changes": testimonial.unpublished_changes(),
+        "seen_updated_at": testimonial.updated_at.isoformat(),
+        **admin_urls(testimonial),
+    }
 
 
 class SubmissionPanel(Panel):
@@ -62,6 +76,34 @@ class SubmissionPanel(Panel):
 
 
 class TestimonialEditView(EditView):
+    """Saving a decision, for the version the moderator looked at (a hidden input in the submission
+    panel). None, junk or an older one refuses it: approving must never publish what nobody saw."""
+
+    CHANGED = "The student changed this testimonial while you were looking at it; review it again."
+
+    def seen_updated_at(self):
+        return parse_datetime_or_none(self.request.POST.get("seen_updated_at", ""))
+
+    def is_valid(self, form):
+        valid = super().is_valid(form)
+        if valid and self.seen_updated_at() != self.object.updated_at:
+            return self._refuse(form, self.CHANGED)
+        return valid
+
+    def form_valid(self, form):
+        try:
+            return super().form_valid(form)
+        except ValidationError as exc:  # the student saved between the check and the lock
+            self.object.refresh_from_db()
+            self._refuse(form, " ".join(exc.messages))
+            return self.form_invalid(form)
+
+    def _refuse(self, form, message: str) -> bool:
+        form.add_error(None, message)
+        self.produced_error_code = "validation_error"
+        self.produced_error_message = message
+        return False
+
     def save_instance(self):
         self.new_revision = None
         data = self.form.cleaned_data
@@ -70,9 +112,18 @@ class TestimonialEditView(EditView):
             status=data["status"],
             user=self.request.user,
             note=data.get("moderation_note", ""),
+            seen_updated_at=self.seen_updated_at(),
         )
         log(testimonial, "wagtail.edit", user=self.request.user)
         return testimonial
+
+
+def parse_datetime_or_none(value: str):
+    try:
+        parsed = parse_datetime(value)
+    except ValueError:
+        return None
+    return parsed if parsed is not None and parsed.tzinfo is not None else None
 
 
 class TestimonialInspectView(InspectView):
@@ -89,14 +140,23 @@ def _may_see(user) -> bool:
 
 
 def admin_photo(request, pk: int) -> HttpResponse:
-    """The stored photo for moderators, whatever the consent (they decide whether it may show)."""
+    """The submitted photo for moderators, whatever the consent (they decide whether it may show)."""
+    return _photo_response(request, pk, "photo")
+
+
+def admin_published_photo(request, pk: int) -> HttpResponse:
+    """The published photo (the one approved earlier), to set beside a changed one."""
+    return _photo_response(request, pk, "published_photo")
+
+
+def _photo_response(request, pk: int, field: str) -> HttpResponse:
     if not _may_see(request.user):
         raise PermissionDenied
-    testimonial = get_object_or_404(Testimonial, pk=pk)
-    if not testimonial.photo:
+    photo = getattr(get_object_or_404(Testimonial, pk=pk), field)
+    if not photo:
         raise Http404
     try:
-        with testimonial.photo.open("rb") as f:
+        with photo.open("rb") as f:
             data = f.read()
     except (OSError, ValueError):
         raise Http404 from None
@@ -137,6 +197,7 @@ class TestimonialViewSet(SnippetViewSet):
             sort_key="status",
             primary=lambda testimonial: testimonial.is_visible,
         ),
+        "review_label",
         "submitted_at",
         "withdrawn_at",
     ]
@@ -157,6 +218,10 @@ class TestimonialViewSet(SnippetViewSet):
         "moderated_at",
         "moderated_by",
         "moderation_note",
+        "published_text",
+        "published_consent",
+        "published_status",
+        "published_at",
     ]
     edit_handler = ObjectList(
         [
@@ -174,6 +239,7 @@ class TestimonialViewSet(SnippetViewSet):
         return [
             *super().get_urlpatterns(),
             path("photo/<int:pk>/", admin_photo, name="photo"),
+            path("published-photo/<int:pk>/", admin_published_photo, name="published_photo"),
             path("card/<int:pk>/", admin_card, name="card"),
         ]
 

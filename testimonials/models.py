@@ -3,7 +3,8 @@
 - ``FeedbackPlan``: the creator's feedback request for a program (authored on the program page).
 - ``FeedbackResponse``: one student's answer to one round of it (score, answers, route).
 - ``SupportCase``: an unhappy student's case for the team; while open, no asks go to them.
-- ``Testimonial``: what a student wrote, with their consent level, moderated before it shows.
+- ``Testimonial``: what a student wrote, with their consent level, moderated before it shows; it
+  keeps the last approved version (``published_*``), which is what every public place shows.
 """
 
 from django.conf import settings
@@ -212,6 +213,13 @@ class Consent(models.TextChoices):
     def publishable(cls) -> tuple[str, ...]:
         return (cls.FULL.value, cls.FIRST_NAME.value, cls.ANONYMOUS.value)
 
+    @classmethod
+    def rank(cls, value: str) -> int:
+        """How much a consent level lets us show: private 0 < anonymous 1 < first name 2 < full 3.
+        Moving down takes effect at once; moving up shows more, so it waits for moderation."""
+        order = (cls.PRIVATE.value, cls.ANONYMOUS.value, cls.FIRST_NAME.value, cls.FULL.value)
+        return order.index(value) if value in order else 0
+
 
 class ModerationStatus(models.TextChoices):
     PENDING = "pending", "Pending"
@@ -226,16 +234,25 @@ class ModerationStatus(models.TextChoices):
 
 class VisibleTestimonialQuerySet(models.QuerySet):
     def visible(self):
-        """What may be shown anywhere: approved or featured, publishable consent, not withdrawn."""
+        """What may be shown anywhere: a version a moderator approved (the ``published_*`` fields, which
+        stay up while a later edit waits for review), with a publishable consent, not withdrawn, not
+        rejected since. Public readers show the published fields, never ``text``/``consent``/``photo``."""
         return self.filter(
-            status__in=ModerationStatus.visible(), consent__in=Consent.publishable(), withdrawn_at__isnull=True
-        )
+            published_at__isnull=False, published_consent__in=Consent.publishable(), withdrawn_at__isnull=True
+        ).exclude(status=ModerationStatus.REJECTED)
 
 
 class Testimonial(models.Model):
     """A student's testimonial for a program, shown only as far as their consent allows, after moderation.
 
     The text is stored as the student typed it (plain text, always escaped when shown).
+
+    Two versions live on one row. ``text``, ``consent`` and ``photo`` are the student's latest
+    submission; ``status`` is the moderation of that submission. ``published_*`` is the version a
+    moderator last approved or featured: the only one the wall, blocks, share cards, landing pages
+    and emails show. A new or changed photo, a higher consent level or a changed text sends the row
+    back to pending while the published version stays up; a lower consent level, a removed photo
+    and a withdrawal change the published version at once (testimonials.submissions).
     """
 
     wagtail_reference_index_ignore = True
@@ -255,6 +272,18 @@ class Testimonial(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     moderation_note = models.CharField(max_length=255, blank=True)
+    # The last approved version (see the class docstring); empty / None when nothing is published.
+    published_text = models.TextField(blank=True)
+    published_consent = models.CharField(max_length=12, choices=Consent.choices, blank=True)
+    published_photo = models.ImageField(upload_to="testimonials/photos/", blank=True)
+    published_status = models.CharField(
+        max_length=10,
+        choices=ModerationStatus.choices,
+        blank=True,
+        help_text="Approved or featured: how the published version was placed (it keeps its place while an "
+        "edit waits for review).",
+    )
+    published_at = models.DateTimeField(null=True, blank=True)
 
     objects = VisibleTestimonialQuerySet.as_manager()
 
@@ -277,25 +306,100 @@ class Testimonial(models.Model):
 
     @property
     def is_visible(self) -> bool:
+        """Whether the published version may show anywhere (mirrors ``objects.visible()``)."""
         return (
-            self.status in ModerationStatus.visible()
-            and self.consent in Consent.publishable()
+            self.published_at is not None
+            and self.published_consent in Consent.publishable()
             and self.withdrawn_at is None
+            and self.status != ModerationStatus.REJECTED
         )
 
     @property
-    def attribution(self) -> str:
-        """The name as consent allows: "Maria Lopez" / "Maria" / "A graduate"."""
+    def has_published_version(self) -> bool:
+        """A moderator approved a version that still stands (whatever its consent): what quotes read."""
+        return self.published_at is not None and self.withdrawn_at is None and self.status != ModerationStatus.REJECTED
+
+    def _attribution(self, consent: str) -> str:
         student = self.student
-        if self.consent == Consent.FULL:
+        if consent == Consent.FULL:
             return student.full_name or student.first_name or "A graduate"
-        if self.consent == Consent.FIRST_NAME:
+        if consent == Consent.FIRST_NAME:
             return student.first_name or "A graduate"
         return "A graduate"
 
     @property
+    def attribution(self) -> str:
+        """The name as the submitted consent allows: "Maria Lopez" / "Maria" / "A graduate" (for the
+        student and moderators; public pages use :attr:`published_attribution`)."""
+        return self._attribution(self.consent)
+
+    @property
+    def published_attribution(self) -> str:
+        """The name as the published version's consent allows."""
+        return self._attribution(self.published_consent)
+
+    @property
     def shows_photo(self) -> bool:
         return self.consent == Consent.FULL and bool(self.photo)
+
+    @property
+    def shows_published_photo(self) -> bool:
+        return self.published_consent == Consent.FULL and bool(self.published_photo)
+
+    @property
+    def published_featured(self) -> bool:
+        return self.published_status == ModerationStatus.FEATURED
+
+    def unpublished_changes(self) -> list[str]:
+        """What the submission shows beyond the published version, in words: what a moderator must
+        judge (and the student is told is waiting). Empty when nothing is published."""
+        if self.published_at is None:
+            return []
+        changes = []
+        if self.text != self.published_text:
+            changes.append("text")
+        if Consent.rank(self.consent) > Consent.rank(self.published_consent):
+            changes.append("consent")
+        if self.photo and self.photo.name != self.published_photo.name:
+            changes.append("new photo" if not self.published_photo else "changed photo")
+        return changes
+
+    @property
+    def waits_with_published_version(self) -> bool:
+        """An edit waits for review while the earlier, approved version stays up."""
+        return self.status == ModerationStatus.PENDING and self.is_visible
+
+    def review_label(self) -> str:
+        """For the moderation queue: a first submission, or an edit of a published one and what changed."""
+        if self.status != ModerationStatus.PENDING:
+            return ""
+        if self.published_at is None:
+            return "new"
+        changes = self.unpublished_changes()
+        return ("changed: " + ", ".join(changes)) if changes else "changed"
+
+    review_label.short_description = "Review"
+
+    def publish_submission(self, *, status: str, now) -> None:
+        """Make the submission the published version (a moderator approved or featured it).
+        The caller saves, and deletes the previous published photo's file if no field keeps it."""
+        self.published_text = self.text
+        self.published_consent = self.consent
+        self.published_photo = self.photo.name or None
+        self.published_status = status
+        self.published_at = now
+
+    def clear_published(self) -> None:
+        """Nothing of this testimonial is published any more (rejected, pulled, withdrawn). The
+        caller saves, and deletes the published photo's file if no field keeps it."""
+        self.published_text = ""
+        self.published_consent = ""
+        self.published_photo = None
+        self.published_status = ""
+        self.published_at = None
+
+
+PUBLISHED_FIELDS = ("published_text", "published_consent", "published_photo", "published_status", "published_at")
 
 
 # The wall page lives in its own module; Django finds page models through this one.

@@ -1,9 +1,11 @@
 """The publishing side of testimonials: what the wall shows, moderation, and the cached share cards.
 
 Everything public reads through :func:`wall_testimonials` or :func:`card_spec`, and both start from
-``Testimonial.objects.visible()`` / ``Testimonial.is_visible``: approved or featured, a publishable
-consent, not withdrawn. Nothing is copied elsewhere, so a withdrawal or a rejection takes effect
-on the next request.
+``Testimonial.objects.visible()`` / ``Testimonial.is_visible`` and show the *published* version
+(``published_text``, ``published_consent``, ``published_photo``): the one a moderator last approved
+or featured, which stays up while a later edit waits for review. Approving or featuring here is what
+writes it; rejecting clears it. Nothing else is copied, so a withdrawal, a rejection or a lower
+consent level takes effect on the next request.
 
 Share cards are rendered once per content and kept in Django's default storage under
 ``testimonials/cards/<pk>-<fingerprint>.png``. The fingerprint covers everything drawn on the card
@@ -28,7 +30,7 @@ from django.utils import timezone
 from campaigns import services as campaign_services
 from campaigns.models import Enrollment
 from testimonials.cards import card_fingerprint, render_share_card
-from testimonials.models import Consent, ModerationStatus, Testimonial
+from testimonials.models import PUBLISHED_FIELDS, Consent, ModerationStatus, Testimonial
 
 logger = logging.getLogger(__name__)
 
@@ -41,15 +43,19 @@ ELLIPSIS = "…"
 def wall_testimonials(
     *, program_id: int | None = None, featured_only: bool = False, limit: int | None = None
 ) -> QuerySet[Testimonial]:
-    """Visible testimonials, featured first, then newest; student and program fetched with them."""
+    """Visible testimonials, featured first, then newest; student and program fetched with them.
+    Templates show each one's published version (``published_text``, ``published_attribution``…)."""
     queryset = Testimonial.objects.visible().select_related("student", "program")
     if program_id is not None:
         queryset = queryset.filter(program_id=program_id)
+    # The place a moderator gave the published version: a featured one that waits on an edit stays featured.
     if featured_only:
-        queryset = queryset.filter(status=ModerationStatus.FEATURED)
+        queryset = queryset.filter(published_status=ModerationStatus.FEATURED)
     queryset = queryset.annotate(
         featured_rank=Case(
-            When(status=ModerationStatus.FEATURED, then=Value(0)), default=Value(1), output_field=IntegerField()
+            When(published_status=ModerationStatus.FEATURED, then=Value(0)),
+            default=Value(1),
+            output_field=IntegerField(),
         )
     ).order_by("featured_rank", "-submitted_at", "-id")
     if limit is not None:
@@ -58,9 +64,22 @@ def wall_testimonials(
 
 
 def testimonial_moderate(
-    *, testimonial: Testimonial, status: str, user, note: str = "", now: datetime | None = None
+    *,
+    testimonial: Testimonial,
+    status: str,
+    user,
+    note: str = "",
+    seen_updated_at: datetime | None = None,
+    now: datetime | None = None,
 ) -> Testimonial:
     """Approve, feature, reject or send back to pending; recorded on the student's journey.
+
+    Approving or featuring publishes the submission as it is now (its text, consent and photo) in
+    place of the earlier published version. Rejecting, or a moderator moving a published one back to
+    pending, unpublishes it; pending → pending (a note) leaves the published version up. A withdrawn
+    testimonial is never published. ``seen_updated_at``: the submission's ``updated_at`` as the
+    moderator saw it; when the student saved since, nothing changes (ValidationError, code
+    ``changed``): nobody approves a version they have not seen.
 
     Only the moderation fields change: a moderator never rewrites what the student wrote.
     """
@@ -69,12 +88,26 @@ def testimonial_moderate(
     now = now or timezone.now()
     with transaction.atomic():
         locked = Testimonial.objects.select_for_update().get(pk=testimonial.pk)
+        if seen_updated_at is not None and locked.updated_at != seen_updated_at:
+            raise ValidationError(
+                "The student changed this testimonial while you were looking at it; review it again.", code="changed"
+            )
         previous = locked.status
+        old_photo = locked.published_photo.name
         locked.status = status
         locked.moderation_note = (note or "")[:255]
         locked.moderated_at = now
         locked.moderated_by = user
-        locked.save(update_fields=["status", "moderation_note", "moderated_at", "moderated_by"])
+        if status in ModerationStatus.visible() and locked.withdrawn_at is None:
+            locked.publish_submission(status=status, now=now)
+        elif status == ModerationStatus.REJECTED or (
+            status == ModerationStatus.PENDING and previous in ModerationStatus.visible()
+        ):
+            locked.clear_published()
+        locked.save(update_fields=["status", "moderation_note", "moderated_at", "moderated_by", *PUBLISHED_FIELDS])
+        if old_photo and old_photo not in (locked.published_photo.name, locked.photo.name):
+            storage = locked.published_photo.storage
+            transaction.on_commit(lambda: storage.delete(old_photo))
         enrollment = Enrollment.objects.filter(student_id=locked.student_id, program_id=locked.program_id).first()
         if enrollment is not None:
             campaign_services.journey_record(
@@ -90,7 +123,7 @@ def testimonial_moderate(
             # Cards are only served through the view, which checks visibility; removing the files
             # as well leaves no copy of a rejected testimonial in storage.
             transaction.on_commit(lambda: share_card_discard(testimonial_id=pk))
-    for field in ("status", "moderation_note", "moderated_at", "moderated_by"):
+    for field in ("status", "moderation_note", "moderated_at", "moderated_by", *PUBLISHED_FIELDS):
         setattr(testimonial, field, getattr(locked, field))
     return locked
 
@@ -134,30 +167,54 @@ def card_quote(text: str, *, max_chars: int = CARD_QUOTE_MAX_CHARS) -> str:
 
 
 def photo_bytes(testimonial: Testimonial) -> bytes | None:
-    """The stored photo's bytes when consent shows it; None when it does not or the file is gone."""
-    if not testimonial.shows_photo:
+    """The published photo's bytes when the published consent shows it; None when it does not or the
+    file is gone. (The public photo URL and the share card; never the submission's unreviewed photo.)"""
+    if not testimonial.shows_published_photo:
         return None
+    return _read(testimonial, testimonial.published_photo)
+
+
+def submitted_photo_bytes(testimonial: Testimonial) -> bytes | None:
+    """The submission's photo when its consent shows it: what the card would show once approved."""
+    return _read(testimonial, testimonial.photo) if testimonial.shows_photo else None
+
+
+def _read(testimonial: Testimonial, field) -> bytes | None:
     try:
-        with testimonial.photo.open("rb") as f:
+        with field.open("rb") as f:
             return f.read()
     except (OSError, ValueError):
-        logger.warning("testimonial %s: photo %s cannot be read", testimonial.pk, testimonial.photo.name)
+        logger.warning("testimonial %s: photo %s cannot be read", testimonial.pk, field.name)
         return None
 
 
 def card_spec(testimonial: Testimonial) -> CardSpec | None:
-    """What the card shows, or None when the testimonial may not be shown (or is private)."""
+    """What the public card shows (the published version), or None when it may not be shown."""
     if not testimonial.is_visible:
         return None
-    return _spec(testimonial)
+    return CardSpec(
+        testimonial_id=testimonial.pk,
+        quote=card_quote(testimonial.published_text),
+        attribution=testimonial.published_attribution,
+        program_title=testimonial.program.title,
+        photo=photo_bytes(testimonial),
+    )
 
 
 def card_preview_png(testimonial: Testimonial) -> bytes | None:
-    """The card as it looks (or would look once approved), for moderators: rendered, never stored.
-    None for a private testimonial, which never gets one."""
+    """The card the submission makes (as it will look once approved), for moderators: rendered,
+    never stored. None for a private testimonial, which never gets one."""
     if testimonial.consent not in Consent.publishable():
         return None
-    return _render(_spec(testimonial))
+    return _render(
+        CardSpec(
+            testimonial_id=testimonial.pk,
+            quote=card_quote(testimonial.text),
+            attribution=testimonial.attribution,
+            program_title=testimonial.program.title,
+            photo=submitted_photo_bytes(testimonial),
+        )
+    )
 
 
 def share_card_png(testimonial: Testimonial) -> bytes | None:
@@ -197,16 +254,6 @@ def share_card_discard(*, testimonial_id: int, keep: str | None = None) -> int:
             default_storage.delete(path)
             deleted += 1
     return deleted
-
-
-def _spec(testimonial: Testimonial) -> CardSpec:
-    return CardSpec(
-        testimonial_id=testimonial.pk,
-        quote=card_quote(testimonial.text),
-        attribution=testimonial.attribution,
-        program_title=testimonial.program.title,
-        photo=photo_bytes(testimonial),
-    )
 
 
 def _render(spec: CardSpec) -> bytes:

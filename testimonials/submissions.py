@@ -1,8 +1,9 @@
 """The student's testimonial: write it, edit it, withdraw it (and its consent) at any time.
 
-Any student may submit one (nothing is tied to a happy score); a changed text goes back to
-moderation; withdrawing hides it everywhere at once because every place that shows one asks
-``Testimonial.objects.visible()`` when it renders.
+Any student may submit one (nothing is tied to a happy score). An edit that would show more than a
+moderator approved goes back to moderation while the approved version stays up; one that shows
+less (and withdrawing) takes effect everywhere at once, because every place that shows one asks
+``Testimonial.objects.visible()`` and reads the published version when it renders.
 """
 
 import functools
@@ -18,7 +19,7 @@ from campaigns import services as journey
 from campaigns.models import Enrollment
 from testimonials import publishing
 from testimonials.images import process_photo
-from testimonials.models import Consent, FeedbackResponse, ModerationStatus, Testimonial
+from testimonials.models import PUBLISHED_FIELDS, Consent, FeedbackResponse, ModerationStatus, Testimonial
 
 MAX_TEXT = 3000
 MIN_TEXT = 20
@@ -63,7 +64,14 @@ def testimonial_save(
     remove_photo: bool = False,
     now: datetime | None = None,
 ) -> Testimonial:
-    """Submit or edit: one testimonial per student and program; a new text is moderated again."""
+    """Submit or edit: one testimonial per student and program.
+
+    What would show more than a moderator approved — a changed text, a new or changed photo, a
+    higher consent level — sends it back to pending, and the approved version (``published_*``)
+    stays up until a moderator decides. What shows less — a lower consent level, a removed photo —
+    applies to the published version at once. A resubmission that shows nothing beyond the
+    published version keeps (or gets back) the published version's status: nothing to review.
+    """
     now = now or timezone.now()
     if consent not in Consent.values:
         raise ValidationError({"consent": "Choose how your testimonial may be shown."})
@@ -74,28 +82,50 @@ def testimonial_save(
     created = testimonial is None
     if created:
         testimonial = Testimonial(student_id=student_id, program_id=program_id, submitted_at=now)
-    text_changed = created or testimonial.text != text or testimonial.withdrawn_at is not None
+    was_withdrawn = testimonial.withdrawn_at is not None
+    text_changed = created or testimonial.text != text or was_withdrawn
     consent_changed = not created and testimonial.consent != consent
     testimonial.text = text
     testimonial.answers = answers or []
     testimonial.consent = consent
     testimonial.updated_at = now
     testimonial.withdrawn_at = None
-    if text_changed:
-        testimonial.status = ModerationStatus.PENDING
-    if remove_photo and testimonial.photo:
-        testimonial.photo.delete(save=False)
+    published = testimonial.published_photo.name
+    removed: list[str] = []  # files no field refers to any more, deleted once this commits
+    if remove_photo:
+        # Removing the photo shows less: it goes from the published version at once, too.
+        removed += [name for name in (testimonial.photo.name, published) if name]
+        testimonial.photo = None
+        testimonial.published_photo = None
     if processed:
-        if testimonial.photo:
-            testimonial.photo.delete(save=False)
+        if testimonial.photo.name and testimonial.photo.name != published:
+            removed.append(testimonial.photo.name)  # an earlier upload nobody approved
         # A random name: the file's URL is never guessable (photos are served through a view anyway).
         testimonial.photo.save(f"{uuid.uuid4().hex}.jpg", ContentFile(processed), save=False)
+    downgraded = bool(remove_photo and published)
+    if testimonial.published_at is not None and Consent.rank(consent) < Consent.rank(testimonial.published_consent):
+        testimonial.published_consent = consent  # less is shown at once, without review
+        downgraded = True
+    changes = testimonial.unpublished_changes()
+    if testimonial.has_published_version:
+        # Compared with what a moderator approved: more to show → their review; nothing more → the
+        # approved version with its place (approved or featured) stands, and so does the submission.
+        testimonial.status = ModerationStatus.PENDING if changes else testimonial.published_status
+    elif text_changed or processed:
+        testimonial.status = ModerationStatus.PENDING
     testimonial.save()
+    for name in dict.fromkeys(removed):
+        transaction.on_commit(functools.partial(testimonial.photo.storage.delete, name))
+    if downgraded:
+        # Stored cards may show the name or photo no longer allowed: none stays behind.
+        transaction.on_commit(functools.partial(publishing.share_card_discard, testimonial_id=testimonial.pk))
     kind = "testimonial_submitted" if created else "testimonial_edited"
     details = []
     if consent_changed:
         details.append(f"consent now {testimonial.get_consent_display().lower()}")
-    if text_changed and not created:
+    if testimonial.status == ModerationStatus.PENDING and changes:
+        details.append(f"back to moderation ({', '.join(changes)}); the approved version stays up")
+    elif testimonial.status == ModerationStatus.PENDING and text_changed and not created:
         details.append("text changed: back to moderation")
     journey.journey_record(
         enrollment=enrollment,
@@ -118,9 +148,13 @@ def testimonial_withdraw(*, testimonial: Testimonial, now: datetime | None = Non
         return testimonial
     testimonial.withdrawn_at = now
     testimonial.updated_at = now
+    if testimonial.published_photo and testimonial.published_photo.name != testimonial.photo.name:
+        testimonial.published_photo.delete(save=False)
     if testimonial.photo:
         testimonial.photo.delete(save=False)
-    testimonial.save(update_fields=["withdrawn_at", "updated_at", "photo"])
+    # The approved version goes too: a later resubmission is reviewed from scratch, never brought back.
+    testimonial.clear_published()
+    testimonial.save(update_fields=["withdrawn_at", "updated_at", "photo", *PUBLISHED_FIELDS])
     # The card URL 404s at once (it checks visibility); the stored files go once this commits.
     transaction.on_commit(functools.partial(publishing.share_card_discard, testimonial_id=testimonial.pk))
     enrollment = Enrollment.objects.filter(student_id=testimonial.student_id, program_id=testimonial.program_id).first()
@@ -137,8 +171,12 @@ def testimonial_withdraw(*, testimonial: Testimonial, now: datetime | None = Non
 
 
 def quote_for(student_id: int, program_id: int) -> str:
-    """{{ testimonial_quote }} in the referral ask: their own words (any consent level: it goes to them)."""
-    testimonial = Testimonial.objects.filter(
-        student_id=student_id, program_id=program_id, withdrawn_at__isnull=True
-    ).first()
-    return publishing.card_quote(testimonial.text) if testimonial else ""
+    """{{ testimonial_quote }} in the referral ask (and the hub's ready message): their own words as a
+    moderator approved them (any consent level: it goes to them), or "" while nothing is approved."""
+    testimonial = (
+        Testimonial.objects.filter(student_id=student_id, program_id=program_id, withdrawn_at__isnull=True)
+        .exclude(status=ModerationStatus.REJECTED)
+        .exclude(published_at=None)
+        .first()
+    )
+    return publishing.card_quote(testimonial.published_text) if testimonial else ""

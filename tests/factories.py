@@ -134,12 +134,22 @@ def feedback_plan(*, program: ProgramPage, **fields):
 
 
 def testimonial(*, program: ProgramPage, student: Student | None = None, **fields):
-    """A testimonial as a student submitted it (pending moderation unless ``status`` says otherwise)."""
-    from testimonials.models import Consent, Testimonial
+    """A testimonial as a student submitted it (pending moderation unless ``status`` says otherwise).
+
+    Approved or featured (and not withdrawn): published as it is, as a moderator's approval would,
+    unless ``published_*`` fields are given."""
+    from django.utils import timezone
+
+    from testimonials.models import Consent, ModerationStatus, Testimonial
 
     defaults = {"text": "I finally sleep through the night, and so do my kids.", "consent": Consent.FIRST_NAME}
     defaults.update(fields)
-    return Testimonial.objects.create(student=student or StudentFactory(), program=program, **defaults)
+    item = Testimonial(student=student or StudentFactory(), program=program, **defaults)
+    published = any(name.startswith("published_") for name in fields)
+    if item.status in ModerationStatus.visible() and item.withdrawn_at is None and not published:
+        item.publish_submission(status=item.status, now=timezone.now())
+    item.save()
+    return item
 
 
 testimonial.__test__ = False  # a factory: pytest would collect it for its name

@@ -14,8 +14,8 @@ from campaigns import engine, services
 from campaigns.models import Enrollment, FriendLead, ReferralClick, Student
 from mailers import services as mail_services
 from mailers.models import Message
+from testimonials import publishing, submissions
 from testimonials import services as feedback
-from testimonials import submissions
 from testimonials.models import Consent, FeedbackResponse, ModerationStatus, Testimonial
 from tests.factories import enroll, feedback_plan, program_page, referral_plan
 
@@ -43,10 +43,10 @@ def ask_email(program):
     engine.tick(now=now - timedelta(days=1))
     response = FeedbackResponse.objects.get(enrollment=enrollment)
     feedback.feedback_submit(response=response, score=10, answers=[QUOTE], now=now - timedelta(days=1))
-    submissions.testimonial_save(
+    testimonial = submissions.testimonial_save(
         student_id=enrollment.student_id, program_id=program.pk, text=QUOTE, consent=Consent.FIRST_NAME, now=now
     )
-    Testimonial.objects.update(status=ModerationStatus.APPROVED)
+    publishing.testimonial_moderate(testimonial=testimonial, status=ModerationStatus.APPROVED, user=None, now=now)
     mail.outbox = []
     engine.tick(now=now + timedelta(minutes=1))
     mail_services.messages_send_due(now=now + timedelta(days=8))  # past the contact budget's window

@@ -15,8 +15,8 @@ from campaigns import engine, friends, names, referrals
 from campaigns.models import Enrollment, FriendLead, JourneyEvent, ReferralClick, ReferralLink, Student
 from mailers import services as mail_services
 from mailers.models import Message
+from testimonials import publishing, submissions, support
 from testimonials import services as feedback
-from testimonials import submissions, support
 from testimonials.models import CaseStatus, Consent, FeedbackResponse, ModerationStatus, Testimonial
 from tests.factories import enroll, feedback_plan, referral_plan
 
@@ -31,8 +31,11 @@ def clean():
     cache.clear()
 
 
-def graduate(program, *, email="maria@example.org", consent=Consent.FIRST_NAME, score=10, now=None, **plan):
-    """A graduate who gave happy feedback and wrote a testimonial (the path to an ask)."""
+def graduate(
+    program, *, email="maria@example.org", consent=Consent.FIRST_NAME, score=10, now=None, approved=True, **plan
+):
+    """A graduate who gave happy feedback and wrote a testimonial, approved unless ``approved=False``
+    (the path to an ask)."""
     now = now or timezone.now()
     if not program.feedback_plans.exists():
         feedback_plan(program=program, after_milestone_slug="first-win")
@@ -56,9 +59,11 @@ def graduate(program, *, email="maria@example.org", consent=Consent.FIRST_NAME, 
     engine.tick(now=now)
     response = FeedbackResponse.objects.get(enrollment=enrollment)
     feedback.feedback_submit(response=response, score=score, answers=[QUOTE], now=now)
-    submissions.testimonial_save(
+    testimonial = submissions.testimonial_save(
         student_id=enrollment.student_id, program_id=program.pk, text=QUOTE, consent=consent, now=now
     )
+    if approved:
+        publishing.testimonial_moderate(testimonial=testimonial, status=ModerationStatus.APPROVED, user=None, now=now)
     return Enrollment.objects.get(pk=enrollment.pk)
 
 
@@ -306,19 +311,21 @@ def test_revoked_and_expired_links_show_the_programs_normal_registration(program
 
 
 def test_landing_names_the_graduate_as_consent_allows_and_shows_an_approved_testimonial(program, client):
-    link = make_link(program, consent=Consent.FIRST_NAME)
+    link = make_link(program, consent=Consent.FIRST_NAME, approved=False)
+    page = client.get(f"/join/{link.code}/").content.decode()
+    # Not approved yet: neither the words nor the name its consent would allow.
+    assert "An invitation from a graduate" in page and "Maria" not in page
+    assert QUOTE not in page
+    publishing.testimonial_moderate(testimonial=Testimonial.objects.get(), status=ModerationStatus.APPROVED, user=None)
     page = client.get(f"/join/{link.code}/").content.decode()
     assert "An invitation from Maria" in page
-    assert QUOTE not in page  # not approved yet
-    Testimonial.objects.update(status=ModerationStatus.APPROVED)
-    page = client.get(f"/join/{link.code}/").content.decode()
     assert QUOTE in page and "— Maria" in page and "Lopez" not in page
     assert f'<a href="{program.url}">Read about the program</a>' in page  # what the program is, one tap away
     assert "We are out to help families raise focused kids" in page
-    Testimonial.objects.update(consent=Consent.ANONYMOUS)
+    Testimonial.objects.update(published_consent=Consent.ANONYMOUS)
     page = client.get(f"/join/{link.code}/").content.decode()
     assert "An invitation from a graduate" in page and "Maria" not in page
-    Testimonial.objects.update(consent=Consent.PRIVATE)
+    Testimonial.objects.update(published_consent=Consent.PRIVATE)
     page = client.get(f"/join/{link.code}/").content.decode()
     assert "Maria" not in page and QUOTE not in page
 
@@ -326,7 +333,6 @@ def test_landing_names_the_graduate_as_consent_allows_and_shows_an_approved_test
 def test_the_reused_landing_page_is_never_stale_on_what_consent_and_revocation_govern(program, client):
     """The empty-form page is rendered once per state and reused; every visit still reads the state."""
     link = make_link(program, consent=Consent.FIRST_NAME)
-    Testimonial.objects.update(status=ModerationStatus.APPROVED)
     for _ in range(2):  # the second answer is the reused page
         page = client.get(f"/join/{link.code}/").content.decode()
         assert QUOTE in page and "An invitation from Maria" in page

@@ -34,7 +34,11 @@ def a_photo(colour=(90, 140, 200)) -> bytes:
 
 
 def with_photo(item: models.Testimonial, colour=(90, 140, 200)) -> models.Testimonial:
-    item.photo.save("face.jpg", ContentFile(a_photo(colour)), save=True)
+    """A photo on the submission and, when the testimonial is published, an approved one."""
+    item.photo.save("face.jpg", ContentFile(a_photo(colour)), save=False)
+    if item.published_at is not None:
+        item.published_photo = item.photo.name
+    item.save()
     return item
 
 
@@ -187,19 +191,19 @@ def test_card_shows_attribution_and_quote_as_consent_allows(program):
     spec = publishing.card_spec(item)
     assert (spec.attribution, spec.program_title) == ("Maria", program.title)
     assert len(spec.quote) <= publishing.CARD_QUOTE_MAX_CHARS
-    item.consent = Consent.ANONYMOUS
+    item.published_consent = Consent.ANONYMOUS
     assert publishing.card_spec(item).attribution == "A graduate"
 
 
 @pytest.mark.parametrize(
     "change",
     [
-        {"text": "Edited: we sleep now."},
-        {"consent": Consent.ANONYMOUS},
-        {"consent": Consent.FULL},
+        {"published_text": "Edited: we sleep now."},
+        {"published_consent": Consent.ANONYMOUS},
+        {"published_consent": Consent.FULL},
     ],
 )
-def test_card_is_made_again_after_the_text_or_consent_changes_and_the_old_one_goes(program, change):
+def test_card_is_made_again_after_the_published_text_or_consent_changes_and_the_old_one_goes(program, change):
     item = testimonial(program=program, status=ModerationStatus.APPROVED, consent=Consent.FIRST_NAME)
     before = publishing.share_card_png(item)
     [old_file] = cards_on_disk()
@@ -221,10 +225,10 @@ def test_card_changes_with_the_program_title(program):
 def test_photo_is_on_the_card_only_with_full_consent_and_a_new_photo_makes_a_new_card(program):
     item = with_photo(testimonial(program=program, status=ModerationStatus.APPROVED, consent=Consent.FIRST_NAME))
     assert publishing.card_spec(item).photo is None
-    models.Testimonial.objects.filter(pk=item.pk).update(consent=Consent.FULL)
+    models.Testimonial.objects.filter(pk=item.pk).update(published_consent=Consent.FULL)
     item = models.Testimonial.objects.get(pk=item.pk)
     spec = publishing.card_spec(item)
-    assert spec.photo == item.photo.open("rb").read()
+    assert spec.photo == item.published_photo.open("rb").read()
     with_photo(item, colour=(200, 40, 40))
     assert publishing.card_spec(models.Testimonial.objects.get(pk=item.pk)).fingerprint != spec.fingerprint
 
@@ -234,6 +238,72 @@ def test_cards_of_other_testimonials_are_left_alone(program):
     others = [testimonial(program=program, status=ModerationStatus.APPROVED) for _ in range(10)]
     for item in [first, *others]:
         publishing.share_card_png(item)
-    models.Testimonial.objects.filter(pk=first.pk).update(text="changed")
+    models.Testimonial.objects.filter(pk=first.pk).update(published_text="changed")
     publishing.share_card_png(models.Testimonial.objects.get(pk=first.pk))
     assert len(cards_on_disk()) == 11
+
+
+# -- the published version ----------------------------------------------------------------------
+
+
+def test_approving_publishes_the_submission_and_rejecting_takes_it_down(program, admin_user):
+    item = with_photo(testimonial(program=program, consent=Consent.FULL, text="first words"))
+    assert not item.is_visible and item.published_at is None
+    now = timezone.now()
+    publishing.testimonial_moderate(testimonial=item, status=ModerationStatus.FEATURED, user=admin_user, now=now)
+    item.refresh_from_db()
+    assert (item.published_text, item.published_consent, item.published_photo.name, item.published_status) == (
+        "first words",
+        Consent.FULL,
+        item.photo.name,
+        ModerationStatus.FEATURED,
+    )
+    assert item.published_at == now and item.is_visible
+    publishing.testimonial_moderate(testimonial=item, status=ModerationStatus.REJECTED, user=admin_user)
+    item.refresh_from_db()
+    assert (item.published_text, item.published_consent, item.published_at) == ("", "", None)
+    assert not item.published_photo
+    assert item.photo and not models.Testimonial.objects.visible().exists()  # the submission is kept
+
+
+def test_approving_a_new_photo_deletes_the_one_it_replaces(program, admin_user, django_capture_on_commit_callbacks):
+    item = with_photo(testimonial(program=program, status=ModerationStatus.APPROVED, consent=Consent.FULL))
+    old = item.published_photo.name
+    item.photo.save("new.jpg", ContentFile(a_photo((200, 40, 40))), save=False)
+    item.status = ModerationStatus.PENDING
+    item.save()
+    assert default_storage.exists(old) and publishing.photo_bytes(item) == default_storage.open(old).read()
+    with django_capture_on_commit_callbacks(execute=True):
+        publishing.testimonial_moderate(testimonial=item, status=ModerationStatus.APPROVED, user=admin_user)
+    item.refresh_from_db()
+    assert item.published_photo.name == item.photo.name != old
+    assert not default_storage.exists(old)
+
+
+def test_approving_a_withdrawn_testimonial_publishes_nothing(program, admin_user):
+    item = testimonial(program=program, withdrawn_at=timezone.now())
+    publishing.testimonial_moderate(testimonial=item, status=ModerationStatus.APPROVED, user=admin_user)
+    item.refresh_from_db()
+    assert item.published_at is None and not item.is_visible
+
+
+def test_a_decision_on_a_version_the_moderator_did_not_see_changes_nothing(program, admin_user):
+    item = testimonial(program=program, text="what they saw")
+    seen = item.updated_at
+    models.Testimonial.objects.filter(pk=item.pk).update(text="changed since", updated_at=seen + timedelta(seconds=1))
+    with pytest.raises(ValidationError) as refused:
+        publishing.testimonial_moderate(
+            testimonial=item, status=ModerationStatus.APPROVED, user=admin_user, seen_updated_at=seen
+        )
+    assert refused.value.code == "changed"
+    item.refresh_from_db()
+    assert item.status == ModerationStatus.PENDING and item.published_at is None
+    assert not JourneyEvent.objects.filter(kind="testimonial_moderated").exists()
+
+
+def test_a_note_on_a_pending_edit_leaves_the_published_version_up(program, admin_user):
+    item = testimonial(program=program, status=ModerationStatus.APPROVED, text="approved words")
+    models.Testimonial.objects.filter(pk=item.pk).update(text="edited words", status=ModerationStatus.PENDING)
+    item.refresh_from_db()
+    publishing.testimonial_moderate(testimonial=item, status=ModerationStatus.PENDING, user=admin_user, note="asked")
+    assert [t.published_text for t in publishing.wall_testimonials()] == ["approved words"]

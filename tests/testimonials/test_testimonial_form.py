@@ -9,6 +9,7 @@ from PIL import Image
 
 from campaigns import links
 from campaigns.models import JourneyEvent
+from testimonials import publishing
 from testimonials.models import Consent, ModerationStatus, Testimonial
 from tests.factories import enroll
 
@@ -25,6 +26,10 @@ def fresh_limits():
 def student_url(program):
     enrollment = enroll(program=program, first_name="Maria", last_name="Lopez")
     return enrollment.student, links.hub_path(enrollment.student_id, "testimonials:form", program.pk)
+
+
+def approve(item: Testimonial, status: str = ModerationStatus.APPROVED) -> Testimonial:
+    return publishing.testimonial_moderate(testimonial=item, status=status, user=None)
 
 
 def jpeg(size=(800, 600)) -> SimpleUploadedFile:
@@ -93,13 +98,13 @@ def test_bad_input_gets_a_clear_error(client, student_url, data, message):
 def test_editing_the_text_goes_back_to_moderation_and_withdrawal_hides_it(client, student_url):
     student, url = student_url
     client.post(url, {"text": TEXT, "consent": Consent.FIRST_NAME})
-    Testimonial.objects.filter(student=student).update(status=ModerationStatus.APPROVED)
+    approve(Testimonial.objects.get(student=student))
     assert Testimonial.objects.visible().count() == 1
-    client.post(url, {"text": TEXT, "consent": Consent.ANONYMOUS})  # consent only: stays approved
-    assert Testimonial.objects.visible().get().attribution == "A graduate"
+    client.post(url, {"text": TEXT, "consent": Consent.ANONYMOUS})  # a lower consent: stays approved
+    assert Testimonial.objects.visible().get().published_attribution == "A graduate"
     client.post(url, {"text": TEXT + " Thank you!", "consent": Consent.ANONYMOUS})
     assert Testimonial.objects.get().status == ModerationStatus.PENDING
-    Testimonial.objects.update(status=ModerationStatus.APPROVED)
+    approve(Testimonial.objects.get())
     response = client.post(url.replace("/testimonial/", "/testimonial/").rstrip("/") + "/withdraw/")
     assert response.status_code == 302
     assert Testimonial.objects.visible().count() == 0
@@ -111,3 +116,72 @@ def test_a_program_the_student_did_not_take_is_not_theirs(client, student_url, p
     student, _ = student_url
     response = client.get(links.hub_path(student.pk, "testimonials:form", program.pk + 999))
     assert response.status_code == 404
+
+
+# -- an edit of a published testimonial, as the student sees it and as a crafted post tries it --------
+
+
+def published(client, url, student, **fields) -> Testimonial:
+    client.post(url, {"text": TEXT, "consent": Consent.FIRST_NAME, **fields})
+    return approve(Testimonial.objects.get(student=student))
+
+
+def test_the_form_and_the_hub_say_honestly_that_a_change_waits_while_the_earlier_version_stays_up(client, student_url):
+    student, url = student_url
+    published(client, url, student)
+    hub = client.get(links.hub_path(student.pk)).content.decode()
+    assert "Approved · shown as: my first name only." in hub
+    response = client.post(url, {"text": TEXT, "consent": Consent.FULL, "photo": jpeg()})
+    form = client.get(response["Location"]).content.decode()
+    assert "The team will check your changes shortly; until then the version approved earlier stays up." in form
+    waiting = "Your latest changes wait for a quick check by the team. Until then, the version approved earlier"
+    assert waiting in form and "shown as: my first name only." in form
+    hub = client.get(links.hub_path(student.pk)).content.decode()
+    assert waiting in hub and "Approved ·" not in hub
+
+
+@pytest.mark.parametrize(
+    "extra",
+    [
+        {"status": "approved", "published_consent": "full", "published_text": "Forged."},
+        {"status": "featured", "moderated_by": "1", "published_at": "2020-01-01T00:00:00Z"},
+    ],
+)
+def test_a_crafted_post_cannot_publish_its_own_edit(client, student_url, extra):
+    student, url = student_url
+    published(client, url, student)
+    data = {"text": TEXT + " Also: buy now.", "consent": Consent.FULL, "photo": jpeg(), **extra}
+    assert client.post(url, data).status_code == 302
+    item = Testimonial.objects.get(student=student)
+    assert item.status == ModerationStatus.PENDING
+    visible = Testimonial.objects.visible().get()
+    assert (visible.published_text, visible.published_attribution, visible.shows_published_photo) == (
+        TEXT,
+        "Maria",
+        False,
+    )
+
+
+@pytest.mark.parametrize("consent", ["featured", "approved", "FULL", "", "full\x00"])
+def test_a_crafted_consent_is_refused_and_changes_nothing(client, student_url, consent):
+    student, url = student_url
+    published(client, url, student)
+    response = client.post(url, {"text": TEXT + " More words.", "consent": consent})
+    assert response.status_code == 400
+    item = Testimonial.objects.get(student=student)
+    assert (item.status, item.text, item.consent) == (ModerationStatus.APPROVED, TEXT, Consent.FIRST_NAME)
+
+
+def test_a_rejected_testimonial_tells_the_student_and_a_consent_upgrade_does_not_publish_it(client, student_url):
+    student, url = student_url
+    published(client, url, student)
+    publishing.testimonial_moderate(
+        testimonial=Testimonial.objects.get(), status=ModerationStatus.REJECTED, user=None, note="names a child"
+    )
+    form = client.get(url).content.decode()
+    assert "Not published: the team did not approve it." in form and "names a child" not in form  # internal
+    client.post(url, {"text": TEXT, "consent": Consent.FULL, "photo": jpeg()})
+    assert not Testimonial.objects.visible().exists()
+    assert Testimonial.objects.get().status != ModerationStatus.APPROVED
+    client.post(url, {"text": TEXT, "consent": Consent.FULL})
+    assert not Testimonial.objects.visible().exists()

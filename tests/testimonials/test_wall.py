@@ -38,6 +38,15 @@ def a_photo() -> bytes:
     return process_photo(out.getvalue())
 
 
+def with_photo(item: models.Testimonial) -> models.Testimonial:
+    """A photo on the submission and, when the testimonial is published, an approved one."""
+    item.photo.save("face.jpg", ContentFile(a_photo()), save=False)
+    if item.published_at is not None:
+        item.published_photo = item.photo.name
+    item.save()
+    return item
+
+
 def wall(**fields) -> pages.TestimonialWallPage:
     page = pages.TestimonialWallPage(title="What graduates say", slug=fields.pop("slug", "stories"), **fields)
     home_page().add_child(instance=page)
@@ -99,8 +108,9 @@ def test_wall_for_one_program_and_featured_only(client, program):
 
 def test_wall_card_shows_attribution_program_photo_and_share_card_link(client, program):
     student = StudentFactory(first_name="Maria", last_name="Lopez")
-    item = testimonial(program=program, student=student, status=ModerationStatus.APPROVED, consent=Consent.FULL)
-    item.photo.save("face.jpg", ContentFile(a_photo()), save=True)
+    item = with_photo(
+        testimonial(program=program, student=student, status=ModerationStatus.APPROVED, consent=Consent.FULL)
+    )
     html = client.get(wall().url).content.decode()
     assert "Maria Lopez" in html and program.title in html
     assert f'src="/t/{item.pk}/photo.jpg"' in html
@@ -110,8 +120,7 @@ def test_wall_card_shows_attribution_program_photo_and_share_card_link(client, p
 
 def test_wall_shows_no_photo_without_full_consent(client, program):
     student = StudentFactory(first_name="Maria", last_name="Lopez")
-    item = testimonial(program=program, student=student, status=ModerationStatus.APPROVED)
-    item.photo.save("face.jpg", ContentFile(a_photo()), save=True)
+    with_photo(testimonial(program=program, student=student, status=ModerationStatus.APPROVED))
     html = client.get(wall().url).content.decode()
     assert "Maria" in html and "Lopez" not in html
     assert "photo.jpg" not in html
@@ -188,7 +197,7 @@ def test_card_url_renders_once(client, program):
 def test_card_url_gives_a_new_card_and_etag_after_an_edit(client, program):
     item = testimonial(program=program, status=ModerationStatus.APPROVED)
     before = client.get(f"/t/{item.pk}/card.png")
-    models.Testimonial.objects.filter(pk=item.pk).update(text="We changed our mornings.")
+    models.Testimonial.objects.filter(pk=item.pk).update(published_text="We changed our mornings.")
     after = client.get(f"/t/{item.pk}/card.png", HTTP_IF_NONE_MATCH=before["ETag"])
     assert after.status_code == 200
     assert after["ETag"] != before["ETag"] and after.content != before.content
@@ -198,8 +207,7 @@ def test_card_url_gives_a_new_card_and_etag_after_an_edit(client, program):
 def test_card_and_photo_are_404_unless_visible(client, program, state):
     item = every_state(program)[state]
     models.Testimonial.objects.filter(pk=item.pk).update(consent=item.consent if state == "private" else Consent.FULL)
-    item = models.Testimonial.objects.get(pk=item.pk)
-    item.photo.save("face.jpg", ContentFile(a_photo()), save=True)
+    item = with_photo(models.Testimonial.objects.get(pk=item.pk))
     assert client.get(f"/t/{item.pk}/card.png").status_code == 404
     assert client.get(f"/t/{item.pk}/photo.jpg").status_code == 404
 
@@ -220,13 +228,13 @@ def test_withdrawn_testimonials_card_is_404_at_once(client, program):
 def test_photo_url_serves_the_photo_only_with_full_consent(client, program):
     item = testimonial(program=program, status=ModerationStatus.APPROVED, consent=Consent.FULL)
     assert client.get(f"/t/{item.pk}/photo.jpg").status_code == 404  # no photo uploaded
-    item.photo.save("face.jpg", ContentFile(a_photo()), save=True)
+    with_photo(item)
     response = client.get(f"/t/{item.pk}/photo.jpg")
     assert response.status_code == 200
     assert response["Content-Type"] == "image/jpeg"
     assert response["Cache-Control"] == "public, max-age=300"
     assert response.content == item.photo.open("rb").read()
-    models.Testimonial.objects.filter(pk=item.pk).update(consent=Consent.FIRST_NAME)
+    models.Testimonial.objects.filter(pk=item.pk).update(published_consent=Consent.FIRST_NAME)
     assert client.get(f"/t/{item.pk}/photo.jpg").status_code == 404
 
 
@@ -298,6 +306,7 @@ def test_admin_moderation_goes_through_the_service_and_cannot_change_the_text(ad
         reverse(EDIT_URL, args=[item.pk]),
         {
             "status": "approved",
+            "seen_updated_at": item.updated_at.isoformat(),
             "moderation_note": "thanks!",
             "text": "rewritten by a moderator",
             "consent": Consent.FULL,
@@ -365,3 +374,34 @@ def test_the_admin_shows_an_excerpt_cut_after_a_whole_word(admin_client, program
     assert str(item).endswith(": Mornings used to be a battle. Now we leave on time and…")
     html = admin_client.get(reverse("wagtailsnippets_testimonials_testimonial:list")).content.decode()
     assert "Now we leave on time and…" in html
+
+
+def test_admin_approval_of_a_version_the_moderator_did_not_see_is_refused(admin_client, program):
+    """The student edits while the moderator has the form open: approving must not publish the new
+    version unseen. The form says so and shows the new version; nothing is published."""
+    from testimonials import submissions
+
+    enrollment = enroll(program=program, email="mia@example.org", first_name="Mia", last_name="Moss")
+    submissions.testimonial_save(
+        student_id=enrollment.student_id, program_id=program.pk, text="The words I first wrote.", consent="anonymous"
+    )
+    item = models.Testimonial.objects.get()
+    seen = item.updated_at.isoformat()
+    form = admin_client.get(reverse(EDIT_URL, args=[item.pk])).content.decode()
+    assert f'name="seen_updated_at" value="{seen}"' in form
+    submissions.testimonial_save(
+        student_id=enrollment.student_id,
+        program_id=program.pk,
+        text="Words the moderator never saw.",
+        consent=Consent.FULL,
+        now=item.updated_at + timedelta(seconds=30),
+    )
+    for posted in ({"seen_updated_at": seen}, {}, {"seen_updated_at": "junk"}, {"seen_updated_at": "2020-01-01"}):
+        response = admin_client.post(reverse(EDIT_URL, args=[item.pk]), {"status": "approved", **posted})
+        assert response.status_code == 200
+        assert "review" in response.content.decode() and "Words the moderator never saw." in response.content.decode()
+        item.refresh_from_db()
+        assert item.status == ModerationStatus.PENDING and not models.Testimonial.objects.visible().exists()
+    fresh = {"status": "approved", "seen_updated_at": item.updated_at.isoformat()}
+    assert admin_client.post(reverse(EDIT_URL, args=[item.pk]), fresh).status_code == 302
+    assert models.Testimonial.objects.visible().get().published_text == "Words the moderator never saw."
