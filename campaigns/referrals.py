@@ -217,7 +217,10 @@ def link_mark_shared(*, link: ReferralLink, now: datetime | None = None) -> None
 # --- The ask (scheduled from the journey) ---------------------------------------------------
 
 
-ASK_TRIGGERS = ("testimonial_submitted", "testimonial_edited", "feedback_happy")
+ASK_TRIGGERS = ("testimonial_submitted", "testimonial_edited", "feedback_happy", "testimonial_moderated")
+# The ask quotes the graduate's testimonial as a moderator approved it: one waiting for review is asked
+# about once it is approved (or featured), the moderation event scheduling the check again.
+PUBLISHED_BY_MODERATION = ("approved", "featured")
 
 
 def on_event_recorded(*, event: JourneyEvent) -> None:
@@ -225,6 +228,8 @@ def on_event_recorded(*, event: JourneyEvent) -> None:
     an ask after the plan's delay. One action per such event (a skipped one does not block a later
     one); the ask itself goes at most once per enrollment."""
     if event.kind not in ASK_TRIGGERS or event.enrollment_id is None:
+        return
+    if event.kind == "testimonial_moderated" and (event.data or {}).get("to") not in PUBLISHED_BY_MODERATION:
         return
     plan = plan_for(event.program_id)
     if plan is None:
@@ -295,6 +300,14 @@ def ask_values(*, enrollment: Enrollment, plan: ReferralPlan, link: ReferralLink
     return values
 
 
+def _quotes_an_unapproved_testimonial(*, plan: ReferralPlan, enrollment: Enrollment) -> bool:
+    """The ask's copy quotes {{ testimonial_quote }}, and nothing of theirs is approved yet: sending now
+    would read 'you wrote: ""'."""
+    provider = _MERGE_PROVIDERS.get("testimonial_quote")
+    uses_quote = "testimonial_quote" in plan.ask_subject + plan.ask_body
+    return bool(provider and uses_quote and not provider(enrollment.student_id, enrollment.program_id).strip())
+
+
 def _zone(name: str):
     import zoneinfo
 
@@ -318,6 +331,8 @@ def handle_ask_actions(actions: list[ScheduledAction], now: datetime) -> None:
             continue  # asked already: once per graduate and program
         plan = plan_for(enrollment.program_id)
         why_not = "the program has no referral ask" if plan is None else eligibility(enrollment=enrollment)
+        if not why_not and _quotes_an_unapproved_testimonial(plan=plan, enrollment=enrollment):
+            why_not = "their testimonial waits for a moderator's approval (the ask quotes it)"
         if why_not:
             services.journey_record(
                 enrollment=enrollment, kind="referral_ask_skipped", actor=services.ENGINE_ACTOR, reason=why_not, now=now

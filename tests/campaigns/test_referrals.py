@@ -96,6 +96,36 @@ def test_the_ask_goes_after_the_delay_and_quotes_their_words_mission_count_windo
     assert JourneyEvent.objects.filter(enrollment=enrollment, kind="referral_asked").count() == 1
 
 
+def test_an_ask_that_quotes_the_testimonial_waits_for_its_approval_then_goes_once(program):
+    now = timezone.now()
+    enrollment = graduate(program, now=now, approved=False, delay_after_testimonial_days=2)
+    engine.tick(now=now + timedelta(days=2, minutes=1))
+    assert not ask_messages().exists()  # nothing approved: the ask would read 'you wrote: ""'
+    skipped = JourneyEvent.objects.get(enrollment=enrollment, kind="referral_ask_skipped")
+    assert "waits for a moderator's approval" in skipped.reason
+    testimonial = Testimonial.objects.get(student=enrollment.student)
+    approved_at = now + timedelta(days=3)
+    publishing.testimonial_moderate(
+        testimonial=testimonial, status=ModerationStatus.APPROVED, user=None, now=approved_at
+    )
+    engine.tick(now=approved_at + timedelta(days=1))
+    assert not ask_messages().exists()  # the plan's delay counts from the approval
+    engine.tick(now=approved_at + timedelta(days=2, minutes=1))
+    [message] = ask_messages()
+    assert message.context["testimonial_quote"] == QUOTE
+    assert JourneyEvent.objects.filter(enrollment=enrollment, kind="referral_asked").count() == 1
+
+
+def test_a_rejection_schedules_no_ask(program):
+    now = timezone.now()
+    enrollment = graduate(program, now=now, approved=False, delay_after_testimonial_days=2)
+    testimonial = Testimonial.objects.get(student=enrollment.student)
+    publishing.testimonial_moderate(testimonial=testimonial, status=ModerationStatus.REJECTED, user=None, now=now)
+    engine.tick(now=now + timedelta(days=30))
+    assert not ask_messages().exists()
+    assert not JourneyEvent.objects.filter(enrollment=enrollment, kind="referral_asked").exists()
+
+
 def test_a_code_is_short_readable_and_unique(program):
     enrollment = graduate(program)
     link = referrals.link_for(student_id=enrollment.student_id, program_id=program.pk)
