@@ -251,5 +251,7 @@ LOGGING = {
         "django.db.backends": {"level": "WARNING"},
         # One line per background task of Wagtail's own is noise in `make run`'s output.
         "django_tasks": {"level": "WARNING"},
+        # django-axes announces its configuration at every start (each manage.py command).
+        "axes": {"level": "WARNING"},
     },
 }
