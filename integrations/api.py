@@ -117,6 +117,8 @@ def _is_json_media_type(content_type: str) -> bool:
 
 
 def _reject(request, body: bytes, status: int, message: str, *, verified: bool, event_type: str = "", **kw):
+    errors = kw.pop("errors", None)
+    details = "".join(f"\n{e['field']}: {e['message']}" for e in errors or [])
     services.event_store_refused(
         source=SOURCE,
         external_id=request.headers.get("webhook-id", ""),
@@ -124,11 +126,11 @@ def _reject(request, body: bytes, status: int, message: str, *, verified: bool, 
         body=body,
         verified=verified,
         status_code=status,
-        error=message,
+        error=message + details,
         event_type=event_type,
         body_size=kw.pop("body_size", None),
     )
-    return error(status, message, kw.pop("errors", None))
+    return error(status, message, errors)
 
 
 @api.post(
