@@ -17,13 +17,13 @@ from integrations import schemas
 from integrations.models import InboundEvent, Purchase
 
 
-class Wait(Exception):  # noqa: N818 - a state, not an error
+class Wait(Exception):
     def __init__(self, key: str, message: str):
         super().__init__(message)
         self.key, self.message = key, message
 
 
-class Permanent(Exception):  # noqa: N818
+class Permanent(Exception):
     pass
 
 

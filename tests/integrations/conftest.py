@@ -47,7 +47,7 @@ def post(client, django_capture_on_commit_callbacks, db):
     return Poster(client, django_capture_on_commit_callbacks)
 
 
-class frozen_clock:  # noqa: N801 - used like a function
+class frozen_clock:  # used like a function, in a with statement
     """Freeze the clock standardwebhooks reads (it calls datetime.now directly)."""
 
     def __init__(self, at: datetime):

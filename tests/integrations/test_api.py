@@ -69,6 +69,14 @@ def test_missing_or_malformed_signature_headers_are_401(post, headers):
     assert response.status_code == 401 and body_of(response)["message"]
 
 
+def test_credentials_are_never_stored(post, program):
+    body = json.dumps({"type": "enrollment.created", "data": student_data()}).encode()
+    headers = {**signed_headers(body, msg_id="msg_auth"), "Authorization": "Bearer s3cret", "X-Api-Token": "t0k"}
+    assert post.raw(body, headers=headers).status_code == 202
+    stored = InboundEvent.objects.get().headers
+    assert "s3cret" not in json.dumps(stored) and "t0k" not in json.dumps(stored) and "webhook-id" in stored
+
+
 def test_key_rotation_one_valid_signature_among_several_is_enough(post, program):
     body = json.dumps({"type": "enrollment.created", "data": student_data()}).encode()
     response = post.raw(body, headers=signed_headers(body, msg_id="msg_rot", secrets=(OTHER_SECRET, SECRET)))
