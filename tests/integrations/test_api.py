@@ -258,3 +258,15 @@ def test_openapi_document_and_docs_are_served(client, db):
     }
     docs = client.get("/api/v1/docs")
     assert docs.status_code == 200 and b"openapi.json" in docs.content
+
+
+def test_the_api_needs_no_csrf_token(program, django_capture_on_commit_callbacks):
+    from django.test import Client
+
+    body = json.dumps({"type": "enrollment.created", "data": student_data()}).encode()
+    strict = Client(enforce_csrf_checks=True)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = strict.post(
+            URL, data=body, content_type="application/json", headers=signed_headers(body, msg_id="c")
+        )
+    assert response.status_code == 202 and Enrollment.objects.count() == 1
