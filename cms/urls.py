@@ -14,6 +14,7 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("favicon.ico", views.favicon),
     path("mail/", include("mailers.urls")),
+    path("api/v1/", include("integrations.urls")),  # the events API (its docs at /api/v1/docs)
     path("t/", include("testimonials.public_urls")),  # published testimonials: share cards, photos
     # The student's hub and the pages under it: signed personal links, no password.
     path("me/new-link/", campaign_views.new_link, name="hub_new_link"),

@@ -27,6 +27,7 @@ CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 
 INSTALLED_APPS = [
     "cms",
+    "integrations",
     "sharing_prompts",
     "testimonials",
     "campaigns",
@@ -46,6 +47,7 @@ INSTALLED_APPS = [
     "taggit",
     "django_filters",
     "django_q",
+    "ninja",  # the events API's docs page, served from ninja's own static files (no CDN)
     "axes",
     "django.contrib.admin",
     "django.contrib.auth",
@@ -142,6 +144,17 @@ ENGINE_TICK_SECONDS = env_int("ENGINE_TICK_SECONDS", 60, minimum=5)
 # How many due rows one tick claims per transaction.
 ENGINE_TICK_CHUNK = env_int("ENGINE_TICK_CHUNK", 2000, minimum=1)
 
+# --- Inbound events (integrations/) ---------------------------------------------------
+# The events API's Standard Webhooks secret, "whsec_<base64>"; without it POST /api/v1/events answers 503.
+EVENTS_API_SECRET = env_str("EVENTS_API_SECRET", "")
+# A failed event is retried with doubling backoff from this (at most an hour), this many times.
+EVENTS_RETRY_BASE_SECONDS = env_int("EVENTS_RETRY_BASE_SECONDS", 60, minimum=1)
+EVENTS_MAX_ATTEMPTS = env_int("EVENTS_MAX_ATTEMPTS", 8, minimum=1)
+# An event waiting for an earlier one (a milestone before its enrollment) gives up after this.
+EVENTS_WAIT_MAX_SECONDS = env_int("EVENTS_WAIT_MAX_SECONDS", 3 * 24 * 3600, minimum=60)
+# How often the periodic pass picks up retries, waiting events and pending events whose task was lost.
+EVENTS_PROCESS_DUE_SECONDS = env_int("EVENTS_PROCESS_DUE_SECONDS", 60, minimum=5)
+
 # --- Mail -----------------------------------------------------------------------------
 # Local default: the console (messages appear in `make run`'s output). See README for providers.
 EMAIL_BACKEND, ANYMAIL = email_settings_from_env("console")
@@ -153,7 +166,11 @@ MAIL_LOG_PATH = env_str("MAIL_LOG_PATH", str(BASE_DIR / "sent-mail.jsonl"))
 MAIL_SEND_DUE_SECONDS = env_int("MAIL_SEND_DUE_SECONDS", 60, minimum=1)
 
 # Periodic tasks (dotted path -> seconds), run by django-q2's scheduler or Celery beat.
-PERIODIC_TASKS = {"campaigns.tasks.tick": ENGINE_TICK_SECONDS, "mailers.tasks.send_due": MAIL_SEND_DUE_SECONDS}
+PERIODIC_TASKS = {
+    "campaigns.tasks.tick": ENGINE_TICK_SECONDS,
+    "mailers.tasks.send_due": MAIL_SEND_DUE_SECONDS,
+    "integrations.tasks.process_due": EVENTS_PROCESS_DUE_SECONDS,
+}
 # One contact budget per address, across every kind and program: marketing emails per window.
 MAIL_BUDGET_MAX = env_int("MAIL_BUDGET_MAX", 2, minimum=1)
 MAIL_BUDGET_DAYS = env_int("MAIL_BUDGET_DAYS", 7, minimum=1)

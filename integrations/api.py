@@ -1,0 +1,233 @@
+"""``POST /api/v1/events``: our signed events API (django-ninja; the document at /api/v1/openapi.json).
+
+The body is read raw, because the signature covers the exact bytes: the size, the signature, the media
+type, the JSON and then each field are checked in that order, and each refusal is a JSON body with a
+message (and, for a 400, the field errors). Whatever the answer, the request is stored first.
+"""
+
+import json
+
+from django.http import HttpRequest, JsonResponse
+from ninja import NinjaAPI, Redoc, Schema, Status
+from pydantic import ValidationError as PydanticValidationError
+
+from integrations import schemas, services, signing
+from integrations.handlers import live_program
+
+SOURCE = "api"
+MAX_BODY_BYTES = 256 * 1024
+
+DESCRIPTION = """
+Tell the engine what happened on your course platform or checkout: a student enrolled, reached a
+milestone, completed or withdrew; a purchase, a refund.
+
+**Signing** ([Standard Webhooks](https://www.standardwebhooks.com/)): send `webhook-id` (unique per
+event: it is the idempotency key), `webhook-timestamp` (seconds since the epoch, within 5 minutes of
+ours) and `webhook-signature: v1,<base64 HMAC-SHA256 of "<id>.<timestamp>.<raw body>">` keyed with the
+secret in `EVENTS_API_SECRET` (`whsec_<base64>`). Several space-separated signatures may be sent while
+you rotate keys; one valid signature is enough.
+
+An accepted event is stored, answered `202`, and processed in the background. The same id with the same
+body again answers `202` with status `duplicate` and acts once; the same id with another body is `409`.
+"""
+
+
+class Accepted(Schema):
+    id: str
+    status: str
+
+
+class FieldError(Schema):
+    field: str
+    message: str
+
+
+class Error(Schema):
+    message: str
+    errors: list[FieldError] = []
+
+
+class EventsAPI(NinjaAPI):
+    def get_openapi_schema(self, *args, **kwargs):
+        # The body is validated by hand (after the signature), so ninja cannot describe it: add its models.
+        document = super().get_openapi_schema(*args, **kwargs)
+        body, models = schemas.openapi_components()
+        document.setdefault("components", {}).setdefault("schemas", {}).update({**models, "Event": body})
+        return document
+
+
+api = EventsAPI(
+    title="Referral engine events API",
+    version="1",
+    description=DESCRIPTION,
+    urls_namespace="integrations_api",
+    docs=Redoc(),
+    docs_url="/docs",
+    openapi_url="/openapi.json",
+)
+
+_HEADERS = [
+    {
+        "name": "webhook-id",
+        "in": "header",
+        "required": True,
+        "schema": {"type": "string", "minLength": 1, "maxLength": signing.MAX_ID_LENGTH},
+        "description": "Unique per event; the idempotency key.",
+    },
+    {
+        "name": "webhook-timestamp",
+        "in": "header",
+        "required": True,
+        "schema": {"type": "string", "pattern": "^[0-9]{1,12}$"},
+        "description": "Seconds since the epoch; refused when more than 5 minutes off.",
+    },
+    {
+        "name": "webhook-signature",
+        "in": "header",
+        "required": True,
+        "schema": {"type": "string"},
+        "description": 'Space-separated "v1,<base64 HMAC-SHA256>" signatures of "<id>.<timestamp>.<body>".',
+    },
+]
+
+
+def error(status: int, message: str, errors: list[dict] | None = None) -> Status:
+    return Status(status, {"message": message, "errors": errors or []})
+
+
+def _door_errors(envelope) -> list[dict]:
+    """Cheap checks against the database, so a typo is a 400 the sender sees rather than a failure later."""
+    data = envelope.data
+    slug = getattr(data, "program", None)
+    if slug is None:
+        return []
+    program = live_program(slug)
+    if program is None:
+        return [{"field": "data.program", "message": f"No published program has the slug {slug!r}."}]
+    milestone = getattr(data, "milestone", None)
+    if milestone is not None and not program.milestones.filter(slug=milestone).exists():
+        return [{"field": "data.milestone", "message": f"{program.title} has no milestone {milestone!r}."}]
+    return []
+
+
+def _is_json_media_type(content_type: str) -> bool:
+    return content_type == "application/json" or (
+        content_type.startswith("application/") and content_type.endswith("+json")
+    )
+
+
+def _reject(request, body: bytes, status: int, message: str, *, verified: bool, event_type: str = "", **kw):
+    errors = kw.pop("errors", None)
+    details = "".join(f"\n{e['field']}: {e['message']}" for e in errors or [])
+    services.event_store_refused(
+        source=SOURCE,
+        external_id=request.headers.get("webhook-id", ""),
+        headers=request.headers,
+        body=body,
+        verified=verified,
+        status_code=status,
+        error=message + details,
+        event_type=event_type,
+        body_size=kw.pop("body_size", None),
+    )
+    return error(status, message, errors)
+
+
+@api.post(
+    "/events",
+    response={202: Accepted, 400: Error, 401: Error, 409: Error, 413: Error, 415: Error, 503: Error},
+    summary="Report an event",
+    openapi_extra={
+        "parameters": _HEADERS,
+        "requestBody": {
+            "required": True,
+            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Event"}}},
+        },
+    },
+)
+def post_event(request: HttpRequest):
+    try:
+        declared = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        declared = 0
+    if declared > MAX_BODY_BYTES:
+        # Refused unread (but for what the record keeps): nobody fills memory or the disk with a body.
+        head = request.read(services.UNVERIFIED_BODY_BYTES)
+        return _reject(
+            request, head, 413, f"The body is over {MAX_BODY_BYTES // 1024} KB.", verified=False, body_size=declared
+        )
+    body = request.body
+    if len(body) > MAX_BODY_BYTES:
+        return _reject(request, body, 413, f"The body is over {MAX_BODY_BYTES // 1024} KB.", verified=False)
+    try:
+        wh = signing.webhook()
+    except signing.SecretMissing as exc:
+        # Stored all the same: the creator sees their platform trying while the secret is missing.
+        return _reject(request, body, 503, str(exc), verified=False)
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError:
+        return _reject(request, body, 415, "The body is not JSON (it is not UTF-8).", verified=False)
+    try:
+        signing.verify(wh=wh, body=body, headers=request.headers)
+    except signing.Refused as exc:
+        return _reject(request, body, 401, str(exc), verified=False)
+    if not _is_json_media_type(request.content_type or ""):
+        return _reject(request, body, 415, "Send the body as application/json.", verified=True)
+    try:
+        payload = json.loads(text, parse_constant=_no_constants)
+    except (ValueError, RecursionError):
+        return _reject(request, body, 415, "The body is not valid JSON.", verified=True)
+    try:
+        envelope = schemas.EVENT_ADAPTER.validate_python(payload)
+    except PydanticValidationError as exc:
+        event_type = payload.get("type") if isinstance(payload, dict) else ""
+        return _reject(
+            request,
+            body,
+            400,
+            "The event is not valid: see errors.",
+            verified=True,
+            event_type=event_type if isinstance(event_type, str) else "",
+            errors=schemas.field_errors(exc),
+        )
+    if problems := _door_errors(envelope):
+        return _reject(
+            request,
+            body,
+            400,
+            "The event is not valid: see errors.",
+            verified=True,
+            event_type=envelope.type,
+            errors=problems,
+        )
+    msg_id = request.headers["webhook-id"]
+    received = services.event_receive(
+        source=SOURCE, external_id=msg_id, event_type=envelope.type, headers=request.headers, body=body
+    )
+    if received.conflict:
+        return error(409, "This webhook-id was already used for another body; use a new id for a new event.")
+    return Status(202, {"id": msg_id, "status": "duplicate" if received.duplicate else "accepted"})
+
+
+def _no_constants(name: str):
+    raise ValueError(f"{name} is not JSON")
+
+
+def json_not_found(request, rest: str = ""):
+    return JsonResponse({"message": "No such endpoint of the API.", "errors": []}, status=404)
+
+
+def json_errors(view):
+    """ninja answers a wrong method with a plain-text 405; every answer of the API is JSON."""
+
+    def wrapped(request, *args, **kwargs):
+        response = view(request, *args, **kwargs)
+        if response.status_code == 405 and not response.get("Content-Type", "").startswith("application/json"):
+            allowed = response.get("Allow", "")
+            response = JsonResponse({"message": "Method not allowed.", "errors": []}, status=405)
+            response["Allow"] = allowed
+        return response
+
+    wrapped.csrf_exempt = getattr(view, "csrf_exempt", False)
+    return wrapped
