@@ -132,4 +132,3 @@ def confirm(request, token: str):
         "campaigns/registration/confirm.html",
         {**context, "state": state, "starts_on": enrollment.starts_at if starts_later else None},
     )
-

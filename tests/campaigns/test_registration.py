@@ -172,9 +172,9 @@ def test_a_replayed_or_tampered_confirm_link_confirms_nothing(open_program):
     # A friend's token (another code) is not accepted here, and a program-page token not at /join/.
     link = sam_of_sleep()
     Client().post(f"/join/{link.code}/", {"first_name": "Kim", "email": "kim@example.org"}, HTTP_USER_AGENT=PERSON)
-    friend_token = urlsplit(
-        Message.objects.get(kind="friend_confirm").context["confirm_url"]
-    ).path.rstrip("/").rsplit("/", 1)[-1]
+    friend_token = (
+        urlsplit(Message.objects.get(kind="friend_confirm").context["confirm_url"]).path.rstrip("/").rsplit("/", 1)[-1]
+    )
     assert Client().post(f"/register/confirm/{friend_token}/").status_code == 400
     assert Client().post(f"/join/{link.code}/confirm/{token}/").status_code == 400
     assert not Enrollment.objects.filter(student__email__in=["jo@example.org", "kim@example.org"]).exists()
@@ -210,7 +210,9 @@ def test_the_closed_page_says_when_it_reopens_and_offers_the_waitlist(client, cl
 
 
 def test_the_waitlist_hears_once_when_it_opens(closed_program):
-    confirmed = friends.lead_register(program=closed_program, waitlist=True, first_name="", email="a@example.org", now=NOW)
+    confirmed = friends.lead_register(
+        program=closed_program, waitlist=True, first_name="", email="a@example.org", now=NOW
+    )
     friends.lead_confirm(lead_id=confirmed.pk, now=NOW)
     friends.lead_register(program=closed_program, waitlist=True, first_name="", email="b@example.org", now=NOW)
     later = NOW + timedelta(days=3)
