@@ -1,7 +1,10 @@
-"""Admin views the snippet viewsets plug in: the student's timeline, and enrollment
-create/edit that go through the services (so the stage is never changed behind the journey's back)."""
+"""Admin views the snippet viewsets plug in: the student's timeline, their per-student actions (sign out
+everywhere, mark a milestone reached, graduate, withdraw, resend their link: each a POST that needs
+campaigns.change_student and goes through a service, journaled with the staff member's name), and
+enrollment create/edit that go through the services (so the stage is never changed behind the journey's back)."""
 
 from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponseForbidden
 from django.shortcuts import redirect
 from django.urls import reverse
@@ -10,7 +13,7 @@ from wagtail.log_actions import log
 from wagtail.snippets.views.snippets import CreateView, EditView, InspectView
 
 from campaigns import selectors, services
-from campaigns.models import Student
+from campaigns.models import Enrollment, Milestone, Student
 
 
 def admin_actor(user) -> str:
@@ -24,11 +27,19 @@ class StudentInspectView(InspectView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context["enrollments"] = self.object.enrollments.select_related("program").order_by("-enrolled_at")
+        context["enrollments"] = (
+            self.object.enrollments.select_related("program")
+            .prefetch_related("program__milestones", "milestones_reached")
+            .order_by("-enrolled_at")
+        )
         context["timeline"] = selectors.student_timeline(student=self.object)[:500]
         context["messages_sent"] = selectors.student_messages(student=self.object)[:200]
         context["can_sign_out"] = self.request.user.has_perm("campaigns.change_student")
         context["sign_out_url"] = reverse("wagtailsnippets_campaigns_student:sign_out", args=[self.object.pk])
+        context["action_urls"] = {
+            name: reverse(f"wagtailsnippets_campaigns_student:{name}", args=[self.object.pk])
+            for name in ("milestone", "graduate", "withdraw", "resend_link")
+        }
         return context
 
 
@@ -47,6 +58,111 @@ def student_sign_out_everywhere(request, pk: int):
         request, f"{student} is signed out everywhere: their old links no longer work; a freshly emailed one will."
     )
     return redirect("wagtailsnippets_campaigns_student:inspect", student.pk)
+
+
+def _changeable_student(request, pk: int):
+    """(student, None) when the user may change students and the student exists, else (None, response)."""
+    if not request.user.has_perm("campaigns.change_student"):
+        # A plain 403 (Wagtail would turn PermissionDenied into a redirect that looks like success).
+        return None, HttpResponseForbidden("You do not have permission to change students.")
+    student = Student.objects.filter(pk=pk).first() if 0 < pk < 2**63 else None
+    if student is None:
+        raise Http404("No such student.")
+    return student, None
+
+
+def _enrollment_of(request, student: Student) -> Enrollment | None:
+    """The enrollment the form names: one of this student's (a student in two programs acts per program)."""
+    raw = request.POST.get("enrollment", "")
+    enrollment_id = int(raw) if raw.isdigit() and len(raw) < 19 else None
+    enrollment = (
+        student.enrollments.select_related("program").filter(pk=enrollment_id).first() if enrollment_id else None
+    )
+    if enrollment is None:
+        messages.error(request, "Choose one of this student's enrollments.")
+    return enrollment
+
+
+def _problem(request, exc: ValidationError) -> None:
+    messages.error(request, " ".join(message for errors in exc.message_dict.values() for message in errors))
+
+
+def _back(student: Student):
+    return redirect("wagtailsnippets_campaigns_student:inspect", student.pk)
+
+
+@require_POST
+def student_milestone_reached(request, pk: int):
+    """Mark a milestone reached for one enrollment (the platform did not report it, say)."""
+    student, refused = _changeable_student(request, pk)
+    if refused:
+        return refused
+    enrollment = _enrollment_of(request, student)
+    if enrollment is None:
+        return _back(student)
+    slug = request.POST.get("milestone", "")
+    milestone = Milestone.objects.filter(program_id=enrollment.program_id, slug=slug).first()
+    if milestone is None:
+        messages.error(request, f"{enrollment.program.title} has no milestone {slug[:60]!r}.")
+        return _back(student)
+    if enrollment.milestones_reached.filter(milestone=milestone).exists():
+        messages.error(request, f"{milestone.title} was reached already in {enrollment.program.title}.")
+        return _back(student)
+    try:
+        services.enrollment_record_milestone(
+            enrollment=enrollment, milestone=milestone, source="admin", actor=admin_actor(request.user)
+        )
+    except ValidationError as exc:
+        _problem(request, exc)
+    else:
+        messages.success(request, f"{student}: {milestone.title} reached in {enrollment.program.title}.")
+    return _back(student)
+
+
+def _stage_action(request, pk: int, service, done: str):
+    student, refused = _changeable_student(request, pk)
+    if refused:
+        return refused
+    enrollment = _enrollment_of(request, student)
+    if enrollment is None:
+        return _back(student)
+    reason = " ".join(request.POST.get("reason", "").split())[:200]
+    try:
+        service(
+            enrollment=enrollment,
+            actor=admin_actor(request.user),
+            reason=f"{done} in the admin" + (f": {reason}" if reason else ""),
+        )
+    except ValidationError as exc:
+        _problem(request, exc)
+    else:
+        messages.success(request, f"{student} {done} in {enrollment.program.title}.")
+    return _back(student)
+
+
+@require_POST
+def student_graduate(request, pk: int):
+    return _stage_action(request, pk, services.enrollment_graduate, "graduated")
+
+
+@require_POST
+def student_withdraw(request, pk: int):
+    return _stage_action(request, pk, services.enrollment_withdraw, "withdrew")
+
+
+@require_POST
+def student_resend_link(request, pk: int):
+    """Email the student a fresh personal link (their old ones keep working: this is not a sign-out)."""
+    student, refused = _changeable_student(request, pk)
+    if refused:
+        return refused
+    try:
+        services.student_hub_link_send(student=student, actor=admin_actor(request.user))
+    except ValidationError as exc:  # an address the mailer refuses (suppressed, invalid)
+        _problem(request, exc)
+    else:
+        messages.success(request, f"A fresh personal link is on its way to {student.email}.")
+    return _back(student)
 
 
 class EnrollmentCreateView(CreateView):

@@ -16,6 +16,7 @@ class CampaignsConfig(AppConfig):
             referral_forms,
             referral_previews,
             referrals,
+            registration,  # noqa: F401  (its email kinds register on import)
             smarti,
         )
         from campaigns.models import programs

@@ -11,6 +11,11 @@ created by the confirmation.
 With a checkout hand-off (``EnrollmentMode.CHECKOUT``) the lead is recorded and the friend sent to the
 creator's checkout; the purchase that comes back through the events API is what enrolls and credits
 them (a later part of the API), so nothing here is attributed or mailed for such a lead.
+
+The public program page registers people the same way with no link (``link=None``, ``program=``): a
+lead with no ``via_link`` is "from the program page" — its own emails (campaigns/registration.py), its
+own confirm URL, never attributed. While registration is closed that page offers the waitlist
+(``waitlist=True``): the same confirmation, and, once confirmed, one email when registration opens.
 """
 
 from dataclasses import dataclass
@@ -23,13 +28,14 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 
-from campaigns import links, referrals, services
+from campaigns import links, referrals, registration, services
 from campaigns.models import (
     Enrollment,
     EnrollmentMode,
     FriendLead,
     FriendOffer,
     LeadStatus,
+    ProgramPage,
     ReferralLink,
     ReferralPlan,
     Student,
@@ -59,7 +65,9 @@ def _lead_of_inbox(*, email: str, program_id: int) -> FriendLead | None:
 @transaction.atomic
 def lead_register(
     *,
-    link: ReferralLink,
+    link: ReferralLink | None = None,
+    program: ProgramPage | None = None,
+    waitlist: bool = False,
     first_name: str,
     last_name: str = "",
     email: str,
@@ -74,23 +82,34 @@ def lead_register(
 
     ``inviter`` is how the confirmation email names the graduate (as the landing page does, by their
     testimonial's consent); ``offer_until``, when the friend's special access ends (their welcome says it).
+
+    Without a link, ``program`` is the program page registered on; ``waitlist``: "tell me when it opens"
+    (the first name is optional then). A waitlisted inbox that registers once it is open becomes a pending
+    registration, confirmed afresh: the waitlist confirmed that they wanted news, not that they register.
     """
     now = now or timezone.now()
+    if (link is None) == (program is None):
+        raise TypeError("lead_register takes a link or a program, not both")
+    program_id = link.program_id if link is not None else program.pk
     first_name = " ".join((first_name or "").split())[:100]
     last_name = " ".join((last_name or "").split())[:100]
-    if not first_name:
+    if not first_name and not waitlist:
         raise ValidationError({"first_name": "Tell us your first name."})
     for field, name in (("first_name", first_name), ("last_name", last_name)):
         if problem := name_problem(name):
             raise ValidationError({field: problem})
     email = services.normalize_email(email)
-    plan = referrals.plan_for(link.program_id)
-    lead = _lead_of_inbox(email=email, program_id=link.program_id)
+    plan = referrals.plan_for(program_id)
+    if waitlist:
+        status = LeadStatus.WAITLIST
+    else:
+        status = LeadStatus.CHECKOUT if hands_off_to_checkout(plan) else LeadStatus.PENDING
+    lead = _lead_of_inbox(email=email, program_id=program_id)
     if lead is None:
         try:
             with transaction.atomic():
                 lead = FriendLead.objects.create(
-                    program_id=link.program_id,
+                    program_id=program_id,
                     via_link=link,
                     email=email,
                     first_name=first_name,
@@ -98,17 +117,40 @@ def lead_register(
                     consent_at=now if marketing_consent else None,
                     registered_at=now,
                     offer_until=offer_until
-                    or referrals.access_until(
-                        first_click=referrals.link_first_click(link_id=link.pk), plan=plan, now=now
+                    or (
+                        referrals.access_until(
+                            first_click=referrals.link_first_click(link_id=link.pk), plan=plan, now=now
+                        )
+                        if link is not None
+                        else None
                     ),
-                    status=LeadStatus.CHECKOUT if hands_off_to_checkout(plan) else LeadStatus.PENDING,
+                    status=status,
                 )
         except IntegrityError:
             # The same address registered a moment ago (a double tap on "Register"): that one stands.
-            return FriendLead.objects.get(email__iexact=email, program_id=link.program_id)
+            return FriendLead.objects.get(email__iexact=email, program_id=program_id)
     else:
         lead = FriendLead.objects.select_for_update().get(pk=lead.pk)
-    if lead.status == LeadStatus.PENDING and _confirmation_due(lead, now):
+        if lead.status == LeadStatus.WAITLIST and not waitlist:
+            # Registration opened and they (or someone typing their address) register: a fresh request,
+            # confirmed afresh. Nobody is enrolled before the owner of the address says yes.
+            lead.status, lead.first_name, lead.last_name = status, first_name, last_name
+            lead.consent_at = now if marketing_consent else None
+            lead.confirmed_at = lead.confirmation_sent_at = None
+            lead.registered_at = now
+            lead.save(
+                update_fields=[
+                    "status",
+                    "first_name",
+                    "last_name",
+                    "consent_at",
+                    "confirmed_at",
+                    "confirmation_sent_at",
+                    "registered_at",
+                ]
+            )
+    awaiting = lead.status == LeadStatus.PENDING or (lead.status == LeadStatus.WAITLIST and not lead.confirmed_at)
+    if awaiting and _confirmation_due(lead, now):
         _send_confirmation(lead=lead, inviter=inviter, now=now)
     return lead
 
@@ -118,24 +160,35 @@ def _confirmation_due(lead: FriendLead, now: datetime) -> bool:
     return sent is None or sent + timedelta(seconds=CONFIRM_MAX_AGE) <= now
 
 
+# The token's code for a lead from the program page: never a link's code (codes are letters and digits).
+PROGRAM_PAGE_CODE = ""
+
+
 def _send_confirmation(*, lead: FriendLead, inviter: str, now: datetime) -> None:
-    code = lead.via_link.code if lead.via_link else "unknown"
+    from_page = lead.via_link_id is None
+    code = PROGRAM_PAGE_CODE if from_page else lead.via_link.code
     # Stamped with ``now`` (the service's clock, not the signer's): the link expires by the same clock
     # that decides when a fresh one may be sent.
     payload = {"l": lead.pk, "e": lead.email.lower(), "c": code, "t": int(now.timestamp())}
     token = signing.dumps(payload, salt=CONFIRM_SALT, compress=True)
     until = timezone.localtime(now + timedelta(seconds=CONFIRM_MAX_AGE))
+    if from_page:
+        waitlist = lead.status == LeadStatus.WAITLIST
+        kind = (registration.WAITLIST_CONFIRM_EMAIL if waitlist else registration.PROGRAM_CONFIRM_EMAIL).name
+        context = {"confirm_url": absolute(reverse("registration_confirm", args=[token]))}
+    else:
+        kind = referrals.FRIEND_CONFIRM_EMAIL.name
+        context = {
+            "referrer_name": inviter or "a graduate",
+            "confirm_url": absolute(reverse("referral_confirm", args=[code, token])),
+        }
     message_queue(
-        kind=referrals.FRIEND_CONFIRM_EMAIL.name,
+        kind=kind,
         to_email=lead.email,
         to_name="",  # not the name typed into the form: it may not be theirs
         # One per link sent: a repeat registration before it expires finds this key and sends nothing.
         idempotency_key=f"friend-confirm:{lead.pk}:{int(now.timestamp())}",
-        context={
-            "referrer_name": inviter or "a graduate",
-            "confirm_url": absolute(reverse("referral_confirm", args=[code, token])),
-            "confirm_until": date_format(until, "l j F Y, H:i T"),
-        },
+        context={**context, "confirm_until": date_format(until, "l j F Y, H:i T")},
         program_id=lead.program_id,
         program_title=lead.program.title,
         now=now,
@@ -190,6 +243,12 @@ def lead_confirm(*, lead_id: int, now: datetime | None = None) -> FriendLead:
     (a replayed link, a double click) changes nothing and sends nothing."""
     now = now or timezone.now()
     lead = FriendLead.objects.select_for_update().select_related("program", "via_link__student").get(pk=lead_id)
+    if lead.status == LeadStatus.WAITLIST:
+        # "Tell me when it opens", confirmed: nothing to enroll; the tick tells them once it opens.
+        if lead.confirmed_at is None:
+            lead.confirmed_at = now
+            lead.save(update_fields=["confirmed_at"])
+        return lead
     if lead.confirmed_at is not None or lead.status != LeadStatus.PENDING:
         return lead  # confirmed already, or waiting for a purchase at the checkout
     program, link = lead.program, lead.via_link
@@ -204,7 +263,7 @@ def lead_confirm(*, lead_id: int, now: datetime | None = None) -> FriendLead:
         note = "self-referral: not attributed"
     elif in_program is not None:
         note = "already a student of this program: not attributed"
-    elif link is None or link.revoked_at is not None:
+    elif link is not None and link.revoked_at is not None:
         note = "the link was revoked: not attributed"
     else:
         note = ""
@@ -215,10 +274,14 @@ def lead_confirm(*, lead_id: int, now: datetime | None = None) -> FriendLead:
         lead.save(update_fields=["confirmed_at", "attribution_note", "status", "student"])
         return lead
     plan = referrals.plan_for(program.pk)
-    actor = f"referral:{link.code}" if link else "referral"
-    referrer = (graduate.first_name if graduate else "") or "a graduate"
-    reason = f"registered through {referrer}'s special link and confirmed their address"
-    starts_at = referrals.friend_starts_at(program=program, plan=plan, now=now)
+    if link is not None:
+        actor = f"referral:{link.code}"
+        referrer = (graduate.first_name if graduate else "") or "a graduate"
+        reason = f"registered through {referrer}'s special link and confirmed their address"
+        starts_at = referrals.friend_starts_at(program=program, plan=plan, now=now)
+    else:
+        # The program page (or a link erased since): registered in public, so starts like anyone else.
+        actor, reason, starts_at = "program-page", "registered on the program page and confirmed their address", now
     student = _student_of_inbox(lead.email)
     if student is not None:
         # A student of another program: their own name, consent and pages stay exactly as they are.
@@ -246,7 +309,7 @@ def lead_confirm(*, lead_id: int, now: datetime | None = None) -> FriendLead:
     services.student_email_queue(
         student=student,
         program=program,
-        kind=referrals.FRIEND_WELCOME_EMAIL.name,
+        kind=(referrals.FRIEND_WELCOME_EMAIL if link is not None else registration.PROGRAM_WELCOME_EMAIL).name,
         idempotency_key=f"friend-welcome:{lead.pk}",
         context=welcome_values(
             student=student, plan=plan, enrollment=enrollment, lead=lead, referrer=graduate, now=now

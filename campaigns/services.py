@@ -11,7 +11,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
-from campaigns import hooks
+from campaigns import hooks, links
 from campaigns.models import (
     ActionStatus,
     Enrollment,
@@ -25,6 +25,7 @@ from campaigns.models import (
     validate_time_zone,
 )
 from campaigns.names import name_problem
+from mailers.rendering import absolute
 from mailers.services import message_queue, normalize_address
 
 ENGINE_ACTOR = "engine"
@@ -476,3 +477,58 @@ def milestones_record_reached(
     )
     hooks.run("milestones_reached", reached=created, now=now)
     return created
+
+
+@transaction.atomic
+def enrollment_graduate(*, enrollment: Enrollment, actor: str, reason: str = "", now: datetime | None = None):
+    """Staff say the student graduated (finished early, or the platform never told us): the same stage
+    change the schedule makes, so every phase that starts at graduation starts."""
+    locked = Enrollment.objects.select_for_update().get(pk=enrollment.pk)
+    if locked.stage == Stage.COMPLETED:
+        raise ValidationError({"stage": "This enrollment has graduated already."})
+    if locked.stage == Stage.WITHDRAWN:
+        raise ValidationError({"stage": "This student withdrew from the program; they cannot graduate from it."})
+    return enrollment_change_stage(
+        enrollment=locked, to_stage=Stage.COMPLETED, actor=actor, reason=reason or "graduated", now=now
+    )
+
+
+@transaction.atomic
+def enrollment_withdraw(*, enrollment: Enrollment, actor: str, reason: str = "", now: datetime | None = None):
+    """The student leaves the program: no more milestones, prompts or asks for it (every phase checks
+    the stage); their other programs are untouched."""
+    locked = Enrollment.objects.select_for_update().get(pk=enrollment.pk)
+    if locked.stage == Stage.WITHDRAWN:
+        raise ValidationError({"stage": "This enrollment is withdrawn already."})
+    return enrollment_change_stage(
+        enrollment=locked, to_stage=Stage.WITHDRAWN, actor=actor, reason=reason or "withdrew", now=now
+    )
+
+
+# The kind campaigns/views.py registers ("a fresh link to the student's hub"): named here, not imported,
+# because services sit below the views.
+HUB_LINK_KIND = "hub_link"
+
+
+@transaction.atomic
+def student_hub_link_send(*, student: Student, actor: str, now: datetime | None = None) -> JourneyEvent:
+    """Email the student a fresh personal link (staff resending it on request), and say so on their
+    timeline. A student-level event: the hub serves every program."""
+    now = now or timezone.now()
+    token = links.hub_token(student)
+    student_email_queue(
+        student=student,
+        program=None,
+        kind=HUB_LINK_KIND,
+        idempotency_key=f"hub-link:{student.pk}:{token}",
+        context={"hub_url": absolute(links.page_path(token))},  # the very token the key names
+        now=now,
+    )
+    return JourneyEvent.objects.create(
+        student=student,
+        kind="hub_link_sent",
+        reason="a fresh personal link was emailed",
+        actor=actor[:150],
+        occurred_at=now,
+        data={},
+    )

@@ -1,13 +1,17 @@
 """Queue entry points: thin, take ids, idempotent (the engine filters on state)."""
 
-from campaigns import engine
+from campaigns import engine, registration
 from mailers.runner import enqueue, task
 
 
 @task
 def tick() -> dict[str, int]:
     """The periodic tick (django-q2 schedule or Celery beat)."""
-    return engine.tick()
+    processed = engine.tick()
+    # Registration opened since the last tick (a publish, a scheduled publish): tell the waitlist, once.
+    if told := registration.waitlist_notify_open():
+        processed["waitlist_open"] = told
+    return processed
 
 
 @task

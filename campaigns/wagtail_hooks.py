@@ -14,7 +14,11 @@ from campaigns.admin_views import (
     EnrollmentCreateView,
     EnrollmentEditView,
     StudentInspectView,
+    student_graduate,
+    student_milestone_reached,
+    student_resend_link,
     student_sign_out_everywhere,
+    student_withdraw,
 )
 from campaigns.forms import EnrollmentForm
 from campaigns.models import Enrollment, JourneyEvent, Student
@@ -42,6 +46,10 @@ class StudentViewSet(SnippetViewSet):
         return [
             *super().get_urlpatterns(),
             path("sign-out-everywhere/<int:pk>/", student_sign_out_everywhere, name="sign_out"),
+            path("milestone-reached/<int:pk>/", student_milestone_reached, name="milestone"),
+            path("graduate/<int:pk>/", student_graduate, name="graduate"),
+            path("withdraw/<int:pk>/", student_withdraw, name="withdraw"),
+            path("resend-link/<int:pk>/", student_resend_link, name="resend_link"),
         ]
 
 

@@ -4,7 +4,7 @@ from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 
-from campaigns import referral_views
+from campaigns import referral_views, registration_views
 from campaigns import views as campaign_views
 from cms import landing, landing_confirm, views
 
@@ -29,6 +29,8 @@ urlpatterns = [
     path("join/<str:code>/", landing.landing, name="referral_landing"),
     path("join/<str:code>/welcome/<str:token>/", landing.welcome, name="referral_welcome"),
     path("join/<str:code>/confirm/<str:token>/", landing_confirm.confirm, name="referral_confirm"),
+    # The confirmation link of a registration (or waitlist) on a public program page.
+    path("register/confirm/<str:token>/", registration_views.confirm, name="registration_confirm"),
     # Feedback (from the email's score links) and the testimonial form under the hub.
     path("", include("testimonials.urls")),
 ]

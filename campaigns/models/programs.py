@@ -123,6 +123,17 @@ class ProgramPage(Page):
             return _PREVIEW_MODES[mode_name][1](self, request)
         return super().serve_preview(request, mode_name)
 
+    def serve(self, request, *args, **kwargs):
+        # The page carries the public registration form (or the waitlist's while closed): its POST.
+        from campaigns import registration_views
+
+        def render_page(extra: dict):
+            response = super(ProgramPage, self).serve(request, *args, **kwargs)
+            response.context_data.update(extra)  # a TemplateResponse: rendered after this
+            return response
+
+        return registration_views.serve_program_page(self, request, render_page)
+
     def get_context(self, request, *args, **kwargs):
         from campaigns.selectors import program_mission_progress
 

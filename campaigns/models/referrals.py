@@ -5,7 +5,9 @@
 - ``ReferralLink``: a graduate's own ``/r/<code>`` link.
 - ``ReferralClick``: a person (not a bot) opening it; one per browser per day.
 - ``FriendLead``: a friend who registered through a link; nothing happens for them (enrollment,
-  attribution, "a friend joined") until they confirm their address from the email we send it.
+  attribution, "a friend joined") until they confirm their address from the email we send it. Also a
+  person who registered on the public program page (no link), or asked there to be told when
+  registration opens (status "waitlist"): the same confirmation, the same guarantees.
 """
 
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -201,6 +203,8 @@ class LeadStatus(models.TextChoices):
     REGISTERED = "registered", "Confirmed (already in the program: nothing to enroll)"
     CHECKOUT = "checkout", "Sent to checkout"
     ENROLLED = "enrolled", "Enrolled"
+    # From the program page while registration is closed: "tell me when it opens" (no enrollment, ever).
+    WAITLIST = "waitlist", "Waiting for registration to open"
 
 
 class FriendLead(models.Model):
@@ -229,6 +233,9 @@ class FriendLead(models.Model):
     status = models.CharField(max_length=12, choices=LeadStatus.choices, default=LeadStatus.PENDING)
     student = models.ForeignKey("campaigns.Student", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     attribution_note = models.CharField(max_length=255, blank=True)
+    opening_notice_at = models.DateTimeField(
+        null=True, blank=True, help_text="When a waitlisted person was told that registration is open."
+    )
 
     class Meta:
         constraints = [models.UniqueConstraint(Lower("email"), "program", name="lead_once_per_program")]
