@@ -236,10 +236,15 @@ class VisibleTestimonialQuerySet(models.QuerySet):
     def visible(self):
         """What may be shown anywhere: a version a moderator approved (the ``published_*`` fields, which
         stay up while a later edit waits for review), with a publishable consent, not withdrawn, not
-        rejected since. Public readers show the published fields, never ``text``/``consent``/``photo``."""
-        return self.filter(
-            published_at__isnull=False, published_consent__in=Consent.publishable(), withdrawn_at__isnull=True
-        ).exclude(status=ModerationStatus.REJECTED)
+        rejected since, and never a simulated student's (``simulate_cohort --keep``). Public readers show
+        the published fields, never ``text``/``consent``/``photo``."""
+        return (
+            self.filter(
+                published_at__isnull=False, published_consent__in=Consent.publishable(), withdrawn_at__isnull=True
+            )
+            .exclude(status=ModerationStatus.REJECTED)
+            .exclude(student__simulated=True)
+        )
 
 
 class Testimonial(models.Model):

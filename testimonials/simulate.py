@@ -6,8 +6,8 @@ it is in real life. Some never answer.
 """
 
 from campaigns import simulation
-from testimonials import services, submissions
-from testimonials.models import Consent, FeedbackResponse, Route, Testimonial
+from testimonials import publishing, services, submissions
+from testimonials.models import Consent, FeedbackResponse, ModerationStatus, Route, Testimonial
 
 ANSWER_PER_DAY = 0.4
 NEVER_ANSWER = 0.25
@@ -60,10 +60,15 @@ def students_give_feedback(*, program, cohort: str, day: int, now, rng) -> None:
         )
         writes = answered.route == Route.HAPPY and rng.random() < WRITE_TESTIMONIAL
         if writes and not Testimonial.objects.filter(student_id=answered.student_id, program=program).exists():
-            submissions.testimonial_save(
+            testimonial = submissions.testimonial_save(
                 student_id=answered.student_id,
                 program_id=program.pk,
                 text=answered.text,
                 consent=rng.choice([Consent.FULL, Consent.FIRST_NAME, Consent.ANONYMOUS, Consent.PRIVATE]),
                 now=now,
+            )
+            # A simulated moderator approves it (the ask quotes only approved words); simulated
+            # people's testimonials are never visible (see VisibleTestimonialQuerySet.visible).
+            publishing.testimonial_moderate(
+                testimonial=testimonial, status=ModerationStatus.APPROVED, user=None, now=now
             )

@@ -10,8 +10,8 @@ from django.utils import timezone
 from campaigns import referrals
 from campaigns.models import ReferralLink, Student
 from mailers.models import Message
-from testimonials import submissions
-from testimonials.models import Consent, ModerationStatus, Testimonial
+from testimonials import publishing, submissions
+from testimonials.models import Consent, ModerationStatus
 from tests.factories import enroll, program_page, referral_plan
 
 # A fixed evening in November, late enough that a date taken in the wrong time zone would slip a day.
@@ -44,10 +44,13 @@ def maria_of_calm(*, now=None):
     calm = program_page(slug="calm", title="Calm Mornings")
     link = graduate_link(calm, email="maria@example.org", first_name="Maria", last_name="Lopez", consent=False, now=now)
     Student.objects.filter(pk=link.student_id).update(marketing_consent_at=now - timedelta(days=40))
-    submissions.testimonial_save(
+    testimonial = submissions.testimonial_save(
         student_id=link.student_id, program_id=calm.pk, text=QUOTE, consent=Consent.FULL, now=now - timedelta(days=2)
     )
-    Testimonial.objects.filter(student_id=link.student_id).update(status=ModerationStatus.APPROVED)
+    # Approved the way a moderator does: only a published version shows (name, card, landing page).
+    publishing.testimonial_moderate(
+        testimonial=testimonial, status=ModerationStatus.APPROVED, user=None, now=now - timedelta(days=1)
+    )
     return ReferralLink.objects.select_related("student", "program").get(pk=link.pk)
 
 

@@ -702,12 +702,15 @@ def test_happy_feedback_first_and_a_testimonial_later_still_gets_one_ask(program
     submissions.testimonial_withdraw(testimonial=testimonial, now=now)
     engine.tick(now=now + timedelta(days=3))  # the checks due by now find no testimonial: skipped
     assert not ask_messages().exists()
-    submissions.testimonial_save(
+    later = submissions.testimonial_save(
         student_id=enrollment.student_id,
         program_id=program.pk,
         text=QUOTE,
         consent=Consent.ANONYMOUS,
         now=now + timedelta(days=4),
+    )
+    publishing.testimonial_moderate(
+        testimonial=later, status=ModerationStatus.APPROVED, user=None, now=now + timedelta(days=4, hours=1)
     )
     engine.tick(now=now + timedelta(days=7))
     engine.tick(now=now + timedelta(days=9))
