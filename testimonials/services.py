@@ -18,6 +18,7 @@ from campaigns import links
 from campaigns import services as journey
 from campaigns.models import Enrollment, Milestone, MilestoneReached, ScheduledAction, Stage
 from mailers import kinds
+from mailers import services as mail
 from mailers.models import Category
 from testimonials import routing, support
 from testimonials.models import SCORES, CaseStatus, FeedbackPlan, FeedbackResponse, Route, SupportCase, Testimonial
@@ -218,6 +219,14 @@ def feedback_record_score(*, response: FeedbackResponse, score: int, now: dateti
     previous = response.score
     response.score, response.scored_at = score, now
     response.save(update_fields=["score", "scored_at"])
+    # Answered from the hub while the request email waits for quiet hours or the contact budget:
+    # the request would ask for what they just gave.
+    mail.messages_cancel(
+        kind=FEEDBACK_EMAIL.name,
+        student_id=response.student_id,
+        idempotency_key=f"feedback:{response.pk}",
+        reason="feedback already given",
+    )
     journey.journey_record(
         enrollment=response.enrollment,
         kind="feedback_scored",
