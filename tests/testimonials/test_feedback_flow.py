@@ -309,6 +309,60 @@ def test_high_score_with_clearly_negative_words_opens_a_case_and_asks_for_nothin
     assert "Honestly a waste of money." in case.student_words and "nobody called me back" in case.student_words
 
 
+def test_what_the_student_adds_on_the_vent_page_reaches_the_support_address_and_the_help_desk(
+    program, client, settings, helpdesk, django_capture_on_commit_callbacks
+):
+    """Before: the words were appended to the case and nobody was told (no email, no help-desk post)."""
+    settings.HELPDESK_WEBHOOK_SECRET = "s3cret-hook"
+    _, response = asked(program, helpdesk_webhook_url=helpdesk)
+    with django_capture_on_commit_callbacks(execute=True):
+        page = follow_up(client, mail.outbox[0], 2, "Nothing changed for us.")
+    case = SupportCase.objects.get()
+    mail.outbox, Receiver.received = [], []
+    vent = page.redirect_chain[-1][0]
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(vent, {"words": "And nobody called me back <b>for weeks</b>."}, HTTP_USER_AGENT=BROWSER)
+    [update] = mail.outbox
+    assert update.to == ["Support <support@example.org>"]
+    assert update.subject == f"Support case #{case.pk}: {response.student.full_name} added more"
+    assert "And nobody called me back <b>for weeks</b>." in update.body
+    assert "Nothing changed for us." in update.body  # the whole story, for whoever picks it up
+    assert "&lt;b&gt;for weeks&lt;/b&gt;" in update.alternatives[0][0]  # escaped in the HTML part
+    [(headers, body)] = Receiver.received
+    expected = "sha256=" + hmac.new(b"s3cret-hook", body, hashlib.sha256).hexdigest()
+    assert hmac.compare_digest(headers["x-signature-sha256"], expected)
+    payload = json.loads(body)
+    assert payload["event"] == "support_case.updated" and payload["case_id"] == case.pk
+    assert payload["added_words"].endswith("] And nobody called me back <b>for weeks</b>.")  # after its time stamp
+    assert "Nothing changed for us." not in payload["added_words"] and "Nothing changed" in payload["student_words"]
+    case.refresh_from_db()
+    assert case.webhook_status == "update delivered (204)"
+    # A second addition is its own update; an empty one sends nothing.
+    mail.outbox, Receiver.received = [], []
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(vent, {"words": "   "}, HTTP_USER_AGENT=BROWSER)
+        client.post(vent, {"words": "Please call me."}, HTTP_USER_AGENT=BROWSER)
+    assert [m.subject for m in mail.outbox] == [update.subject]
+    [(_, body)] = Receiver.received
+    assert json.loads(body)["added_words"].endswith("] Please call me.")
+    assert json.loads(body)["update_id"] != payload["update_id"]
+
+
+def test_without_the_webhook_secret_an_update_is_emailed_and_the_case_says_why_it_was_not_posted(
+    program, client, settings, helpdesk, django_capture_on_commit_callbacks
+):
+    settings.HELPDESK_WEBHOOK_SECRET = ""
+    asked(program, helpdesk_webhook_url=helpdesk)
+    with django_capture_on_commit_callbacks(execute=True):
+        page = follow_up(client, mail.outbox[0], 1, "It did not work.")
+    mail.outbox = []
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(page.redirect_chain[-1][0], {"words": "Still waiting."}, HTTP_USER_AGENT=BROWSER)
+    assert [m.to for m in mail.outbox] == [["Support <support@example.org>"]]
+    assert not Receiver.received
+    assert SupportCase.objects.get().webhook_status == "update: set HELPDESK_WEBHOOK_SECRET"
+
+
 def test_neutral_gets_a_thank_you_and_nothing_more(program, client):
     _, response = asked(program)
     page = follow_up(client, mail.outbox[0], 7, "It was fine.")
