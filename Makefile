@@ -20,10 +20,13 @@ $(STAMP): requirements.lock requirements-dev.lock
 # The one place (with the test suite) that picks the development settings: every other start
 # (gunicorn cms.wsgi, manage.py, celery -A cms) must name its settings or stops (cms/startup.py).
 run: export DJANGO_SETTINGS_MODULE ?= cms.settings.dev
+# The set-up steps print one line each (migrations quietly, logs at WARNING); runengine ends the
+# start-up output with the admin address, the credentials and the demo links.
 run: venv
-	$(PY) manage.py migrate --noinput
-	$(PY) manage.py load_demo
-	$(PY) manage.py ensure_admin
+	LOG_LEVEL=WARNING $(PY) manage.py migrate --noinput -v0
+	@echo "database up to date"
+	LOG_LEVEL=WARNING $(PY) manage.py load_demo
+	LOG_LEVEL=WARNING $(PY) manage.py ensure_admin
 	$(PY) manage.py runengine 127.0.0.1:8000
 
 ## make test: lint, architecture contract, the suite on SQLite, then on PostgreSQL with Celery+Redis.

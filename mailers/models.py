@@ -88,6 +88,7 @@ class Status(models.TextChoices):
     FAILED = "failed", "Failed"
     SUPPRESSED = "suppressed", "Not sent: address suppressed"
     OPTED_OUT = "opted_out", "Not sent: recipient opted out"
+    CANCELLED = "cancelled", "Not sent: cancelled, no longer needed"
 
     @classmethod
     def pending(cls) -> tuple[str, ...]:

@@ -123,6 +123,31 @@ def messages_withhold(*, student_ids=None, to_emails=None, reason: str) -> int:
     )
 
 
+def messages_cancel(
+    *,
+    kind: str,
+    student_id: int,
+    reason: str,
+    program_id: int | None = None,
+    idempotency_key: str | None = None,
+) -> int:
+    """Cancel messages of ``kind`` to a student that have not gone yet; returns how many.
+
+    A marketing message can wait hours in the outbox (quiet hours, the contact budget); when what
+    it asks for has already happened (the testimonial was written, the feedback answered), sending
+    it would ask the student again. Only queued or deferred rows change: a message already handed
+    to the provider is past recall. The reason shows in the Message log.
+    """
+    pending = Message.objects.filter(kind=kind, student_id=student_id, status__in=Status.pending())
+    if program_id is not None:
+        pending = pending.filter(program_id=program_id)
+    if idempotency_key is not None:
+        pending = pending.filter(idempotency_key=idempotency_key[:200])
+    # One UPDATE filtered on the pending statuses: a sender that claimed the row first (it is then
+    # "sending") wins, and a claim after this sees "cancelled", which it never selects.
+    return pending.update(status=Status.CANCELLED, deferred_reason=reason[:200], lease_until=None)
+
+
 # --- Sending (the mechanics are in mailers/sending.py) ----------------------------------
 
 

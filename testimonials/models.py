@@ -55,7 +55,20 @@ class FeedbackPlan(Orderable):
         default="What was different for you before and after the program?\n"
         "Which moment made you feel it was working?\n"
         "What would you tell a friend who is where you were?",
-        help_text="One question per line, asked after the score. Make them recall what changed.",
+        verbose_name="questions after a happy score",
+        help_text="One question per line, asked after a happy score. Make them recall what changed.",
+    )
+    # A student who gave 3/10 is not asked "which moment made you feel it was working?": neutral and
+    # unhappy scores get questions of their own, chosen by the score before any words are read.
+    neutral_questions = models.TextField(
+        default="What would have made it a 10 for you?\nWhat worked for you, and what did not?",
+        verbose_name="questions after a neutral score",
+        help_text="One question per line, asked instead when the score is neutral.",
+    )
+    unhappy_questions = models.TextField(
+        default="What went wrong for you?\nWhat would have helped?\nIs there anything we can do now to make it right?",
+        verbose_name="questions after an unhappy score",
+        help_text="One question per line, asked instead when the score is unhappy. A person reads every answer.",
     )
     happy_min = models.PositiveSmallIntegerField(
         default=9, validators=[MaxValueValidator(10)], help_text="Scores from here up are happy (default 9)."
@@ -98,8 +111,15 @@ class FeedbackPlan(Orderable):
         ),
         FieldPanel("email_subject"),
         FieldPanel("email_intro"),
-        FieldPanel("questions"),
-        FieldRowPanel([FieldPanel("happy_min"), FieldPanel("neutral_min")]),
+        MultiFieldPanel(
+            [
+                FieldRowPanel([FieldPanel("happy_min"), FieldPanel("neutral_min")]),
+                FieldPanel("questions"),
+                FieldPanel("neutral_questions"),
+                FieldPanel("unhappy_questions"),
+            ],
+            heading="Questions after the score",
+        ),
         MultiFieldPanel(
             [FieldPanel("support_email"), FieldPanel("helpdesk_webhook_url"), FieldPanel("cooloff_days")],
             heading="Support for unhappy students",
@@ -118,11 +138,24 @@ class FeedbackPlan(Orderable):
 
     @property
     def question_list(self) -> list[str]:
-        return [line.strip() for line in self.questions.splitlines() if line.strip()]
+        return _lines(self.questions)
+
+    @property
+    def question_sets(self) -> dict[str, list[str]]:
+        """The follow-up questions for each route a score can point to."""
+        return {
+            Route.HAPPY.value: _lines(self.questions),
+            Route.NEUTRAL.value: _lines(self.neutral_questions),
+            Route.UNHAPPY.value: _lines(self.unhappy_questions),
+        }
 
     @property
     def testimonial_question_list(self) -> list[str]:
-        return [line.strip() for line in self.testimonial_questions.splitlines() if line.strip()]
+        return _lines(self.testimonial_questions)
+
+
+def _lines(text: str) -> list[str]:
+    return [line.strip() for line in (text or "").splitlines() if line.strip()]
 
 
 class FeedbackResponse(models.Model):
@@ -137,6 +170,11 @@ class FeedbackResponse(models.Model):
     round = models.PositiveSmallIntegerField(default=1, help_text="2 and up: asked again after a resolved case.")
     requested_at = models.DateTimeField(default=timezone.now)
     questions = models.JSONField(default=list, help_text="The questions as they were asked.")
+    question_sets = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text="{route: [questions]} when the request went out: the page shows the set the score points to.",
+    )
     score = models.PositiveSmallIntegerField(null=True, blank=True, validators=[MaxValueValidator(10)])
     scored_at = models.DateTimeField(null=True, blank=True)
     answers = models.JSONField(default=list, blank=True, help_text="[{question, answer}], in order.")

@@ -18,6 +18,7 @@ from campaigns import links
 from campaigns import services as journey
 from campaigns.models import Enrollment, Milestone, MilestoneReached, ScheduledAction, Stage
 from mailers import kinds
+from mailers import services as mail
 from mailers.models import Category
 from testimonials import routing, support
 from testimonials.models import SCORES, CaseStatus, FeedbackPlan, FeedbackResponse, Route, SupportCase, Testimonial
@@ -162,6 +163,7 @@ def handle_request_actions(actions: list[ScheduledAction], now: datetime) -> Non
                 "cohort": enrollment.cohort,
                 "requested_at": now,
                 "questions": plan.question_list,
+                "question_sets": plan.question_sets,
             },
         )
         if not created:
@@ -222,6 +224,14 @@ def feedback_record_score(*, response: FeedbackResponse, score: int, now: dateti
     previous = response.score
     response.score, response.scored_at = score, now
     response.save(update_fields=["score", "scored_at"])
+    # Answered from the hub while the request email waits for quiet hours or the contact budget:
+    # the request would ask for what they just gave.
+    mail.messages_cancel(
+        kind=FEEDBACK_EMAIL.name,
+        student_id=response.student_id,
+        idempotency_key=f"feedback:{response.pk}",
+        reason="feedback already given",
+    )
     journey.journey_record(
         enrollment=response.enrollment,
         kind="feedback_scored",
@@ -247,18 +257,54 @@ def feedback_record_score(*, response: FeedbackResponse, score: int, now: dateti
     return response
 
 
+def score_route(*, response: FeedbackResponse, score: int) -> str:
+    """The route the score alone points to (the program's thresholds): which questions to ask.
+
+    Only the questions depend on it; routing itself reads their words too (``feedback_route``).
+    """
+    plan = _plan_for(response)
+    happy_min, neutral_min = (plan.happy_min, plan.neutral_min) if plan else (9, 7)
+    if score >= happy_min:
+        return Route.HAPPY
+    return Route.NEUTRAL if score >= neutral_min else Route.UNHAPPY
+
+
+def questions_for(*, response: FeedbackResponse, route: str) -> list[str]:
+    """The follow-up questions for ``route``, as they were when the request went out ("" → none yet)."""
+    if route not in Route.values:
+        return []
+    sets = response.question_sets or {}
+    if route in sets:
+        return list(sets[route])
+    # Requested before sets were kept: the happy questions were the ones stored; the others are today's.
+    if route == Route.HAPPY:
+        return list(response.questions or [])
+    plan = _plan_for(response)
+    return plan.question_sets[route] if plan else []
+
+
 @transaction.atomic
 def feedback_submit(
-    *, response: FeedbackResponse, score: int, answers: list[str], now: datetime | None = None
+    *,
+    response: FeedbackResponse,
+    score: int,
+    answers: list[str],
+    asked_route: str = "",
+    now: datetime | None = None,
 ) -> FeedbackResponse:
-    """The follow-up form: score and answers together, then route at once."""
+    """The follow-up form: score and answers together, then route at once.
+
+    ``asked_route`` names the question set the page showed (the answers belong to those questions);
+    empty means the set the score points to.
+    """
     now = now or timezone.now()
     score = _validate_score(score)
     cleaned = [(a or "").strip() for a in answers]
     if any(len(a) > MAX_ANSWER for a in cleaned):
         raise ValidationError({"answers": f"Keep each answer under {MAX_ANSWER} characters."})
     response = feedback_record_score(response=response, score=score, now=now)
-    questions = response.questions or []
+    route = asked_route if asked_route in Route.values else score_route(response=response, score=score)
+    questions = questions_for(response=response, route=route)
     response.answers = [
         {"question": questions[i] if i < len(questions) else "", "answer": answer} for i, answer in enumerate(cleaned)
     ]

@@ -17,9 +17,11 @@ from django.utils import timezone
 
 from campaigns import services as journey
 from campaigns.models import Enrollment
+from mailers import services as mail
 from testimonials import publishing
 from testimonials.images import process_photo
 from testimonials.models import PUBLISHED_FIELDS, Consent, FeedbackResponse, ModerationStatus, Testimonial
+from testimonials.services import TESTIMONIAL_EMAIL
 
 MAX_TEXT = 3000
 MIN_TEXT = 20
@@ -121,6 +123,11 @@ def testimonial_save(
         transaction.on_commit(functools.partial(publishing.share_card_discard, testimonial_id=testimonial.pk))
     kind = "testimonial_submitted" if created else "testimonial_edited"
     details = []
+    # A request still waiting in the outbox (quiet hours, the contact budget) would ask them again.
+    if mail.messages_cancel(
+        kind=TESTIMONIAL_EMAIL.name, student_id=student_id, program_id=program_id, reason="testimonial already written"
+    ):
+        details.append("the testimonial request not yet sent was cancelled")
     if consent_changed:
         details.append(f"consent now {testimonial.get_consent_display().lower()}")
     if testimonial.status == ModerationStatus.PENDING and changes:

@@ -41,6 +41,17 @@ CASE_EMAIL = kinds.register(
         "What they wrote:\n{{ student_words }}\n\nOpen the case: {{ case_url }}",
     )
 )
+CASE_UPDATE_EMAIL = kinds.register(
+    kinds.EmailKind(
+        name="support_case_updated",
+        category=Category.TRANSACTIONAL,
+        description="To the program's support address when the student adds more on the vent page.",
+        subject="Support case #{{ case_id }}: {{ student_name }} added more",
+        body="{{ student_name }} <{{ student_email }}> added this to support case #{{ case_id }} "
+        "({{ program_title }}):\n\n{{ added_words }}\n\nEverything they told us so far:\n{{ student_words }}"
+        "\n\nOpen the case: {{ case_url }}",
+    )
+)
 
 
 def case_open(
@@ -99,11 +110,47 @@ def case_add_words(*, case: SupportCase, words: str, now: datetime | None = None
     if not words:
         return case
     words = words[:MAX_WORDS]
-    case = SupportCase.objects.select_for_update().get(pk=case.pk)
-    stamp = (now or timezone.now()).strftime("%Y-%m-%d %H:%M")
+    now = now or timezone.now()
+    case = SupportCase.objects.select_for_update().select_related("student", "program").get(pk=case.pk)
+    offset = len(case.student_words)
+    stamp = now.strftime("%Y-%m-%d %H:%M")
     case.student_words = f"{case.student_words}\n\n[{stamp}] {words}".strip()
     case.save(update_fields=["student_words"])
+    case_update_notify(case=case, offset=offset, now=now)
     return case
+
+
+def case_update_notify(*, case: SupportCase, offset: int, now: datetime) -> None:
+    """What the student added reaches the team where the case did: the support address and the help desk.
+
+    ``offset`` is where the addition starts in ``student_words``; it also names the update, so a
+    retried task or a replayed queueing sends each addition once per channel.
+    """
+    from testimonials.services import plans_for
+
+    plan = plans_for([case.program_id]).get(case.program_id)
+    if plan is None:
+        return
+    student = case.student
+    mail.message_queue(
+        kind=CASE_UPDATE_EMAIL.name,
+        to_email=plan.support_email,
+        to_name="Support",
+        idempotency_key=f"support-case:{case.pk}:update:{offset}",
+        context={
+            "case_id": case.pk,
+            "student_name": student.full_name or student.email,
+            "student_email": student.email,
+            "program_title": case.program.title,
+            "added_words": case.student_words[offset:].strip(),
+            "student_words": case.student_words,
+            "case_url": absolute(reverse("wagtailsnippets_testimonials_supportcase:edit", args=[case.pk])),
+        },
+        program_id=case.program_id,
+        now=now,
+    )
+    if plan.helpdesk_webhook_url:
+        enqueue(post_case_update_webhook, case.pk, offset, len(case.student_words))
 
 
 @transaction.atomic
@@ -220,3 +267,34 @@ def _post(url: str, body: bytes, secret: str) -> str:
                 break  # the help desk refused it; retrying will not help
         logger.warning("help-desk webhook attempt %d to %s failed: %s", attempt, url, error)
     return f"failed: {error}"
+
+
+@task
+def post_case_update_webhook(case_id: int, start: int, end: int) -> str:
+    """POST what the student added to an open case to the help desk, signed like the case itself.
+
+    ``start``/``end`` mark the addition in ``student_words`` (a later one may be there by now).
+    ``update_id`` (case and start) lets the help desk attach it to the ticket the case opened,
+    and drop a repeat if this task runs twice.
+    """
+    case = SupportCase.objects.select_related("response", "program", "student").filter(pk=case_id).first()
+    plan = FeedbackPlan.objects.filter(program_id=case.program_id).first() if case else None
+    if case is None or plan is None or not plan.helpdesk_webhook_url:
+        return "skipped"
+    secret = settings.HELPDESK_WEBHOOK_SECRET
+    if not secret:
+        status = "not sent: set HELPDESK_WEBHOOK_SECRET"
+        label = "update not sent: set HELPDESK_WEBHOOK_SECRET"
+        logger.warning("help-desk update for case %s not sent: HELPDESK_WEBHOOK_SECRET is not set", case_id)
+    else:
+        payload = {
+            **webhook_payload(case),
+            "event": "support_case.updated",
+            "update_id": f"{case.pk}:{start}",
+            "added_words": case.student_words[start:end].strip(),
+        }
+        # The same signed send as the case itself (its URL checks included).
+        status = _post(plan.helpdesk_webhook_url, json.dumps(payload).encode(), secret)
+        label = f"update {status}"
+    SupportCase.objects.filter(pk=case_id).update(webhook_status=label[:255])
+    return status

@@ -36,6 +36,8 @@ class FeedbackForm(forms.Form):
         label="How likely are you to recommend it to a friend?",
         error_messages={"required": "Choose a score from 0 to 10.", "invalid_choice": "Choose a score from 0 to 10."},
     )
+    # Which question set the page showed: the answers belong to those questions.
+    asked = forms.ChoiceField(choices=[("", ""), *Route.choices], required=False, widget=forms.HiddenInput)
 
     def __init__(self, *args, questions: list[str], **kwargs):
         super().__init__(*args, **kwargs)
@@ -66,20 +68,19 @@ def score(request, token: str, value: str):
     if not bots.is_bot(request):
         services.feedback_record_score(response=response, score=value)
         response.refresh_from_db()
-    return _feedback_page(
-        request, token, response, FeedbackForm(initial=_initial(response, value), questions=_q(response))
-    )
+    return _feedback_page(request, token, response, _feedback_form(response, value))
 
 
-def _q(response: FeedbackResponse) -> list[str]:
-    return list(response.questions or [])
-
-
-def _initial(response: FeedbackResponse, value: int | None) -> dict:
-    initial = {"score": value if value is not None else response.score}
-    for index, answer in enumerate(response.answers or []):
-        initial[f"answer_{index}"] = answer.get("answer", "")
-    return initial
+def _feedback_form(response: FeedbackResponse, value: int | None) -> FeedbackForm:
+    """The questions the score points to (happy, neutral or unhappy); none before a score is chosen."""
+    score = value if value is not None else response.score
+    asked = services.score_route(response=response, score=score) if score is not None else ""
+    questions = services.questions_for(response=response, route=asked)
+    initial = {"score": score, "asked": asked}
+    earlier = {a.get("question", ""): a.get("answer", "") for a in response.answers or []}
+    for index, question in enumerate(questions):
+        initial[f"answer_{index}"] = earlier.get(question, "")
+    return FeedbackForm(initial=initial, questions=questions)
 
 
 def _feedback_url(token: str) -> str:
@@ -98,21 +99,33 @@ def feedback(request, token: str):
     if problem:
         return problem
     if request.method == "GET":
-        return _feedback_page(
-            request, token, response, FeedbackForm(initial=_initial(response, None), questions=_q(response))
-        )
-    form = FeedbackForm(request.POST, questions=_q(response))
+        return _feedback_page(request, token, response, _feedback_form(response, None))
+    asked = request.POST.get("asked")
+    if asked not in ("", *Route.values):  # a page from before question sets, or a hand-made post
+        raw = request.POST.get("score", "")
+        asked = services.score_route(response=response, score=int(raw)) if raw.isdigit() and int(raw) in SCORES else ""
+    data = request.POST.copy()
+    data["asked"] = asked
+    form = FeedbackForm(data, questions=services.questions_for(response=response, route=asked))
     if not ratelimit.allow(scope="feedback", key=f"{response.pk}:{ratelimit.client_ip(request)}"):
         form.add_error(None, "Too many attempts in a short time; wait a few minutes and send again.")
         return _feedback_page(request, token, response, form, status=429)
     if not form.is_valid():
         return _feedback_page(request, token, response, form, status=400)
+    chosen = form.cleaned_data["score"]
+    answers = [form.cleaned_data.get(f"answer_{i}", "") for i in range(len(form.questions))]
+    if asked != services.score_route(response=response, score=chosen) and not any(a.strip() for a in answers):
+        # A score chosen (or changed) on this page, nothing written yet: ask the questions that
+        # fit it before routing. Words already typed are sent as they are.
+        try:
+            services.feedback_record_score(response=response, score=chosen)
+        except ValidationError as exc:
+            form.add_error(None, exc)
+            return _feedback_page(request, token, response, form, status=400)
+        response.refresh_from_db()
+        return _feedback_page(request, token, response, _feedback_form(response, chosen))
     try:
-        services.feedback_submit(
-            response=response,
-            score=form.cleaned_data["score"],
-            answers=[form.cleaned_data.get(f"answer_{i}", "") for i in range(len(form.questions))],
-        )
+        services.feedback_submit(response=response, score=chosen, answers=answers, asked_route=asked)
     except ValidationError as exc:
         form.add_error(None, exc)
         return _feedback_page(request, token, response, form, status=400)

@@ -74,14 +74,23 @@ def ask_messages():
 def test_the_ask_goes_after_the_delay_and_quotes_their_words_mission_count_window_and_link(program):
     now = timezone.now()
     enrollment = graduate(program, now=now, delay_after_testimonial_days=2)
-    mail_services.messages_send_due(now=now)  # the feedback and testimonial requests go out
+    # Her feedback and testimonial arrived before their requests could go: both requests are cancelled.
+    # Two program announcements spend the contact budget instead (2 marketing emails in 7 days).
+    for key in ("news-1", "news-2"):
+        mail_services.message_queue(
+            kind="announcement",
+            to_email="maria@example.org",
+            idempotency_key=key,
+            context={"subject": "News", "body": "A note."},
+            now=now,
+        )
+    mail_services.messages_send_due(now=now)
     engine.tick(now=now + timedelta(days=1))
     assert not ask_messages().exists()
     engine.tick(now=now + timedelta(days=2, minutes=1))
     [message] = ask_messages()
     link = ReferralLink.objects.get(student=enrollment.student)
-    # The feedback and testimonial requests spent the contact budget (2 in 7 days): the ask waits,
-    # and its window starts when it goes.
+    # The announcements spent the contact budget: the ask waits, and its window starts when it goes.
     assert message.next_attempt_at > now + timedelta(days=6)
     mail_services.messages_send_due(now=message.next_attempt_at + timedelta(hours=12))
     [email] = [m for m in mail.outbox if m.to[0].endswith("<maria@example.org>") and "families" in m.subject]

@@ -6,6 +6,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
 from pathlib import Path
@@ -136,6 +137,71 @@ def test_runengine_serves_the_site_and_runs_the_worker_until_stopped(tmp_path, m
     left = [pid for pid in family if _alive(pid)]
     assert not left, f"still running after the stop: {left}"
     assert "worker pid" in out
+
+
+@pytest.mark.backend_independent
+def test_runengine_ends_its_start_up_output_with_the_admin_the_credentials_and_the_demo_links(
+    tmp_path, migrated_demo_db
+):
+    """Before: the credentials and links sat in the middle of ~600 lines of migrations and emails."""
+    shutil.copy(migrated_demo_db, tmp_path / "run.db")
+    env = subprocess_env(
+        DJANGO_SETTINGS_MODULE="cms.settings.dev",
+        DATABASE_URL=f"sqlite:///{tmp_path}/run.db",
+        DJANGO_SUPERUSER_USERNAME="creator",
+        DJANGO_SUPERUSER_PASSWORD="a-long-pass-phrase",
+    )
+    port = _free_port()
+    proc = start_process([sys.executable, "manage.py", "runengine", f"127.0.0.1:{port}"], env)
+    lines: list[str] = []
+    reader = threading.Thread(target=lambda: lines.extend(proc.stdout), daemon=True)
+    reader.start()
+    try:
+        for _ in range(240):
+            if any("The engine is running" in line for line in lines):
+                break
+            time.sleep(0.5)
+        time.sleep(4)  # anything still to come at start-up would show up after the block
+        shown = [line.rstrip("\n") for line in list(lines)]
+    finally:
+        os.killpg(proc.pid, signal.SIGINT)
+        proc.wait(timeout=30)
+    text = "\n".join(shown)
+    assert "The engine is running" in text, text[-3000:]
+    block = shown[max(i for i, line in enumerate(shown) if "The engine is running" in line) - 1 :]
+    assert block[0].startswith("-" * 20) and block[-1].startswith("-" * 20), block  # it is the last thing shown
+    assert f"  admin:    http://127.0.0.1:{port}/admin/" in block
+    assert "  username: creator" in block and "  password: a-long-pass-phrase" in block
+    assert any("personal page of Sam" in line and "/me/" in line for line in block)
+    assert any("personal page of Maria" in line for line in block)
+    assert any("Maria's special link" in line and "/r/" in line for line in block)
+    assert "Content-Type:" not in text  # the demo's emails were recorded by load_demo, not printed
+    assert "INFO django-q" not in text  # the worker's routine task lines stay out (LOG_LEVEL=INFO shows them)
+
+
+def test_load_demo_records_the_demo_s_history_emails_without_printing_them(capsys):
+    from mailers.models import Message, Status
+
+    call_command("load_demo")
+    out = capsys.readouterr().out
+    assert "Content-Type" not in out and "Subject:" not in out
+    history = Message.objects.filter(status=Status.SENT).count()
+    assert history > 0
+    assert f"{history} emails of the demo's history recorded, not printed" in out
+    assert len(out.splitlines()) < 15
+
+
+def test_make_run_migrates_quietly_and_ends_with_runengine():
+    steps = subprocess.run(
+        ["make", "--no-print-directory", "-n", "run", "-o", ".venv/.installed"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.splitlines()
+    assert "manage.py migrate --noinput -v0" in steps[0]
+    assert "manage.py runengine 127.0.0.1:8000" in steps[-1]
+    assert all("LOG_LEVEL=WARNING" in step for step in steps if "load_demo" in step or "ensure_admin" in step)
 
 
 def _free_port() -> int:

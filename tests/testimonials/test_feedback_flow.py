@@ -14,6 +14,7 @@ import pytest
 from django.core import mail
 from django.core.cache import cache
 from django.test import Client
+from django.urls import reverse
 from django.utils import timezone
 
 from campaigns import engine, services
@@ -21,6 +22,7 @@ from campaigns.models import JourneyEvent, ScheduledAction
 from mailers import services as mail_services
 from mailers.models import Message
 from testimonials import outbound, support
+from testimonials import services as feedback_services
 from testimonials.models import CaseStatus, FeedbackResponse, Route, SupportCase
 from testimonials.services import feedback_route
 from tests.factories import enroll, feedback_plan
@@ -76,13 +78,114 @@ def test_the_feedback_email_carries_eleven_score_links(program):
 def test_one_click_records_the_score_and_opens_the_questions_preset(program, client):
     _, response = asked(program)
     links = score_links(mail.outbox[0])
-    page = client.get(links[8], HTTP_USER_AGENT=BROWSER)
+    page = client.get(links[9], HTTP_USER_AGENT=BROWSER)
     assert page.status_code == 200
     body = page.content.decode()
-    assert 'value="8" id="id_score_8" required checked' in body
+    assert 'value="9" id="id_score_9" required checked' in body
     assert "What was different for you before and after the program?" in body
     response.refresh_from_db()
-    assert response.score == 8 and response.routed_at is None  # a GET never routes on its own
+    assert response.score == 9 and response.routed_at is None  # a GET never routes on its own
+
+
+HAPPY_QUESTION = "Which moment made you feel it was working?"
+
+
+@pytest.mark.parametrize(
+    ("score", "shown"),
+    [
+        (3, ["What went wrong for you?", "What would have helped?"]),
+        (0, ["What went wrong for you?", "Is there anything we can do now to make it right?"]),
+        (7, ["What would have made it a 10 for you?", "What worked for you, and what did not?"]),
+        (8, ["What would have made it a 10 for you?"]),
+    ],
+)
+def test_unhappy_and_neutral_scores_get_their_own_questions(program, client, score, shown):
+    """Before: a 3/10 student was asked "which moment made you feel it was working?"."""
+    asked(program)
+    body = client.get(score_links(mail.outbox[0])[score], HTTP_USER_AGENT=BROWSER).content.decode()
+    for question in shown:
+        assert question in body
+    assert HAPPY_QUESTION not in body and "What was different for you before and after" not in body
+
+
+def test_the_answers_are_kept_with_the_questions_the_student_was_asked(program, client):
+    _, response = asked(program)
+    page = follow_up(client, mail.outbox[0], 3, "The coach never called.", "A call in week two.")
+    assert "Thank you for telling us" in page.content.decode()
+    response.refresh_from_db()
+    assert response.answers[:2] == [
+        {"question": "What went wrong for you?", "answer": "The coach never called."},
+        {"question": "What would have helped?", "answer": "A call in week two."},
+    ]
+    assert response.route == Route.UNHAPPY
+    assert "The coach never called." in SupportCase.objects.get().student_words
+
+
+def test_the_creator_s_own_questions_and_thresholds_choose_what_is_asked(program, client):
+    asked(program, happy_min=8, unhappy_questions="Where did we let you down?", neutral_questions="What was missing?")
+    links = score_links(mail.outbox[0])
+    assert "What was missing?" in client.get(links[7], HTTP_USER_AGENT=BROWSER).content.decode()
+    assert HAPPY_QUESTION in client.get(links[8], HTTP_USER_AGENT=BROWSER).content.decode()  # 8 is happy here
+    body = client.get(links[6], HTTP_USER_AGENT=BROWSER).content.decode()
+    assert "Where did we let you down?" in body and "What went wrong for you?" not in body
+
+
+def test_a_score_changed_on_the_page_before_writing_brings_the_questions_that_fit(program, client):
+    _, response = asked(program)
+    path = score_links(mail.outbox[0])[9]
+    assert HAPPY_QUESTION in client.get(path, HTTP_USER_AGENT=BROWSER).content.decode()
+    form_url = path.rsplit("/9/", 1)[0] + "/"
+    page = client.post(form_url, {"score": "4", "asked": "happy"}, HTTP_USER_AGENT=BROWSER)
+    body = page.content.decode()
+    assert page.status_code == 200 and "What went wrong for you?" in body and HAPPY_QUESTION not in body
+    assert 'name="asked" value="unhappy"' in body
+    response.refresh_from_db()
+    assert response.score == 4 and response.routed_at is None
+    client.post(form_url, {"score": "4", "asked": "unhappy", "answer_0": "Too fast."}, HTTP_USER_AGENT=BROWSER)
+    response.refresh_from_db()
+    assert response.route == Route.UNHAPPY
+    assert response.answers[0] == {"question": "What went wrong for you?", "answer": "Too fast."}
+
+
+def test_words_typed_under_one_set_are_sent_as_they_are_when_the_score_changes(program, client):
+    _, response = asked(program)
+    form_url = score_links(mail.outbox[0])[10].rsplit("/10/", 1)[0] + "/"
+    data = {"score": "5", "asked": "happy", "answer_0": "Honestly, it did not help."}
+    client.post(form_url, data, HTTP_USER_AGENT=BROWSER)
+    response.refresh_from_db()
+    assert response.routed_at is not None and response.route == Route.UNHAPPY
+    assert response.answers[0] == {
+        "question": "What was different for you before and after the program?",
+        "answer": "Honestly, it did not help.",
+    }
+
+
+def test_from_the_hub_the_score_comes_first_then_its_questions(program, client):
+    _, response = asked(program)
+    form_url = reverse("testimonials:feedback", args=[feedback_services.response_token(response.pk)])
+    body = client.get(form_url, HTTP_USER_AGENT=BROWSER).content.decode()
+    assert "answer_0" not in body and ">Next</button>" in body
+    body = client.post(form_url, {"score": "2", "asked": ""}, HTTP_USER_AGENT=BROWSER).content.decode()
+    assert "What went wrong for you?" in body and ">Send</button>" in body
+
+
+@pytest.mark.parametrize("asked_value", ["bogus", "<script>", "x" * 500])
+def test_a_hand_made_question_set_falls_back_to_the_score_s_own(program, client, asked_value):
+    _, response = asked(program)
+    form_url = reverse("testimonials:feedback", args=[feedback_services.response_token(response.pk)])
+    data = {"score": "3", "asked": asked_value, "answer_0": "Nobody answered."}
+    assert client.post(form_url, data, HTTP_USER_AGENT=BROWSER).status_code == 302
+    response.refresh_from_db()
+    assert response.answers[0] == {"question": "What went wrong for you?", "answer": "Nobody answered."}
+
+
+def test_a_request_sent_before_question_sets_uses_the_plan_s_questions_for_unhappy_scores(program, client):
+    _, response = asked(program)
+    FeedbackResponse.objects.filter(pk=response.pk).update(question_sets={})
+    body = client.get(score_links(mail.outbox[0])[2], HTTP_USER_AGENT=BROWSER).content.decode()
+    assert "What went wrong for you?" in body and HAPPY_QUESTION not in body
+    body = client.get(score_links(mail.outbox[0])[10], HTTP_USER_AGENT=BROWSER).content.decode()
+    assert HAPPY_QUESTION in body
 
 
 def test_last_click_wins_and_a_replay_changes_nothing(program, client):
@@ -215,6 +318,60 @@ def test_high_score_with_clearly_negative_words_opens_a_case_and_asks_for_nothin
     client.post(page.redirect_chain[-1][0], {"words": "And nobody called me back."}, HTTP_USER_AGENT=BROWSER)
     case.refresh_from_db()
     assert "Honestly a waste of money." in case.student_words and "nobody called me back" in case.student_words
+
+
+def test_what_the_student_adds_on_the_vent_page_reaches_the_support_address_and_the_help_desk(
+    program, client, settings, helpdesk, django_capture_on_commit_callbacks
+):
+    """Before: the words were appended to the case and nobody was told (no email, no help-desk post)."""
+    settings.HELPDESK_WEBHOOK_SECRET = "s3cret-hook"
+    _, response = asked(program, helpdesk_webhook_url=helpdesk)
+    with django_capture_on_commit_callbacks(execute=True):
+        page = follow_up(client, mail.outbox[0], 2, "Nothing changed for us.")
+    case = SupportCase.objects.get()
+    mail.outbox, Receiver.received = [], []
+    vent = page.redirect_chain[-1][0]
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(vent, {"words": "And nobody called me back <b>for weeks</b>."}, HTTP_USER_AGENT=BROWSER)
+    [update] = mail.outbox
+    assert update.to == ["Support <support@example.org>"]
+    assert update.subject == f"Support case #{case.pk}: {response.student.full_name} added more"
+    assert "And nobody called me back <b>for weeks</b>." in update.body
+    assert "Nothing changed for us." in update.body  # the whole story, for whoever picks it up
+    assert "&lt;b&gt;for weeks&lt;/b&gt;" in update.alternatives[0][0]  # escaped in the HTML part
+    [(headers, body)] = Receiver.received
+    expected = "sha256=" + hmac.new(b"s3cret-hook", body, hashlib.sha256).hexdigest()
+    assert hmac.compare_digest(headers["x-signature-sha256"], expected)
+    payload = json.loads(body)
+    assert payload["event"] == "support_case.updated" and payload["case_id"] == case.pk
+    assert payload["added_words"].endswith("] And nobody called me back <b>for weeks</b>.")  # after its time stamp
+    assert "Nothing changed for us." not in payload["added_words"] and "Nothing changed" in payload["student_words"]
+    case.refresh_from_db()
+    assert case.webhook_status == "update delivered (204)"
+    # A second addition is its own update; an empty one sends nothing.
+    mail.outbox, Receiver.received = [], []
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(vent, {"words": "   "}, HTTP_USER_AGENT=BROWSER)
+        client.post(vent, {"words": "Please call me."}, HTTP_USER_AGENT=BROWSER)
+    assert [m.subject for m in mail.outbox] == [update.subject]
+    [(_, body)] = Receiver.received
+    assert json.loads(body)["added_words"].endswith("] Please call me.")
+    assert json.loads(body)["update_id"] != payload["update_id"]
+
+
+def test_without_the_webhook_secret_an_update_is_emailed_and_the_case_says_why_it_was_not_posted(
+    program, client, settings, helpdesk, django_capture_on_commit_callbacks
+):
+    settings.HELPDESK_WEBHOOK_SECRET = ""
+    asked(program, helpdesk_webhook_url=helpdesk)
+    with django_capture_on_commit_callbacks(execute=True):
+        page = follow_up(client, mail.outbox[0], 1, "It did not work.")
+    mail.outbox = []
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(page.redirect_chain[-1][0], {"words": "Still waiting."}, HTTP_USER_AGENT=BROWSER)
+    assert [m.to for m in mail.outbox] == [["Support <support@example.org>"]]
+    assert not Receiver.received
+    assert SupportCase.objects.get().webhook_status == "update not sent: set HELPDESK_WEBHOOK_SECRET"
 
 
 def test_neutral_gets_a_thank_you_and_nothing_more(program, client):

@@ -17,6 +17,8 @@ PLAN = {
     "email_subject": "{{ first_name }}, how was {{ program_title }}?",
     "email_intro": "One click tells us how it went.",
     "questions": "What changed for you?\nWhich moment made you feel it was working?",
+    "neutral_questions": "What would have made it a 10?",
+    "unhappy_questions": "What went wrong?\nWhat would have helped?",
     "happy_min": "9",
     "neutral_min": "7",
     "support_email": "help@example.org",
@@ -43,6 +45,11 @@ def test_creator_writes_the_feedback_request(admin_client):
     assert response.status_code == 302, response.content.decode()[:2000]
     plan = FeedbackPlan.objects.get(program__slug="calm-parents")
     assert plan.question_list == ["What changed for you?", "Which moment made you feel it was working?"]
+    assert plan.question_sets == {
+        "happy": ["What changed for you?", "Which moment made you feel it was working?"],
+        "neutral": ["What would have made it a 10?"],
+        "unhappy": ["What went wrong?", "What would have helped?"],
+    }
 
 
 @pytest.mark.parametrize(
@@ -52,6 +59,8 @@ def test_creator_writes_the_feedback_request(admin_client):
         ({"happy_min": "6", "neutral_min": "8"}, "The neutral threshold must be from 1 up to the happy threshold"),
         ({"email_intro": "Hi {{ frist_name }}"}, "Unknown merge field {{ frist_name }}"),
         ({"questions": "  \n "}, "This field is required"),
+        ({"unhappy_questions": ""}, "This field is required"),
+        ({"neutral_questions": " \n"}, "This field is required"),
         ({"support_email": "not-an-address"}, "Enter a valid email address"),
     ],
 )

@@ -10,6 +10,18 @@ from django.core.management.base import BaseCommand
 PASSWORD_FILE = Path(settings.BASE_DIR) / ".admin-password"
 
 
+UNCHANGED = "(unchanged; set DJANGO_SUPERUSER_PASSWORD to reset it)"
+
+
+def credentials() -> tuple[str, str]:
+    """The admin's username and password as `make run` shows them (read only: ``ensure_admin`` sets them)."""
+    username = os.environ.get("DJANGO_SUPERUSER_USERNAME", "").strip() or "admin"
+    password = os.environ.get("DJANGO_SUPERUSER_PASSWORD", "")
+    if not password and PASSWORD_FILE.exists():
+        password = PASSWORD_FILE.read_text().strip()
+    return username, password or UNCHANGED
+
+
 class Command(BaseCommand):
     help = (
         "Ensure an admin user exists. Credentials come from DJANGO_SUPERUSER_USERNAME / "
@@ -39,5 +51,5 @@ class Command(BaseCommand):
             verb = "exists"
             if PASSWORD_FILE.exists():
                 password = PASSWORD_FILE.read_text().strip()
-        shown = password if password else "(unchanged; set DJANGO_SUPERUSER_PASSWORD to reset it)"
+        shown = password if password else UNCHANGED
         self.stdout.write(f"admin user {verb}: username={username} password={shown}")

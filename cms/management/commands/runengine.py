@@ -4,6 +4,8 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
+import time
 from pathlib import Path
 
 from django.conf import settings
@@ -28,22 +30,130 @@ class Command(BaseCommand):
         # The worker gets its own process group: a terminal's Ctrl-C reaches only this command, which
         # then stops the worker's whole group (its cluster, pusher, monitor and workers) itself.
         # The worker runs on this command's own settings, named explicitly: there is no default.
+        # Its output (logs, console emails) comes through this command, so the summary can wait
+        # until it has settled and be the last thing on the screen.
         worker = subprocess.Popen(
-            [sys.executable, str(manage), "qcluster"],
-            env={**os.environ, "DJANGO_SETTINGS_MODULE": settings.SETTINGS_MODULE},
+            [sys.executable, "-u", str(manage), "qcluster"],
+            env={
+                **os.environ,
+                "DJANGO_SETTINGS_MODULE": settings.SETTINGS_MODULE,
+                # Four lines per periodic task every minute would push the summary off the screen;
+                # warnings, errors and console emails still show. LOG_LEVEL=INFO shows every task.
+                "LOG_LEVEL": os.environ.get("LOG_LEVEL", "WARNING"),
+            },
             start_new_session=True,
             preexec_fn=_die_with_parent,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            errors="replace",
         )
+        relay = _Relay(worker.stdout, self.stdout)
+        relay.start()
         # Ctrl-C and `kill` (SIGTERM) both stop the worker too. SIGINT is restored explicitly:
         # a shell that starts us in the background leaves it ignored.
         signal.signal(signal.SIGINT, signal.default_int_handler)
         signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
         self.stdout.write(f"engine: web on http://{addrport}/ (admin at /admin/), worker pid {worker.pid}")
+        threading.Thread(target=self._summary_when_up, args=(addrport, worker, relay), daemon=True).start()
         try:
             # No autoreloader: it would restart this command and start a second worker.
             call_command("runserver", addrport, use_reloader=False)
         finally:
             _stop_group(worker)
+
+    def _summary_when_up(
+        self, addrport: str, worker: subprocess.Popen, relay: "_Relay", settle: float = 2.0, limit: float = 90.0
+    ) -> None:
+        """Once the web server listens and the worker has started and sent what was waiting (its
+        output quiet for ``settle`` seconds): where to go and how to sign in, last on the screen."""
+        started = time.monotonic()
+        while (waited := time.monotonic() - started) < limit:
+            # The cluster is up once it has forked its processes (or, if ps cannot tell, after a while).
+            worker_up = _has_children(worker.pid) or waited > 30
+            if worker_up and relay.quiet_for() >= settle and _listening(addrport) and _queue_empty():
+                break
+            time.sleep(0.25)
+        try:
+            lines = summary_lines(addrport)
+        finally:
+            from django.db import connection
+
+            connection.close()  # this thread's own connection
+        self.stdout.write("\n".join(lines))
+        self.stdout.flush()
+
+
+def summary_lines(addrport: str) -> list[str]:
+    """The block `make run` ends with: the admin, its credentials, the demo's personal links."""
+    from cms.demo import demo_links
+    from cms.management.commands.ensure_admin import credentials
+
+    username, password = credentials()
+    rule = "-" * 72
+    lines = [
+        "",
+        rule,
+        "The engine is running (Ctrl-C stops it).",
+        f"  admin:    http://{addrport}/admin/",
+        f"  username: {username}",
+        f"  password: {password}",
+    ]
+    demo = demo_links()
+    if demo:
+        lines += ["", "The demo, as its students and their friends see it:"] + [f"  {line}" for line in demo]
+    lines += [
+        "",
+        "Emails the engine sends appear above this block as they go; each is also in the admin's Mail > Message log.",
+        rule,
+    ]
+    return lines
+
+
+class _Relay(threading.Thread):
+    """Copies the worker's output to ours, line by line, and remembers when it last spoke."""
+
+    def __init__(self, stream, out):
+        super().__init__(daemon=True)
+        self.stream, self.out = stream, out
+        self.last = time.monotonic()
+
+    def run(self) -> None:
+        for line in self.stream:
+            self.last = time.monotonic()
+            self.out.write(line.rstrip("\n"))
+            self.out.flush()
+
+    def quiet_for(self) -> float:
+        return time.monotonic() - self.last
+
+
+def _listening(addrport: str) -> bool:
+    host, _, port = addrport.rpartition(":")
+    try:
+        with socket.create_connection((host or "127.0.0.1", int(port)), timeout=1):
+            return True
+    except OSError:
+        return False
+
+
+def _has_children(pid: int) -> bool:
+    """Linux lists a process's children in /proc; elsewhere this says no and the grace period decides."""
+    try:
+        return bool(Path(f"/proc/{pid}/task/{pid}/children").read_text().strip())
+    except OSError:
+        return False
+
+
+def _queue_empty() -> bool:
+    """Nothing left in django-q2's queue: what load_demo queued has been sent (and printed)."""
+    from django.db import DatabaseError
+    from django_q.models import OrmQ
+
+    try:
+        return not OrmQ.objects.exists()
+    except DatabaseError:
+        return True  # a broker table we cannot read must not hold the summary back
 
 
 def _die_with_parent() -> None:
