@@ -16,8 +16,10 @@ class CampaignsConfig(AppConfig):
             referral_forms,
             referral_previews,
             referrals,
+            sample_values,
             smarti,
         )
+        from mailers import admin_views as mailer_admin
         from campaigns.models import programs
 
         engine.register_foundation_handlers()
@@ -39,3 +41,4 @@ class CampaignsConfig(AppConfig):
             order=30,
         )
         copy_checks.register("referral_ask", smarti.referral_ask_report)
+        mailer_admin.register_program_values(sample_values.program_test_values)
