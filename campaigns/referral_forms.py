@@ -90,12 +90,22 @@ def check_program_form(form) -> None:
     for plan_form in formset.forms:
         if plan_form in deleted or not plan_form.is_valid() or not plan_form.cleaned_data:
             continue
-        _check_one(plan_form, page=page, publishing=form.is_publishing)
+        _check_one(plan_form, page=page, publishing=form.is_publishing, reached=_reached(form))
     if any(f.errors for f in formset.forms if f not in deleted):
         form.add_error(None, "The referral ask needs attention (see the Referral ask tab).")
 
 
-def _check_one(plan_form, *, page: dict, publishing: bool) -> None:
+def _reached(form) -> int:
+    """The mission's progress with the starting count being published."""
+    from campaigns.selectors import program_mission_progress
+
+    start = form.cleaned_data.get("mission_start_count") or 0
+    if not form.instance.pk:
+        return start
+    return start + program_mission_progress(program=form.instance).reached - (form.instance.mission_start_count or 0)
+
+
+def _check_one(plan_form, *, page: dict, publishing: bool, reached: int = 0) -> None:
     data = plan_form.cleaned_data
     if (data.get("ask_count_min") or 0) > (data.get("ask_count_max") or 0):
         plan_form.add_error("ask_count_max", "The most people to ask for must be at least the fewest.")
@@ -113,6 +123,7 @@ def _check_one(plan_form, *, page: dict, publishing: bool) -> None:
         mission_statement=page.get("mission_statement") or "",
         mission_unit=page.get("mission_unit") or "people",
         mission_goal=page.get("mission_goal"),
+        mission_reached=reached,
     )
     unmet = [c.reason for c in report.criteria.values() if not c.met]
     if unmet and not data.get("publish_with_unmet_criteria"):
