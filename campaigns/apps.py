@@ -19,8 +19,8 @@ class CampaignsConfig(AppConfig):
             sample_values,
             smarti,
         )
-        from mailers import admin_views as mailer_admin
         from campaigns.models import programs
+        from mailers import admin_views as mailer_admin
 
         engine.register_foundation_handlers()
         referrals.register_referral_engine()

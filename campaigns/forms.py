@@ -101,7 +101,6 @@ class ProgramPageForm(WagtailAdminPageForm):
         if duplicated:
             self.add_error(None, "Two milestones share a slug; give each milestone its own.")
 
-
     @staticmethod
     def _slug_from_title(form) -> None:
         """An empty milestone slug is made from its title ("First calm evening" → first-calm-evening),

@@ -14,8 +14,8 @@ from campaigns import admin_referrals
 from campaigns.admin_email_previews import SendEmailPreviewView
 from campaigns.admin_views import EnrollmentCreateView, EnrollmentEditView, StudentInspectView
 from campaigns.forms import EnrollmentForm
-from campaigns.widgets import TimeZoneSelect
 from campaigns.models import Enrollment, JourneyEvent, Student
+from campaigns.widgets import TimeZoneSelect
 from mailers.permissions import ViewOnlyPolicy
 
 

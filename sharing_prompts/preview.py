@@ -15,7 +15,6 @@ from sharing_prompts.copy import prompt_problems
 from sharing_prompts.models import Channel
 from sharing_prompts.services import PROMPT_BODY, PROMPT_EMAIL
 
-
 PROMPT_LINK = test_links.register(
     "prompt-page", "the sharing prompt's page in the student's hub: how many people they told, and share buttons"
 )

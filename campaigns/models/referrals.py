@@ -55,7 +55,10 @@ class ThankYou(models.TextChoices):
 
 # The friend's offer a new ask starts from, by the program's registration state: "registration while
 # closed" means nothing while anyone may register, so an open program starts from a bonus.
-OFFER_WHILE_CLOSED = (FriendOffer.REGISTRATION, "a place in the next cohort now, while registration is closed to everyone else")
+OFFER_WHILE_CLOSED = (
+    FriendOffer.REGISTRATION,
+    "a place in the next cohort now, while registration is closed to everyone else",
+)
 OFFER_WHILE_OPEN = (FriendOffer.BONUS, "a free welcome session with our team on top of the program, to start well")
 
 

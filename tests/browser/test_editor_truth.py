@@ -28,7 +28,9 @@ def test_the_ask_preview_of_a_non_demo_program_shows_its_own_mission_and_figures
     assert "a seed kit for their first bed" in text
     assert "412,300" not in text and "parents" not in text and "example.org" not in text
     assert "/r/SAMPLE" in text
-    assert desktop.get_by_role("button", name="Send this email to me (alice@example.org)").count() == 3  # ask, friend joined, welcome
+    assert (
+        desktop.get_by_role("button", name="Send this email to me (alice@example.org)").count() == 3
+    )  # ask, friend joined, welcome
 
 
 def test_a_failed_publish_shows_the_smart_i_reasons_once(desktop, live_server, admin_user):

@@ -162,4 +162,3 @@ def test_send_a_test_email_fills_merge_fields_with_the_chosen_programs_values(ad
     assert "1–3" in sent.body and "/mail/test-link/special-link/" in sent.body and "First Win" in sent.body
     assert "[" not in sent.body.split("--")[0]  # no "[mission progress]" placeholders left
     assert sent.subject == "[Test] Hi Alice" or sent.subject.startswith("[Test] Hi ")
-

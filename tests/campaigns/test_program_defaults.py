@@ -9,9 +9,9 @@ from campaigns.models import Milestone, ProgramPage, ReferralPlan, Student
 from campaigns.referral_forms import smart_i_report
 from sharing_prompts.copy import prompt_problems
 from sharing_prompts.models import SharingPrompt
-from tests.campaigns.test_referral_editor import PLAN, publish
-from tests.factories import add_url, program_form, program_page
 from testimonials.models import FeedbackPlan
+from tests.campaigns.test_referral_editor import publish
+from tests.factories import add_url, program_form, program_page
 
 pytestmark = pytest.mark.django_db
 
@@ -26,7 +26,10 @@ def test_the_default_ask_is_smart_i_and_fits_any_program():
     plan = ReferralPlan()
     data = {name: getattr(plan, name) for name in PLAN_FIELDS_ALL}
     report = smart_i_report(
-        data=data, mission_statement="get 5,000 neighbours growing vegetables", mission_unit="gardeners", mission_goal=5000
+        data=data,
+        mission_statement="get 5,000 neighbours growing vegetables",
+        mission_unit="gardeners",
+        mission_goal=5000,
     )
     assert report.score == 6, report.as_json()
     for text in (plan.ask_subject, plan.ask_body, plan.thank_you_text, plan.friend_offer_text):
@@ -39,7 +42,9 @@ PLAN_FIELDS_ALL += ("friend_offer_text", "thank_you_text")
 
 def test_the_default_copy_students_get_before_the_ask_is_not_salesy_and_neutral():
     subject = default(SharingPrompt, "email_subject")
-    report = prompt_problems(subject=subject, ask="Tell {{ target_count }} people close to you how it felt.", example="")
+    report = prompt_problems(
+        subject=subject, ask="Tell {{ target_count }} people close to you how it felt.", example=""
+    )
     assert not report.salesy, report.as_json()
     for name in ("email_subject", "email_intro", "questions", "testimonial_subject", "testimonial_intro"):
         text = default(FeedbackPlan, name)
@@ -49,7 +54,9 @@ def test_the_default_copy_students_get_before_the_ask_is_not_salesy_and_neutral(
 
 def offer_in_empty_form(html: str) -> str:
     template = html[html.index('id="id_referral_plans-EMPTY_FORM_TEMPLATE"') :]
-    return re.search(r'name="referral_plans-__prefix__-friend_offer"[^>]*>.*?<option value="(\w+)"[^>]*selected', template, re.S).group(1)
+    return re.search(
+        r'name="referral_plans-__prefix__-friend_offer"[^>]*>.*?<option value="(\w+)"[^>]*selected', template, re.S
+    ).group(1)
 
 
 def test_a_new_open_program_offers_a_bonus_and_a_closed_one_a_place(admin_client):
