@@ -5,7 +5,11 @@ import json
 from django.http import HttpResponseBadRequest, JsonResponse
 from django.views.decorators.http import require_POST
 
+from campaigns.models import ProgramPage
 from campaigns.referral_forms import smart_i_report
+from campaigns.selectors import program_mission_progress
+from mailers.converters import parse_id
+from mailers.permissions import pages_user_can_edit
 
 MAX_CHARS = 20_000
 
@@ -15,6 +19,20 @@ def _int(value, default: int) -> int:
         return max(0, min(int(value), 1_000_000_000))
     except (TypeError, ValueError):
         return default
+
+
+def _reached(request, data: dict) -> int:
+    """The draft's progress: its starting count plus the program's students, when the program is one
+    this user may edit (others' figures are not shown to them)."""
+    start = _int(data.get("mission_start_count"), 0)
+    page_id = parse_id(data.get("page_id"))
+    if page_id is None:
+        return start
+    program = pages_user_can_edit(request.user, ProgramPage).filter(pk=page_id).first()
+    if program is None:
+        return start
+    program.mission_start_count = start
+    return program_mission_progress(program=program).reached
 
 
 @require_POST
@@ -35,6 +53,7 @@ def check_referral_ask(request):
         "thank_you_text": str(data.get("thank_you_text", ""))[:500],
     }
     report = smart_i_report(
+        mission_reached=_reached(request, data),
         data=fields,
         mission_statement=str(data.get("mission_statement", ""))[:500],
         mission_unit=str(data.get("mission_unit", "people"))[:60] or "people",

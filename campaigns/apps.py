@@ -17,9 +17,11 @@ class CampaignsConfig(AppConfig):
             referral_previews,
             referrals,
             registration,  # noqa: F401  (its email kinds register on import)
+            sample_values,
             smarti,
         )
         from campaigns.models import programs
+        from mailers import admin_views as mailer_admin
 
         engine.register_foundation_handlers()
         referrals.register_referral_engine()
@@ -40,3 +42,4 @@ class CampaignsConfig(AppConfig):
             order=30,
         )
         copy_checks.register("referral_ask", smarti.referral_ask_report)
+        mailer_admin.register_program_values(sample_values.program_test_values)

@@ -5,6 +5,7 @@ from collections.abc import Callable
 
 from django import forms
 from django.utils import timezone
+from django.utils.text import slugify
 from wagtail.admin.forms import WagtailAdminModelForm, WagtailAdminPageForm
 
 from campaigns.choices import RegistrationStatus, Stage
@@ -20,6 +21,29 @@ def register_form_check(check: Callable) -> None:
 
 
 class ProgramPageForm(WagtailAdminPageForm):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._offer_fits_registration()
+
+    def _offer_fits_registration(self) -> None:
+        """A new referral ask (the editor's "Add referral ask" template) starts from an offer that fits
+        the program's registration state: a bonus while anyone may register, a place while closed."""
+        from campaigns.models.referrals import default_offer
+
+        formset = self.formsets.get("referral_plans")
+        if formset is None:
+            return
+        offer, text = default_offer(registration_open=self.instance.registration_status == RegistrationStatus.OPEN)
+        form_kwargs = formset.get_form_kwargs
+
+        def get_form_kwargs(index):
+            kwargs = form_kwargs(index)
+            if index is None:  # the empty form only: bound forms keep the model's initial for has_changed()
+                kwargs["initial"] = {**kwargs.get("initial", {}), "friend_offer": offer, "friend_offer_text": text}
+            return kwargs
+
+        formset.get_form_kwargs = get_form_kwargs
+
     @property
     def is_publishing(self) -> bool:
         """The editor pressed "Publish" (drafts may hold unfinished copy; the live page may not)."""
@@ -67,6 +91,7 @@ class ProgramPageForm(WagtailAdminPageForm):
         for form in formset.forms:
             if form in deleted or not form.is_valid():
                 continue
+            self._slug_from_title(form)
             slug = form.cleaned_data.get("slug")
             if slug in seen:
                 duplicated = True
@@ -75,6 +100,17 @@ class ProgramPageForm(WagtailAdminPageForm):
                 seen.add(slug)
         if duplicated:
             self.add_error(None, "Two milestones share a slug; give each milestone its own.")
+
+    @staticmethod
+    def _slug_from_title(form) -> None:
+        """An empty milestone slug is made from its title ("First calm evening" → first-calm-evening),
+        as the editor's script suggests while typing."""
+        data = form.cleaned_data
+        if data and not data.get("slug") and data.get("title"):
+            slug = slugify(data["title"])[:60].strip("-")
+            if slug:
+                data["slug"] = slug
+                form.instance.slug = slug
 
 
 class EnrollmentForm(WagtailAdminModelForm):

@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from campaigns import smarti
 from campaigns.models import EnrollmentMode, FriendOffer
+from campaigns.sample_values import PREVIEW_LINKS, SAMPLE_QUOTE, mission_progress_line
 from mailers import merge
 
 REFERRAL_FIELDS = {
@@ -29,29 +30,48 @@ for _name, _description in REFERRAL_FIELDS.items():
     if _name not in merge.KNOWN_FIELDS:
         merge.register_field(_name, _description)
 
-SAMPLE_QUOTE = "Mornings used to be a battle. Now we leave on time and nobody shouts."
+# The plan's fields the sample values read (previews, the live report, check_copy --program).
+PLAN_FIELDS = ("ask_count_min", "ask_count_max", "ask_window_days", "friend_offer_text", "thank_you_text")
 
 
-def sample_values(*, data: dict, mission_statement: str, mission_unit: str = "people", mission_goal=None) -> dict:
+def sample_values(
+    *,
+    data: dict,
+    mission_statement: str,
+    mission_unit: str = "people",
+    mission_goal=None,
+    mission_reached: int = 0,
+    special_link: str | None = None,
+) -> dict:
+    """The ask's merge values from the program's own figures (``mission_reached``: its real progress)
+    and sample personal values (a name, a testimonial); the link is a sample on this site."""
     low, high = data.get("ask_count_min") or 1, data.get("ask_count_max") or 3
     deadline = timezone.now() + timedelta(days=data.get("ask_window_days") or 7)
+    unit = mission_unit or "people"
     return {
         "first_name": "Maria",
         "testimonial_quote": SAMPLE_QUOTE,
         "mission_statement": mission_statement,
-        "mission_progress": f"412,300 {mission_unit} so far.",
-        "mission_goal": f"{mission_goal or 1000:,} {mission_unit}",
+        "mission_progress": mission_progress_line(reached=mission_reached or 0, unit=unit, goal=mission_goal),
+        # No goal yet (a draft): no value, so the report says the field is empty rather than invent one.
+        "mission_goal": f"{mission_goal:,} {unit}" if mission_goal else "",
         "ask_count": str(low) if low == high else f"{low}–{high}",
         "ask_deadline": f"by {deadline:%A %-d %B}",
-        "special_link": "https://example.org/r/7KQ4MZ2P",
+        "special_link": special_link or PREVIEW_LINKS.special_link(),
         "friend_offer": data.get("friend_offer_text") or "",
         "thank_you": data.get("thank_you_text") or "",
     }
 
 
-def smart_i_report(*, data: dict, mission_statement: str, mission_unit: str = "people", mission_goal=None):
+def smart_i_report(
+    *, data: dict, mission_statement: str, mission_unit: str = "people", mission_goal=None, mission_reached: int = 0
+):
     values = sample_values(
-        data=data, mission_statement=mission_statement, mission_unit=mission_unit, mission_goal=mission_goal
+        data=data,
+        mission_statement=mission_statement,
+        mission_unit=mission_unit,
+        mission_goal=mission_goal,
+        mission_reached=mission_reached,
     )
     return smarti.check_referral_ask(
         subject=data.get("ask_subject") or "",
@@ -70,12 +90,22 @@ def check_program_form(form) -> None:
     for plan_form in formset.forms:
         if plan_form in deleted or not plan_form.is_valid() or not plan_form.cleaned_data:
             continue
-        _check_one(plan_form, page=page, publishing=form.is_publishing)
+        _check_one(plan_form, page=page, publishing=form.is_publishing, reached=_reached(form))
     if any(f.errors for f in formset.forms if f not in deleted):
         form.add_error(None, "The referral ask needs attention (see the Referral ask tab).")
 
 
-def _check_one(plan_form, *, page: dict, publishing: bool) -> None:
+def _reached(form) -> int:
+    """The mission's progress with the starting count being published."""
+    from campaigns.selectors import program_mission_progress
+
+    start = form.cleaned_data.get("mission_start_count") or 0
+    if not form.instance.pk:
+        return start
+    return start + program_mission_progress(program=form.instance).reached - (form.instance.mission_start_count or 0)
+
+
+def _check_one(plan_form, *, page: dict, publishing: bool, reached: int = 0) -> None:
     data = plan_form.cleaned_data
     if (data.get("ask_count_min") or 0) > (data.get("ask_count_max") or 0):
         plan_form.add_error("ask_count_max", "The most people to ask for must be at least the fewest.")
@@ -93,6 +123,7 @@ def _check_one(plan_form, *, page: dict, publishing: bool) -> None:
         mission_statement=page.get("mission_statement") or "",
         mission_unit=page.get("mission_unit") or "people",
         mission_goal=page.get("mission_goal"),
+        mission_reached=reached,
     )
     unmet = [c.reason for c in report.criteria.values() if not c.met]
     if unmet and not data.get("publish_with_unmet_criteria"):

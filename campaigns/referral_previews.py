@@ -1,7 +1,7 @@
-"""The referral half's emails in the program editor's "Emails" preview."""
+"""The referral half's emails in the program editor's "Emails" preview: the draft's own copy, mission,
+progress, count, window, offer and thank-you; a sample graduate and sample links."""
 
 from campaigns.email_previews import EmailPreview, render_email
-from campaigns.referral_forms import sample_values
 from campaigns.referrals import (
     ASK_EMAIL,
     FRIEND_CONFIRM_EMAIL,
@@ -10,24 +10,17 @@ from campaigns.referrals import (
     HUB_LINE,
     REMINDER_EMAIL,
 )
+from campaigns.sample_values import PREVIEW_LINKS, SampleLinks, program_values
 from mailers.rendering import absolute
 
-PLAN_FIELDS = ("ask_count_min", "ask_count_max", "ask_window_days", "friend_offer_text", "thank_you_text")
 
-
-def previews(page, user) -> list[EmailPreview]:
+def previews(page, user, links: SampleLinks = PREVIEW_LINKS) -> list[EmailPreview]:
     plan = next(iter(page.referral_plans.all()), None)
     if plan is None:
         return []
-    values = sample_values(
-        data={name: getattr(plan, name) for name in PLAN_FIELDS},
-        mission_statement=page.mission_statement,
-        mission_unit=page.mission_unit,
-        mission_goal=page.mission_goal,
-    )
-    values.pop("first_name", None)  # the sample student's own name
-    common = {**values, "program_title": page.title, "hub_url": absolute("/me/SAMPLE/")}
-    thank_you = plan.thank_you_text if plan.has_thank_you else ""
+    common = program_values(program=page, plan=plan, links=links)
+    common.pop("first_name", None)  # the sample student's own name
+    thank_you = common["thank_you"]
     return [
         render_email(
             title="The referral ask (to happy graduates with a testimonial)",

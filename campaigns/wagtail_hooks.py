@@ -9,7 +9,9 @@ from wagtail.permissions import register_permission_policy
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
 
+import mailers.converters  # noqa: F401 - registers <id:...>
 from campaigns import admin_referrals
+from campaigns.admin_email_previews import SendEmailPreviewView
 from campaigns.admin_views import (
     EnrollmentCreateView,
     EnrollmentEditView,
@@ -22,6 +24,7 @@ from campaigns.admin_views import (
 )
 from campaigns.forms import EnrollmentForm
 from campaigns.models import Enrollment, JourneyEvent, Student
+from campaigns.widgets import TimeZoneSelect
 from mailers.permissions import ViewOnlyPolicy
 
 
@@ -38,7 +41,7 @@ class StudentViewSet(SnippetViewSet):
     panels = [
         FieldPanel("email"),
         FieldRowPanel([FieldPanel("first_name"), FieldPanel("last_name")]),
-        FieldPanel("time_zone"),
+        FieldPanel("time_zone", widget=TimeZoneSelect),
         FieldPanel("marketing_consent"),
     ]
 
@@ -98,7 +101,14 @@ register_snippet(PeopleGroup)
 
 @hooks.register("register_admin_urls")
 def referral_admin_urls():
-    return [path("referral-ask/check/", admin_referrals.check_referral_ask, name="campaigns_referral_check")]
+    return [
+        path("referral-ask/check/", admin_referrals.check_referral_ask, name="campaigns_referral_check"),
+        path(
+            "programs/<id:page_id>/emails/send-test/",
+            SendEmailPreviewView.as_view(),
+            name="campaigns_email_preview_send",
+        ),
+    ]
 
 
 @hooks.register("insert_editor_js")

@@ -1,5 +1,7 @@
 """Admin widgets shared by the program editor's tabs."""
 
+import zoneinfo
+
 from django import forms
 
 
@@ -17,3 +19,26 @@ class MilestoneSlugInput(forms.TextInput):
 
     class Media:
         js = ["campaigns/milestone_choices.js"]
+
+
+class MilestoneSlugFromTitle(forms.TextInput):
+    """A milestone's own slug: filled from its title as the creator types (milestone_slug.js), until the
+    creator edits the slug by hand. The form makes it from the title too when left empty."""
+
+    def __init__(self, attrs=None):
+        super().__init__({"data-slug-from-title": "", **(attrs or {})})
+
+    class Media:
+        js = ["campaigns/milestone_slug.js"]
+
+
+def time_zone_choices() -> list[tuple[str, str]]:
+    return [(name, name.replace("_", " ")) for name in sorted(zoneinfo.available_timezones())]
+
+
+class TimeZoneSelect(forms.Select):
+    """The student's time zone, chosen from the zones this server knows (a typo cannot be saved; the
+    model refuses any other value too). Typing in the closed list jumps to a zone, as in any select."""
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs, choices=time_zone_choices())

@@ -49,6 +49,26 @@ DEMO_PROMPTS = [
         "reminder_after_days": 4,
     },
 ]
+# The demo's own ask, written for its parents (a new program starts from neutral copy instead).
+DEMO_ASK_SUBJECT = "{{ first_name }}, {{ ask_count }} families, {{ ask_deadline }}?"
+DEMO_ASK_BODY = """{{ first_name }}, a few weeks ago you wrote:
+
+"{{ testimonial_quote }}"
+
+We are out to {{ mission_statement }}. {{ mission_progress }}
+
+Would you help one more family get there? Think of {{ ask_count }} parents you know whose kids struggle \
+with focus, and in the next few days — {{ ask_deadline }} — send them your special link with a personal \
+note about what changed for you:
+
+{{ special_link }}
+
+Through your link they get something they cannot get on their own: {{ friend_offer }}.
+
+{{ thank_you }}
+
+Thank you for being part of this."""
+DEMO_THANK_YOU = "When a friend joins, you get a free one-to-one session with a coach, as our thank-you."
 DEMO_STUDENT = "sam.demo@example.com"
 DEMO_GRADUATE = "maria.demo@example.com"
 DEMO_REFLECTION = "Told my sister and two friends how calm the house felt. Saying it out loud made it real."
@@ -190,7 +210,16 @@ def _create_demo_program(home: HomePage) -> ProgramPage:
     for index, prompt in enumerate(DEMO_PROMPTS):
         program.sharing_prompts.add(SharingPrompt(sort_order=index, **prompt))
     program.feedback_plans.add(FeedbackPlan(days_after_completion=3, support_email="support@example.com"))
-    program.referral_plans.add(ReferralPlan(delay_after_testimonial_days=0, reminder_after_days=4, access_days=21))
+    program.referral_plans.add(
+        ReferralPlan(
+            ask_subject=DEMO_ASK_SUBJECT,
+            ask_body=DEMO_ASK_BODY,
+            thank_you_text=DEMO_THANK_YOU,
+            delay_after_testimonial_days=0,
+            reminder_after_days=4,
+            access_days=21,
+        )
+    )
     home.add_child(instance=program)
     program.save_revision().publish()
     return program

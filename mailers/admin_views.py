@@ -90,6 +90,24 @@ def message_retry(request, pk: int):
 PROGRAM_MODEL = "campaigns.ProgramPage"
 
 
+# Upper layers fill the merge fields of a chosen program (mission, progress, offer, links…): this
+# bottom layer cannot read programs itself. ``provider(program) -> dict``, registered from ready().
+_PROGRAM_VALUES: list = []
+
+
+def register_program_values(provider) -> None:
+    if provider not in _PROGRAM_VALUES:
+        _PROGRAM_VALUES.append(provider)
+
+
+def program_sample_values(program) -> dict[str, object]:
+    """Every known field: the program's own values where an app provides them, "[field]" otherwise."""
+    values: dict[str, object] = {"program_title": program.title}
+    for provider in _PROGRAM_VALUES:
+        values.update(provider(program))
+    return merge.sample_values(**{k: v for k, v in values.items() if k in merge.KNOWN_FIELDS})
+
+
 def programs_user_can_edit(user):
     return pages_user_can_edit(user, apps.get_model(PROGRAM_MODEL))
 
@@ -142,7 +160,7 @@ def send_test(request):
                 to_name=request.user.get_full_name(),
                 subject=form.cleaned_data["subject"],
                 body=form.cleaned_data["body"],
-                context=merge.sample_values(program_title=form.cleaned_data["program"].title),
+                context=program_sample_values(form.cleaned_data["program"]),
             )
         except (ValidationError, merge.MergeError) as exc:
             form.add_error(None, exc)

@@ -6,7 +6,7 @@ from django.shortcuts import render
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
-from mailers import services, tokens
+from mailers import services, test_links, tokens
 from mailers.models import Contact
 
 CHOICES = [
@@ -67,3 +67,12 @@ def preferences(request, token: str):
     else:
         form = PreferencesForm(initial={"receive": _current_choice(email)})
     return render(request, "mailers/preferences.html", {"email": email, "form": form, "saved": saved, "token": token})
+
+
+@require_http_methods(["GET", "HEAD"])
+def test_link(request, name: str):
+    """A link in a test email: it says so, and what the link opens in a student's email."""
+    opens = test_links.opens(name)
+    if opens is None:
+        return render(request, "mailers/test_link.html", {"opens": ""}, status=404)
+    return render(request, "mailers/test_link.html", {"opens": opens})

@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from campaigns.models import ProgramPage
+from campaigns.sample_values import TEST_LINKS
 from mailers import services as mail
 from mailers.converters import parse_id
 from mailers.merge import MergeError
@@ -94,7 +95,8 @@ def send_test(request, page_id: int):
             "error",
             "Your account has no email address: add one under Account settings.",
         )
-    values = preview.sample_values(page=draft, prompt=prompt, user=request.user)
+    # A test goes to a team member, not a student: its links open "this is a test link" pages.
+    values = preview.sample_values(page=draft, prompt=prompt, user=request.user, links=TEST_LINKS)
     try:
         message = mail.message_send_test(
             to_email=request.user.email,

@@ -12,6 +12,7 @@ class SharingPromptsConfig(AppConfig):
 
         from campaigns import engine, forms, hooks, selectors, simulation
         from campaigns.models import programs
+        from mailers import admin_views as mailer_admin
         from sharing_prompts import checks, preview, services, simulate
         from sharing_prompts import forms as prompt_forms
 
@@ -38,3 +39,4 @@ class SharingPromptsConfig(AppConfig):
         selectors.register_funnel_step("prompt completed", "prompt_completed", position=11)
         simulation.register_behaviour(simulate.students_complete_prompts)
         checks.register_checks()
+        mailer_admin.register_program_values(preview.program_test_values)

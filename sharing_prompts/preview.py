@@ -7,14 +7,22 @@ with the editor as the sample student.
 from types import SimpleNamespace
 
 from django.shortcuts import render
+from django.urls import reverse
 
-from mailers import merge, rendering
+from campaigns.sample_values import PREVIEW_LINKS, SAMPLE_TOKEN, SampleLinks
+from mailers import merge, rendering, test_links
 from sharing_prompts.copy import prompt_problems
 from sharing_prompts.models import Channel
 from sharing_prompts.services import PROMPT_BODY, PROMPT_EMAIL
 
+PROMPT_LINK = test_links.register(
+    "prompt-page", "the sharing prompt's page in the student's hub: how many people they told, and share buttons"
+)
 
-def sample_values(*, page, prompt, user) -> dict[str, object]:
+
+def sample_values(*, page, prompt, user, links: SampleLinks = PREVIEW_LINKS) -> dict[str, object]:
+    """The prompt's merge values for the editor as the sample student; ``links`` as in a preview
+    (real-looking samples) or a test email (test-link pages)."""
     milestone = next((m for m in page.milestones.all() if m.slug == prompt.milestone_slug), None)
     first = (getattr(user, "first_name", "") or "Sam").strip()
     full = (getattr(user, "get_full_name", lambda: "")() or first).strip()
@@ -24,9 +32,16 @@ def sample_values(*, page, prompt, user) -> dict[str, object]:
         "program_title": page.title,
         "milestone_title": milestone.title if milestone else prompt.milestone_slug,
         "target_count": prompt.target_count,
-        "prompt_url": "#prompt-page",
-        "hub_url": "#hub",
+        # A sample delivery: the token is not a signed one, so the address opens nobody's prompt.
+        "prompt_url": links.link(PROMPT_LINK, reverse("sharing_prompts:prompt", args=[SAMPLE_TOKEN, 1])),
+        "hub_url": links.hub(),
     }
+
+
+def program_test_values(program) -> dict[str, object]:
+    """*Send a test email*: {{ target_count }} as the program's first prompt asks."""
+    prompt = program.sharing_prompts.order_by("sort_order", "pk").first()
+    return {"target_count": prompt.target_count} if prompt else {}
 
 
 def render_email(*, page, prompt, user) -> tuple[rendering.Rendered | None, list[str]]:

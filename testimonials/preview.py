@@ -1,12 +1,22 @@
 """The feedback and testimonial requests in the program editor's "Emails" preview."""
 
+from django.urls import reverse
+
 from campaigns.email_previews import EmailPreview, render_email
-from mailers.rendering import absolute
+from campaigns.sample_values import PREVIEW_LINKS, SAMPLE_TOKEN, SampleLinks
+from mailers import test_links
 from testimonials.models import SCORES
 from testimonials.services import FEEDBACK_BODY, FEEDBACK_EMAIL, TESTIMONIAL_BODY, TESTIMONIAL_EMAIL
 
+SCORE_LINK = test_links.register(
+    "feedback-score", "the feedback page: one click records the student's score and opens the questions"
+)
+TESTIMONIAL_LINK = test_links.register(
+    "testimonial-form", "the testimonial form, prefilled with what the student wrote, with their consent choices"
+)
 
-def previews(page, user) -> list[EmailPreview]:
+
+def previews(page, user, links: SampleLinks = PREVIEW_LINKS) -> list[EmailPreview]:
     plan = next(iter(page.feedback_plans.all()), None)
     if plan is None:
         return []
@@ -15,7 +25,12 @@ def previews(page, user) -> list[EmailPreview]:
         if plan.after_milestone_slug
         else f"{plan.days_after_completion} days after graduation"
     )
-    scale = [{"label": str(score), "url": absolute(f"/feedback/SAMPLE/{score}/")} for score in SCORES]
+    scale = [
+        {"label": str(score), "url": links.link(SCORE_LINK, reverse("testimonials:score", args=[SAMPLE_TOKEN, score]))}
+        for score in SCORES
+    ]
+    # A draft not saved yet has no id: its form's address cannot be shown, only its shape.
+    form_path = reverse("testimonials:form", args=[SAMPLE_TOKEN, page.pk]) if page.pk else f"/me/{SAMPLE_TOKEN}/"
     return [
         render_email(
             title="Feedback request (to every student)",
@@ -37,7 +52,7 @@ def previews(page, user) -> list[EmailPreview]:
             context={
                 "subject": plan.testimonial_subject,
                 "body": TESTIMONIAL_BODY.format(intro=plan.testimonial_intro),
-                "testimonial_url": absolute("/me/SAMPLE/testimonial/"),
+                "testimonial_url": links.link(TESTIMONIAL_LINK, form_path),
                 "program_title": page.title,
             },
         ),

@@ -5,6 +5,7 @@ from collections.abc import Callable
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.utils.functional import cached_property
+from django.utils.text import slugify
 from django.utils.translation import gettext_lazy
 from modelcluster.fields import ParentalKey
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, InlinePanel, MultiFieldPanel, ObjectList, TabbedInterface
@@ -14,6 +15,7 @@ from wagtail.utils.decorators import cached_classmethod
 
 from campaigns.choices import RegistrationStatus
 from campaigns.forms import ProgramPageForm
+from campaigns.widgets import MilestoneSlugFromTitle
 
 # Phase apps add their editor tabs (sharing prompts, feedback, the referral ask) and preview
 # modes from AppConfig.ready(), so this page type does not import them.
@@ -151,7 +153,12 @@ class Milestone(Orderable):
 
     program = ParentalKey(ProgramPage, on_delete=models.CASCADE, related_name="milestones")
     title = models.CharField(max_length=120)
-    slug = models.SlugField(max_length=60, help_text="Stable id used by the events API, e.g. first-win.")
+    slug = models.SlugField(
+        max_length=60,
+        blank=True,  # left empty, it is made from the title on save (campaigns.forms)
+        help_text="Stable id used by the events API, e.g. first-win. Filled from the title; change it before "
+        "your course platform uses it.",
+    )
     description = models.TextField(blank=True)
     day_offset = models.PositiveIntegerField(
         null=True,
@@ -161,10 +168,16 @@ class Milestone(Orderable):
     )
 
     panels = [
-        FieldRowPanel([FieldPanel("title"), FieldPanel("slug")]),
+        FieldRowPanel([FieldPanel("title"), FieldPanel("slug", widget=MilestoneSlugFromTitle)]),
         FieldPanel("description"),
         FieldPanel("day_offset"),
     ]
 
     def __str__(self) -> str:
         return self.title
+
+    def save(self, *args, **kwargs):
+        # Code paths other than the editor (imports, the demo) get the same slug from the title.
+        if not self.slug and self.title:
+            self.slug = slugify(self.title)[:60].strip("-")
+        super().save(*args, **kwargs)

@@ -20,15 +20,18 @@ from wagtail.models import Orderable
 
 from campaigns.names import validate_person_name
 
+# A new program's ask: fits any program (no audience, no promise but the program's own), and passes
+# the SMART-I and non-salesy checks as it stands (tests/campaigns/test_program_defaults.py).
+DEFAULT_ASK_SUBJECT = "{{ first_name }}, {{ ask_count }} people, {{ ask_deadline }}?"
 DEFAULT_ASK_BODY = """{{ first_name }}, a few weeks ago you wrote:
 
 "{{ testimonial_quote }}"
 
 We are out to {{ mission_statement }}. {{ mission_progress }}
 
-Would you help one more family get there? Think of {{ ask_count }} parents you know whose kids struggle \
-with focus, and in the next few days — {{ ask_deadline }} — send them your special link with a personal \
-note about what changed for you:
+Would you help one more person get there? Think of {{ ask_count }} people in your life who are facing \
+what you faced before you started, and in the next few days — {{ ask_deadline }} — send them your special \
+link with a personal note about what changed for you:
 
 {{ special_link }}
 
@@ -37,6 +40,7 @@ Through your link they get something they cannot get on their own: {{ friend_off
 {{ thank_you }}
 
 Thank you for being part of this."""
+DEFAULT_THANK_YOU_TEXT = "When a friend joins, you get a free one-to-one session with our team, as our thank-you."
 
 
 class FriendOffer(models.TextChoices):
@@ -54,6 +58,20 @@ class ThankYou(models.TextChoices):
     GIFT = "gift", "A physical gift"
 
 
+# The friend's offer a new ask starts from, by the program's registration state: "registration while
+# closed" means nothing while anyone may register, so an open program starts from a bonus.
+OFFER_WHILE_CLOSED = (
+    FriendOffer.REGISTRATION,
+    "a place in the next cohort now, while registration is closed to everyone else",
+)
+OFFER_WHILE_OPEN = (FriendOffer.BONUS, "a free welcome session with our team on top of the program, to start well")
+
+
+def default_offer(*, registration_open: bool) -> tuple[str, str]:
+    """(friend_offer, friend_offer_text) for a new ask of a program whose registration is open or not."""
+    return OFFER_WHILE_OPEN if registration_open else OFFER_WHILE_CLOSED
+
+
 class EnrollmentMode(models.TextChoices):
     DIRECT = "direct", "Enroll the friend here (free program or trial)"
     CHECKOUT = "checkout", "Hand off to my checkout page (ref=<code> carried along)"
@@ -63,9 +81,7 @@ class ReferralPlan(Orderable):
     """How a program asks happy graduates to refer, and what their friends and they themselves get."""
 
     program = ParentalKey("campaigns.ProgramPage", on_delete=models.CASCADE, related_name="referral_plans")
-    ask_subject = models.CharField(
-        max_length=150, default="{{ first_name }}, {{ ask_count }} families, {{ ask_deadline }}?"
-    )
+    ask_subject = models.CharField(max_length=150, default=DEFAULT_ASK_SUBJECT)
     ask_body = models.TextField(
         default=DEFAULT_ASK_BODY,
         help_text="Merge fields: {{ first_name }}, {{ testimonial_quote }}, {{ mission_statement }}, "
@@ -91,10 +107,11 @@ class ReferralPlan(Orderable):
         help_text="One reminder this many days later, only if the link was not shared from the hub or opened by "
         "two different people. Empty: none.",
     )
-    friend_offer = models.CharField(max_length=20, choices=FriendOffer.choices, default=FriendOffer.REGISTRATION)
+    # The editor starts a new ask from default_offer() for the program's registration state.
+    friend_offer = models.CharField(max_length=20, choices=FriendOffer.choices, default=OFFER_WHILE_CLOSED[0])
     friend_offer_text = models.CharField(
         max_length=255,
-        default="a place in the next cohort now, while registration is closed to everyone else",
+        default=OFFER_WHILE_CLOSED[1],
         help_text="The offer in plain words, as the friend reads it.",
     )
     discount_code = models.CharField(max_length=40, blank=True, help_text="For a discount offer.")
@@ -109,7 +126,7 @@ class ReferralPlan(Orderable):
     thank_you_text = models.CharField(
         max_length=255,
         blank=True,
-        default="When a friend joins, you get a free one-to-one session with a coach, as our thank-you.",
+        default=DEFAULT_THANK_YOU_TEXT,
         help_text="What the graduate gets when a friend joins. Never money.",
     )
     publish_with_unmet_criteria = models.BooleanField(

@@ -93,12 +93,12 @@ def test_the_ask_goes_after_the_delay_and_quotes_their_words_mission_count_windo
     # The announcements spent the contact budget: the ask waits, and its window starts when it goes.
     assert message.next_attempt_at > now + timedelta(days=6)
     mail_services.messages_send_due(now=message.next_attempt_at + timedelta(hours=12))
-    [email] = [m for m in mail.outbox if m.to[0].endswith("<maria@example.org>") and "families" in m.subject]
-    assert email.subject.startswith("Maria, 1–3 families, by ")
+    [email] = [m for m in mail.outbox if m.to[0].endswith("<maria@example.org>") and "people" in m.subject]
+    assert email.subject.startswith("Maria, 1–3 people, by ")
     assert f'"{QUOTE}"' in email.body
     assert "We are out to help families raise focused kids." in email.body
     assert "so far, toward 1,000." in email.body
-    assert "Think of 1–3 parents you know" in email.body
+    assert "Think of 1–3 people in your life who are facing what you faced" in email.body
     assert f"/r/{link.code}" in email.body
     assert "When a friend joins, you get a free one-to-one session" in email.body
     assert message.category == "referral"

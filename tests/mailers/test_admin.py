@@ -141,4 +141,6 @@ def test_send_test_accepts_every_field_the_form_lists(admin_client, program, dja
         )
     assert response.status_code == 302
     [sent] = mail.outbox
-    assert "[mission progress]" in sent.body and "[special link]" in sent.body
+    # The chosen program's own figures; a test link; what the program has not set (no ask yet) stays a placeholder.
+    assert "Progress: 100 families so far, toward 1,000." in sent.body and "/mail/test-link/special-link/" in sent.body
+    assert "[friend offer]" in sent.body

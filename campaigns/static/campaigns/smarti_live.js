@@ -15,9 +15,21 @@
     var input = document.querySelector("input[name=csrfmiddlewaretoken]");
     return input ? input.value : "";
   }
+  // After a failed publish the field already shows the SMART-I reasons (the server's error, which
+  // works without JavaScript): the live report would say the same again, so it waits for an edit,
+  // and from then on replaces that error, which no longer matches the text.
+  function serverError(body) {
+    var field = body.closest("[data-field]") || body.parentNode;
+    var errors = field && field.querySelector("[data-field-errors]");
+    return errors && /SMART-I/.test(errors.textContent) ? errors : null;
+  }
+  var edited = false;
   function show(report) {
     var body = document.querySelector("[name='" + PREFIX + "ask_body']");
     if (!body) return;
+    var error = serverError(body);
+    if (error && !edited) return;
+    if (error) error.hidden = true;
     var box = document.getElementById("smarti-report");
     if (!box) {
       box = document.createElement("div");
@@ -53,6 +65,8 @@
       mission_statement: val("mission_statement"),
       mission_unit: val("mission_unit"),
       mission_goal: val("mission_goal"),
+      mission_start_count: val("mission_start_count"),
+      page_id: (/\/pages\/(\d+)\/edit\//.exec(window.location.pathname) || [])[1] || "",
     };
     fetch(url, {
       method: "POST",
@@ -66,6 +80,7 @@
   }
   document.addEventListener("input", function (event) {
     if (!WATCH.test(event.target.name || "")) return;
+    edited = true;
     clearTimeout(timer);
     timer = setTimeout(check, 400);
   });
