@@ -191,6 +191,9 @@ def public_pages(base: str, cast: dict) -> list[tuple[str, str]]:
         ("preferences", f"/mail/preferences/{mail_token}/"),
         ("broken mail link", "/mail/preferences/not-a-token/"),
         ("expired hub link", expired_hub_path(sam.student_id)),
+        ("not in your hub", links.hub_path(sam.student_id, "sharing_prompts:prompt", cast["delivery"].pk + 999)),
+        ("unknown score", f"/feedback/{score_token}/11/"),
+        ("broken confirmation link", f"/join/{maria.code}/confirm/not-a-token/"),
         ("fresh link form", "/me/new-link/"),
         ("not found", "/no-such-page/"),
     ]
@@ -244,6 +247,17 @@ def test_every_public_page_passes_axe_and_fits_a_phone(browser, live_server, siz
         page.click("button:has-text('Send my testimonial')")
         page.wait_for_selector(".error")
         check("testimonial form with an error")
+
+        page.goto(live_server.url + f"/mail/unsubscribe/{tokens.make(LONG_ADDRESS)}/")
+        page.click("button:has-text('Unsubscribe')")
+        page.wait_for_selector("text=You're unsubscribed")
+        check("unsubscribed")
+
+        page.goto(live_server.url + "/me/new-link/")
+        page.fill("#id_email", "sam@example.org")
+        page.click("button:has-text('Email me a fresh link')")
+        page.wait_for_selector("text=Check your inbox")
+        check("fresh link sent")
 
         landing = f"/join/{cast['maria'].code}/"
         page.goto(live_server.url + landing)
