@@ -100,6 +100,12 @@ FIELDS_JS = """
     const ratio = (a + 0.05) / (b + 0.05);
     if (ratio < need) found.push(`#${el.id}: border ${style.borderTopColor} is ${ratio.toFixed(2)}:1`);
   });
+  // A field marked invalid names its error message, so a screen reader reads why.
+  document.querySelectorAll('main [aria-invalid=true]').forEach((el) => {
+    const ids = (el.getAttribute('aria-describedby') || '').split(/\\s+/).filter(Boolean);
+    const said = ids.map((id) => document.getElementById(id)).filter((n) => n && n.textContent.trim());
+    if (!said.some((n) => n.classList.contains('error'))) found.push(`#${el.id}: invalid, no error tied to it`);
+  });
   document.querySelectorAll('a[target=_blank]').forEach((a) => {
     if (!/opens in a new (tab|window)/i.test(a.textContent + ' ' + (a.getAttribute('aria-label') || ''))) {
       found.push(`link "${a.textContent.trim()}" opens a new tab without saying so`);
@@ -254,6 +260,10 @@ def test_every_public_page_passes_axe_and_fits_a_phone(browser, live_server, siz
         check("unsubscribed")
 
         page.goto(live_server.url + "/me/new-link/")
+        page.fill("#id_email", "not an address")
+        page.click("button:has-text('Email me a fresh link')")
+        page.wait_for_selector("[aria-invalid=true]")
+        check("fresh link form with an error")
         page.fill("#id_email", "sam@example.org")
         page.click("button:has-text('Email me a fresh link')")
         page.wait_for_selector("text=Check your inbox")
