@@ -49,7 +49,10 @@ class SharingPrompt(Orderable):
     suggest_victory_post = models.BooleanField(default=False, verbose_name="suggest a victory post")
     example_reflection = models.TextField(
         blank=True,
-        help_text="An example of what a student might write; the share buttons start from it.",
+        help_text=(
+            "An example of what a student might write, shown as a hint beside their own box; "
+            "the share buttons send the student's words, never this."
+        ),
     )
     reminder_after_days = models.PositiveSmallIntegerField(
         null=True,

@@ -96,18 +96,19 @@ def prompt_page(request, token: str, delivery_id: int):
             status = 400
     else:
         form = CompletionForm(initial={"people_count": delivery.people_count or "", "reflection": delivery.reflection})
-    share_text = (
-        delivery.reflection
-        or _merged(delivery.example_reflection, values)
-        or f"I just reached “{delivery.milestone_title}” and I wanted to tell you how it felt."
-    )
+    # The buttons share what the student wrote (kept in the box after a refused submit too). The
+    # creator's example is a hint beside the box, never sent as if the student had said it; with
+    # nothing written yet they share a neutral line (share.js keeps them in step as the student types).
+    fallback = f"I just reached “{delivery.milestone_title}” and I wanted to tell you how it felt."
+    share_text = str(form["reflection"].value() or "").strip() or fallback
     context = {
         "student": student,
         "delivery": delivery,
         "ask": _merged(delivery.ask, values),
         "form": form,
         "saved": request.GET.get("saved") == "1" and delivery.is_completed,
-        "share_text": share_text,
+        "share_fallback": fallback,
+        "example": _merged(delivery.example_reflection, values),
         "share": share_links(share_text, delivery.milestone_title),
         "share_subject": delivery.milestone_title,
         "hub_url": hub_url,

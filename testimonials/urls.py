@@ -13,4 +13,5 @@ urlpatterns = [
     # Under the student's hub.
     path("me/<str:token>/testimonial/<id:program_id>/", views.testimonial_form, name="form"),
     path("me/<str:token>/testimonial/<id:program_id>/withdraw/", views.testimonial_withdraw, name="withdraw"),
+    path("me/<str:token>/testimonial/<id:program_id>/photo.jpg", views.testimonial_own_photo, name="own_photo"),
 ]

@@ -196,14 +196,9 @@ class TestimonialForm(forms.Form):
 
     def __init__(self, *args, questions: list[str], **kwargs):
         super().__init__(*args, **kwargs)
+        # One box, not a box per question: the creator's guided questions are hints beside it, and
+        # the box starts from what the student already wrote (a form of several boxes read as a chore).
         self.questions = questions
-        for index, question in enumerate(questions):
-            self.fields[f"guided_{index}"] = forms.CharField(
-                label=question, required=False, max_length=2000, widget=forms.Textarea({"rows": 3})
-            )
-
-    def guided_fields(self):
-        return [self[f"guided_{i}"] for i in range(len(self.questions))]
 
 
 @require_http_methods(["GET", "POST"])
@@ -231,10 +226,8 @@ def testimonial_form(request, token: str, program_id: int):
                     program_id=program_id,
                     text=form.cleaned_data["text"],
                     consent=form.cleaned_data["consent"],
-                    answers=[
-                        {"question": q, "answer": form.cleaned_data.get(f"guided_{i}", "")}
-                        for i, q in enumerate(questions)
-                    ],
+                    # Answers to the guided questions of an older form (several boxes) stay on record.
+                    answers=testimonial.answers if testimonial else [],
                     photo=form.cleaned_data.get("photo"),
                     remove_photo=form.cleaned_data.get("remove_photo", False),
                 )
@@ -248,8 +241,6 @@ def testimonial_form(request, token: str, program_id: int):
         initial = {"consent": testimonial.consent if testimonial else Consent.FIRST_NAME}
         if testimonial and not testimonial.withdrawn_at:
             initial["text"] = testimonial.text
-            for index, answer in enumerate(testimonial.answers or []):
-                initial[f"guided_{index}"] = answer.get("answer", "")
         else:
             initial["text"] = submissions.prefill_text(student_id=student.pk, program_id=program_id)
         form = TestimonialForm(initial=initial, questions=questions)
@@ -261,6 +252,7 @@ def testimonial_form(request, token: str, program_id: int):
         "saved": request.GET.get("saved") == "1",
         "hub_url": links.page_path(token),
         "withdraw_url": reverse("testimonials:withdraw", args=[token, program_id]),
+        "own_photo_url": reverse("testimonials:own_photo", args=[token, program_id]),
     }
     return render(request, "testimonials/testimonial_form.html", context, status=status)
 
@@ -282,3 +274,25 @@ def testimonial_withdraw(request, token: str, program_id: int):
     if testimonial is not None:
         submissions.testimonial_withdraw(testimonial=testimonial)
     return redirect(reverse("testimonials:form", args=[token, program_id]) + "?withdrawn=1")
+
+
+@require_http_methods(["GET", "HEAD"])
+def testimonial_own_photo(request, token: str, program_id: int):
+    """The student's own photo, for them only (behind their signed link), whatever its moderation
+    state or consent: the public photo URL answers only once it is approved and consented, so
+    without this a student could not see the photo they just uploaded."""
+    student, problem = student_from_link(request, token)
+    if problem:
+        return problem
+    testimonial = Testimonial.objects.filter(student=student, program_id=program_id, withdrawn_at__isnull=True).first()
+    if testimonial is None or not testimonial.photo:
+        return HttpResponse("No photo.", status=404, content_type="text/plain")
+    try:
+        with testimonial.photo.open("rb") as f:
+            data = f.read()
+    except (OSError, ValueError):
+        return HttpResponse("No photo.", status=404, content_type="text/plain")
+    response = HttpResponse(data, content_type="image/jpeg")
+    # Private to this browser: never kept by a shared cache, and a new upload shows at once.
+    response["Cache-Control"] = "private, no-store"
+    return response

@@ -55,20 +55,38 @@ def test_student_completes_a_prompt_from_the_email_on_a_phone(phone, desktop, li
     phone.goto(live_server.url + urlsplit(link).path)
     assert "You reached First Win" in phone.inner_text("h1")
     assert "Tell 3 people close to you how it felt to reach First Win." in phone.inner_text(".ask")
-    phone.fill("#id_people_count", "3")
+
+    # The share buttons come before the count, and the box is the student's own: the creator's
+    # example is a hint, never the text that goes out; with nothing written, a neutral line goes.
+    share_top = phone.locator("[data-share=whatsapp]").bounding_box()["y"]
+    assert share_top < phone.locator("#id_people_count").bounding_box()["y"]
+    assert phone.input_value("#id_reflection") == ""
+    assert "I stayed calm when my son melted down" in phone.inner_text("#reflection-help")
+    for kind in ("email", "whatsapp", "linkedin", "x"):
+        href = unquote(phone.get_attribute(f"[data-share={kind}]", "href"))
+        assert "melted down" not in href and "I just reached “First Win”" in href
+    phone.click("[data-copy]")
+    phone.wait_for_selector("text=Copied.")
+    assert "melted down" not in phone.evaluate("navigator.clipboard.readText()")
+
+    # As they type, the buttons carry their words, and nothing else.
     phone.fill("#id_reflection", "Told my sister and two friends how calm I felt. It felt great to say it out loud.")
+    whatsapp = phone.get_attribute("[data-share=whatsapp]", "href")
+    assert unquote(whatsapp) == "https://wa.me/?text=" + phone.input_value("#id_reflection")
+    phone.fill("#id_people_count", "3")
     phone.click("button[type=submit]")
     phone.wait_for_selector("text=Thank you for sharing your win with 3 people")
 
-    # Share buttons carry the student's words, and nothing else.
-    assert phone.input_value("#share-text").startswith("Told my sister and two friends")
+    # After saving, the box and the buttons still carry what they wrote.
+    assert phone.input_value("#id_reflection").startswith("Told my sister and two friends")
     whatsapp = phone.get_attribute("[data-share=whatsapp]", "href")
-    assert unquote(whatsapp) == "https://wa.me/?text=" + phone.input_value("#share-text")
+    assert unquote(whatsapp) == "https://wa.me/?text=" + phone.input_value("#id_reflection")
     for kind in ("email", "linkedin", "x"):
         assert "Told%20my%20sister" in phone.get_attribute(f"[data-share={kind}]", "href")
         assert "/r/" not in unquote(phone.get_attribute(f"[data-share={kind}]", "href"))
-    phone.fill("#share-text", "Edited: I am proud of myself.")
+    phone.fill("#id_reflection", "Edited: I am proud of myself.")
     assert unquote(phone.get_attribute("[data-share=x]", "href")).endswith("text=Edited: I am proud of myself.")
+    phone.evaluate("document.querySelector('[data-copy-status]').textContent = ''")  # wait for this copy
     phone.click("[data-copy]")
     phone.wait_for_selector("text=Copied.")
     assert phone.evaluate("navigator.clipboard.readText()") == "Edited: I am proud of myself."

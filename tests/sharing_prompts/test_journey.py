@@ -169,23 +169,50 @@ def test_tampered_expired_and_someone_elses_links_get_a_clear_page_and_write_not
     assert not PromptDelivery.objects.filter(completed_at__isnull=False).exists()
 
 
-def test_share_buttons_carry_the_text_and_no_link_or_offer(program, client):
+def share_hrefs(body: str) -> list[str]:
+    return re.findall(r'data-share="[a-z]+" href="([^"]+)"', body)
+
+
+def test_share_buttons_carry_the_students_words_and_no_link_or_offer(program, client):
+    """Before the student writes, the buttons share a neutral line: the creator's example is shown
+    as a hint, never sent as if the student had written it; once they saved, their own words go."""
     sharing_prompt(program=program)
     now = timezone.now()
     enrollment = reach_first_win(program, now=now)
     engine.tick(now=now)
     delivery = PromptDelivery.objects.get(enrollment=enrollment)
     body = client.get(completion_url(delivery)).content.decode()
-    assert "I did it: First Win! I feel calmer than I have in years." in body
-    for start in (
-        "mailto:?subject=",
-        "https://wa.me/?text=",
-        "https://www.linkedin.com/feed/?shareActive=true&amp;text=",
-        "https://x.com/intent/post?text=",
-    ):
-        assert start in body
-    assert "I%20did%20it%3A%20First%20Win%21" in body
+    assert "I did it: First Win! I feel calmer than I have in years." in body  # the hint
+    hrefs = share_hrefs(body)
+    assert [h.split("?")[0] for h in hrefs] == [
+        "mailto:",
+        "https://wa.me/",
+        "https://www.linkedin.com/feed/",
+        "https://x.com/intent/post",
+    ]
+    for href in hrefs:
+        assert "I%20did%20it" not in href and "calmer" not in href
+        assert "I%20just%20reached%20%E2%80%9CFirst%20Win%E2%80%9D" in href
     assert "/r/" not in body and "%2Fr%2F" not in body
+    # The share box comes before the count form.
+    assert body.index('id="share-heading"') < body.index('id="id_people_count"')
+
+    client.post(completion_url(delivery), {"people_count": "2", "reflection": "Told my mum. It felt good."})
+    hrefs = share_hrefs(client.get(completion_url(delivery)).content.decode())
+    assert hrefs and all("Told%20my%20mum.%20It%20felt%20good." in h for h in hrefs)
+
+
+def test_a_refused_count_keeps_the_words_in_the_share_buttons(program, client):
+    sharing_prompt(program=program)
+    now = timezone.now()
+    enrollment = reach_first_win(program, now=now)
+    engine.tick(now=now)
+    delivery = PromptDelivery.objects.get(enrollment=enrollment)
+    response = client.post(completion_url(delivery), {"people_count": "0", "reflection": "My own words here."})
+    assert response.status_code == 400
+    body = response.content.decode()
+    assert 'aria-invalid="true" aria-describedby="people-error"' in body
+    assert all("My%20own%20words%20here." in h for h in share_hrefs(body))
 
 
 def test_one_reminder_only_while_not_completed(program):

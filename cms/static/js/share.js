@@ -24,16 +24,24 @@
     var subject = group.getAttribute("data-share-subject") || document.title;
     var link = group.getAttribute("data-share-link");
     var missing = group.querySelector("[data-link-missing]");
-    if (area) {
-      area.addEventListener("input", function () {
-        // The special access comes only through the link: say so if the graduate edits it away.
-        if (link && missing) missing.hidden = area.value.indexOf(link) !== -1;
-        var text = encodeURIComponent(area.value);
-        group.querySelectorAll("[data-share]").forEach(function (link) {
-          var href = shareHref(link.getAttribute("data-share"), text, subject);
-          if (href) link.href = href;
-        });
+    // A prompt's box starts empty: until the student writes, the buttons share a neutral line
+    // (never the creator's example, as if the student had written it).
+    var fallback = group.getAttribute("data-share-fallback");
+    function shareText() {
+      return fallback !== null && area.value.trim() === "" ? fallback : area.value;
+    }
+    function update() {
+      // The special access comes only through the link: say so if the graduate edits it away.
+      if (link && missing) missing.hidden = area.value.indexOf(link) !== -1;
+      var text = encodeURIComponent(shareText());
+      group.querySelectorAll("[data-share]").forEach(function (link) {
+        var href = shareHref(link.getAttribute("data-share"), text, subject);
+        if (href) link.href = href;
       });
+    }
+    if (area) {
+      area.addEventListener("input", update);
+      update(); // a browser may restore what was typed before a reload or "back"
     }
     group.querySelectorAll("[data-shared-url]").forEach(function (el) {
       el.addEventListener("click", function () { reportShared(el.getAttribute("data-shared-url")); });
@@ -43,7 +51,7 @@
         var target = button.getAttribute("data-copy-target");
         var node = target ? group.querySelector(target) : area;
         if (!node) return;
-        var text = node.value !== undefined ? node.value : node.textContent;
+        var text = node === area ? shareText() : node.value !== undefined ? node.value : node.textContent;
         function done(ok) { if (status) status.textContent = ok ? "Copied." : "Select the text and copy it."; }
         if (navigator.clipboard && window.isSecureContext) {
           navigator.clipboard.writeText(text).then(function () { done(true); }, function () { if (node.select) node.select(); done(false); });
