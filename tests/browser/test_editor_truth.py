@@ -29,8 +29,8 @@ def test_the_ask_preview_of_a_non_demo_program_shows_its_own_mission_and_figures
     assert "412,300" not in text and "parents" not in text and "example.org" not in text
     assert "/r/SAMPLE" in text
     assert (
-        desktop.get_by_role("button", name="Send this email to me (alice@example.org)").count() == 3
-    )  # ask, friend joined, welcome
+        desktop.get_by_role("button", name="Send this email to me (alice@example.org)").count() == 4
+    )  # ask, the friend's confirmation, friend joined, welcome
 
 
 def test_a_failed_publish_shows_the_smart_i_reasons_once(desktop, live_server, admin_user):
@@ -39,6 +39,8 @@ def test_a_failed_publish_shows_the_smart_i_reasons_once(desktop, live_server, a
     log_in(desktop, live_server)
     desktop.goto(f"{live_server.url}/admin/pages/{program.pk}/edit/")
     desktop.get_by_role("tab", name="Referral ask").click()
+    # A subject with no general word of its own: the report's Specific reason is about the body.
+    desktop.fill("#id_referral_plans-0-ask_subject", "A favour, {{ first_name }}?")
     desktop.fill("#id_referral_plans-0-ask_body", "Hi {{ first_name }}, please help spread the word!")
     desktop.wait_for_timeout(1200)  # the live report and autosave settle
     publish(desktop)

@@ -224,7 +224,7 @@ def test_referral_ask_with_program_values_agrees_with_the_editor(program, tmp_pa
         "special_link",
     ]
     assert "note" in without and "assumed_filled" not in rendered and "note" not in rendered
-    assert rendered["criteria"]["measurable"]["reason"] == "Measurable: asks for 1–3 families"
+    assert rendered["criteria"]["measurable"]["reason"] == "Measurable: asks for 1–3 people"
     assert "1–3" in out  # readable, not \u2013
     with pytest.raises(CommandError, match="no live program with slug 'nope'"):
         call_command("check_copy", "--kind", "referral_ask", str(ask), "--program", "nope")
