@@ -109,8 +109,13 @@ def student_import_preview(*, student_import: StudentImport, mapping: dict[str, 
 
 
 @transaction.atomic
-def student_import_start(*, student_import: StudentImport, mapping: dict[str, int]) -> StudentImport:
-    """Fix the columns and queue the run (after commit; the task takes the import's id)."""
+def student_import_start(
+    *, student_import: StudentImport, mapping: dict[str, int], in_task_runner: bool = True
+) -> StudentImport:
+    """Fix the columns and queue the run (after commit; the task takes the import's id).
+
+    ``in_task_runner=False``: the caller runs it itself (the command line, which shows its own progress).
+    """
     if "email" not in mapping:
         raise ImportFileError("Choose the column that holds the email address.")
     locked = StudentImport.objects.select_for_update().get(pk=student_import.pk)
@@ -119,7 +124,8 @@ def student_import_start(*, student_import: StudentImport, mapping: dict[str, in
     locked.mapping = mapping
     locked.status = ImportStatus.QUEUED
     locked.save(update_fields=["mapping", "status"])
-    enqueue(tasks.run_student_import, locked.pk)
+    if in_task_runner:
+        enqueue(tasks.run_student_import, locked.pk)
     return locked
 
 

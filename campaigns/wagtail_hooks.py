@@ -4,12 +4,13 @@ from django.templatetags.static import static
 from django.urls import path, reverse
 from django.utils.html import format_html
 from wagtail import hooks
+from wagtail.admin.menu import MenuItem
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, ObjectList
 from wagtail.permissions import register_permission_policy
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
 
-from campaigns import admin_referrals
+from campaigns import admin_referrals, import_views
 from campaigns.admin_views import EnrollmentCreateView, EnrollmentEditView, StudentInspectView
 from campaigns.forms import EnrollmentForm
 from campaigns.models import Enrollment, JourneyEvent, Student
@@ -71,6 +72,7 @@ class PeopleGroup(SnippetViewSetGroup):
     menu_icon = "group"
     menu_order = 200
     items = (StudentViewSet, EnrollmentViewSet, JourneyEventViewSet)
+    submenu_hook = "register_students_menu_item"
 
 
 register_permission_policy(JourneyEvent, ViewOnlyPolicy(JourneyEvent))
@@ -80,6 +82,27 @@ register_snippet(PeopleGroup)
 @hooks.register("register_admin_urls")
 def referral_admin_urls():
     return [path("referral-ask/check/", admin_referrals.check_referral_ask, name="campaigns_referral_check")]
+
+
+class ImportMenuItem(MenuItem):
+    def is_shown(self, request):
+        return import_views.editable_programs(request.user).exists()
+
+
+@hooks.register("register_students_menu_item")
+def import_students_menu_item():
+    return ImportMenuItem("Import students", reverse("campaigns_import"), icon_name="upload", order=10)
+
+
+@hooks.register("register_admin_urls")
+def import_admin_urls():
+    return [
+        path("students/import/", import_views.upload, name="campaigns_import"),
+        path("students/import/<int:pk>/", import_views.map_columns, name="campaigns_import_map"),
+        path("students/import/<int:pk>/progress/", import_views.status, name="campaigns_import_status"),
+        path("students/import/<int:pk>/status.json", import_views.status_json, name="campaigns_import_status_json"),
+        path("students/import/<int:pk>/rejected.csv", import_views.rejected, name="campaigns_import_rejected"),
+    ]
 
 
 @hooks.register("insert_editor_js")

@@ -59,6 +59,10 @@ class StudentImport(models.Model):
         return f"import:{self.pk}"
 
     @property
+    def delimiter_label(self) -> str:
+        return {",": "comma", ";": "semicolon", "\t": "tab"}.get(self.delimiter, repr(self.delimiter))
+
+    @property
     def percent(self) -> int:
         if self.status == ImportStatus.DONE:
             return 100
