@@ -91,17 +91,36 @@ def decode(data: bytes) -> tuple[str, str]:
         return data.decode("utf-8"), "utf-8"
     except UnicodeDecodeError:
         pass
-    best = charset_normalizer.from_bytes(data).best()
-    if best is None:
-        raise ImportFileError("This does not look like a text (CSV) file: its encoding could not be recognised.")
-    encoding = best.encoding
-    if encoding in ("latin_1", "iso8859_1", "iso8859_15"):
-        # Windows-1252 is Latin-1 plus the curly quotes and € that Excel writes in 0x80-0x9f.
-        encoding = "cp1252"
+    encoding = _guess_single_byte(data)
     try:
         return data.decode(encoding), encoding
     except (UnicodeDecodeError, LookupError):
         raise ImportFileError(f"The file could not be read as {encoding}: save it as UTF-8 CSV.") from None
+
+
+def _guess_single_byte(data: bytes) -> str:
+    """charset-normalizer's guess, preferring what spreadsheets write when it cannot tell.
+
+    A short file of names with a few accents reads about as well in a dozen code pages (DOS cp775 as
+    well as Windows-1252); among the guesses about as clean as the best, the cleanest Windows code page
+    (what spreadsheets save in) wins, Windows-1252 on a tie (it is Latin-1 plus the curly quotes and € that
+    Excel writes). A real Polish or Czech file stays cp1250: "ł" read as cp1252 is "³", far less clean.
+    """
+    matches = list(charset_normalizer.from_bytes(data))
+    if not matches:
+        raise ImportFileError("This does not look like a text (CSV) file: its encoding could not be recognised.")
+    best = matches[0]
+    preference = ("cp1252", "cp1250", "cp1251", "cp1257", "cp1254", "cp1253", "cp1255", "cp1256", "cp1258")
+    windows = [
+        (m.chaos, preference.index(wanted), wanted)
+        for m in matches
+        if m.chaos <= best.chaos + 0.05
+        for wanted in preference
+        if wanted in m.could_be_from_charset
+    ]
+    if windows:
+        return min(windows)[2]
+    return best.encoding
 
 
 def sniff_delimiter(text: str) -> str:
