@@ -13,12 +13,12 @@ import re
 import zoneinfo
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
-from functools import lru_cache
 
 import charset_normalizer
 from django.core.exceptions import ValidationError
 
 from campaigns.bulk import consent
+from campaigns.models.students import known_time_zones
 from campaigns.names import name_problem
 from campaigns.services import normalize_email
 
@@ -68,11 +68,6 @@ class ParsedFile:
     header: list[str]
     rows: list[list[str]]  # every data row, the header excluded
     lines: list[int] = field(default_factory=list)  # each row's number in the file (header = 1)
-
-
-@lru_cache(maxsize=1)
-def _time_zones() -> frozenset[str]:
-    return frozenset(zoneinfo.available_timezones())
 
 
 def decode(data: bytes) -> tuple[str, str]:
@@ -267,7 +262,7 @@ def read_row(cells: list[str], mapping: dict[str, int], milestones: Milestones) 
             person[name] = value
     time_zone = values.get("time_zone", "")
     if time_zone and "time_zone" not in errors:
-        if time_zone in _time_zones():
+        if time_zone in known_time_zones():
             person["time_zone"] = time_zone
         else:
             errors["time_zone"] = f"{time_zone[:64]!r} is not a known time zone (use a name like Europe/Paris)."
