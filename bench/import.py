@@ -5,7 +5,8 @@ zones, consent, a milestone for one row in ten, a few bad rows), then time
   - the baseline: reading the same file (decode, sniff, parse) and validating every row, no database;
   - the import: ``imports.student_import_run`` end to end (what the admin's task and the command run);
   - the same file again (idempotent: everything "already enrolled").
-Peak RSS is the child's (the baseline, then the import, in the same process).
+Peak RSS is the child's (the baseline, then the import, in the same process). The import's CPU time
+is printed too: on a shared machine the wall time also counts waiting for a core.
 
     .venv/bin/python bench/import.py [--rows 50000]
 """
@@ -73,18 +74,18 @@ def child(db_path: str, n: int) -> dict:
     baseline = time.perf_counter() - started
     del parsed
 
-    def run() -> tuple[float, object]:
-        started = time.perf_counter()
+    def run() -> tuple[float, float, object]:
+        started, cpu = time.perf_counter(), time.process_time()
         student_import = imports.student_import_create(data=data, file_name="bench.csv", program=program, actor="bench")
         imports.student_import_start(
             student_import=student_import, mapping=student_import.mapping, in_task_runner=False
         )
         result = imports.student_import_run(student_import_id=student_import.pk)
-        return time.perf_counter() - started, result
+        return time.perf_counter() - started, time.process_time() - cpu, result
 
-    first_s, first = run()
+    first_s, first_cpu, first = run()
     assert first.status == "done", first.error
-    again_s, again = run()
+    again_s, _, again = run()
     assert Student.objects.count() - students_before == n - bad
     assert Enrollment.objects.count() - enrollments_before == n - bad
     assert (again.created_count, again.updated_count) == (0, 0)
@@ -94,6 +95,7 @@ def child(db_path: str, n: int) -> dict:
         "bad": bad,
         "baseline_s": baseline,
         "import_s": first_s,
+        "import_cpu_s": first_cpu,
         "created": first.created_count,
         "rejected": first.rejected_count,
         "again_s": again_s,
@@ -125,6 +127,7 @@ def main() -> None:
         f"  import (created {r['created']:,}, rejected {r['rejected']})   {r['import_s']:7.2f} s"
         f"   x{r['import_s'] / r['baseline_s']:.1f} baseline   {1e6 * r['import_s'] / r['rows']:.0f} us/row"
     )
+    print(f"  import CPU time (this process; the rest of the wall time is waiting)  {r['import_cpu_s']:7.2f} s")
     print(f"  same file again (skipped {r['again_skipped']:,})      {r['again_s']:7.2f} s")
     print(f"  peak RSS {r['peak_mb']:.0f} MB")
     verdict = "PASS" if r["import_s"] <= 30 else "FAIL"
