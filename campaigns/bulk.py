@@ -5,6 +5,7 @@ Writes the same rows ``services.student_enroll`` writes for one person (student,
 """
 
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from django.core.exceptions import ValidationError
@@ -42,27 +43,61 @@ def students_bulk_enroll(
     for person in people:
         chunk.append(person)
         if len(chunk) >= batch:
-            created += _bulk_enroll_chunk(program, chunk, cohort, starts_at, actor, now)
+            created += len(
+                enroll_chunk(
+                    program=program, people=chunk, cohort=cohort, starts_at=starts_at, actor=actor, now=now
+                ).enrolled
+            )
             chunk = []
     if chunk:
-        created += _bulk_enroll_chunk(program, chunk, cohort, starts_at, actor, now)
+        created += len(
+            enroll_chunk(
+                program=program, people=chunk, cohort=cohort, starts_at=starts_at, actor=actor, now=now
+            ).enrolled
+        )
     return created
 
 
+@dataclass
+class ChunkResult:
+    """What one chunk did, by lower-cased address: who is new, who was enrolled now."""
+
+    student_ids: dict[str, int] = field(default_factory=dict)  # every address of the chunk
+    new_students: set[str] = field(default_factory=set)
+    enrolled: dict[str, int] = field(default_factory=dict)  # address -> enrollment id created now
+
+
 @transaction.atomic
-def _bulk_enroll_chunk(program, people, cohort, starts_at, actor, now) -> int:
+def enroll_chunk(
+    *,
+    program: ProgramPage,
+    people: list[dict],
+    cohort: str,
+    starts_at: datetime,
+    actor: str,
+    now: datetime,
+    source: str = "",
+) -> ChunkResult:
+    """One transaction: create the missing students and enrollments of ``people``.
+
+    A person may carry its own ``cohort`` and ``starts_at`` (an import's columns); otherwise the
+    call's apply. ``source`` (e.g. "import:12") is written on every "enrolled" event. Existing
+    students keep their details; existing enrollments are left alone.
+    """
+    cohort = (cohort or f"{starts_at:%Y-%m}")[:60]
     by_email: dict[str, dict] = {}
     for person in people:
         email = normalize_email(person["email"])
         if person.get("time_zone"):
             validate_time_zone(person["time_zone"])
-        for field in ("first_name", "last_name"):
+        for name_field in ("first_name", "last_name"):
             # The same rule as every other way in: an imported name reaches inboxes and pages too.
-            if problem := name_problem(person.get(field) or ""):
-                raise ValidationError({field: f"{email}: {problem}"})
+            if problem := name_problem(person.get(name_field) or ""):
+                raise ValidationError({name_field: f"{email}: {problem}"})
         by_email.setdefault(email.lower(), {**person, "email": email})
     existing = _student_ids_by_lower_email(by_email)
     missing = [p for key, p in by_email.items() if key not in existing]
+    result = ChunkResult()
     Student.objects.bulk_create(
         [
             Student(
@@ -79,28 +114,38 @@ def _bulk_enroll_chunk(program, people, cohort, starts_at, actor, now) -> int:
         batch_size=1000,
         ignore_conflicts=True,  # someone enrolled the same address meanwhile: reuse theirs
     )
-    existing.update(_student_ids_by_lower_email({p["email"].lower() for p in missing}))
+    created_now = _student_ids_by_lower_email({p["email"].lower() for p in missing})
+    existing.update(created_now)
+    result.student_ids = existing
+    result.new_students = set(created_now)
     already = set(
         Enrollment.objects.filter(program=program, student_id__in=existing.values()).values_list(
             "student_id", flat=True
         )
     )
+    emails_by_student = {student_id: key for key, student_id in existing.items()}
     enrollments = Enrollment.objects.bulk_create(
         [
             Enrollment(
                 student_id=student_id,
                 program=program,
-                cohort=cohort,
+                cohort=(by_email[key].get("cohort") or cohort)[:60],
                 stage=Stage.ENROLLED,
                 enrolled_at=now,
-                starts_at=starts_at,
+                starts_at=by_email[key].get("starts_at") or starts_at,
                 updated_at=now,
             )
-            for student_id in existing.values()
+            for key, student_id in existing.items()
             if student_id not in already
         ],
         batch_size=1000,
     )
+    if enrollments and enrollments[0].pk is None:  # backends that cannot return ids from a bulk insert
+        enrollments = list(
+            Enrollment.objects.filter(
+                program=program, student_id__in=[e.student_id for e in enrollments], enrolled_at=now
+            )
+        )
     JourneyEvent.objects.bulk_create(
         [
             JourneyEvent(
@@ -109,10 +154,14 @@ def _bulk_enroll_chunk(program, people, cohort, starts_at, actor, now) -> int:
                 program=program,
                 kind="enrolled",
                 to_stage=Stage.ENROLLED,
-                reason=f"enrolled in cohort {cohort}",
+                reason=f"enrolled in cohort {e.cohort}",
                 actor=actor,
                 occurred_at=now,
-                data={"cohort": cohort, "starts_at": starts_at.isoformat()},
+                data={
+                    "cohort": e.cohort,
+                    "starts_at": e.starts_at.isoformat(),
+                    **({"source": source} if source else {}),
+                },
             )
             for e in enrollments
         ],
@@ -122,7 +171,8 @@ def _bulk_enroll_chunk(program, people, cohort, starts_at, actor, now) -> int:
     for enrollment in enrollments:
         actions.extend(journey_actions(enrollment=enrollment, program=program, now=now))
     ScheduledAction.objects.bulk_create(actions, batch_size=1000)
-    return len(enrollments)
+    result.enrolled = {emails_by_student[e.student_id]: e.pk for e in enrollments}
+    return result
 
 
 def _student_ids_by_lower_email(keys) -> dict[str, int]:

@@ -22,3 +22,11 @@ def advance_enrollment(enrollment_id: int) -> dict[str, int]:
 
 def enqueue_advance(enrollment_id: int) -> None:
     enqueue(advance_enrollment, enrollment_id)
+
+
+@task
+def run_student_import(student_import_id: int) -> str:
+    """A CSV import, chunk by chunk; a redelivered task resumes after the last committed chunk."""
+    from campaigns import imports  # imports enqueues this task: import here to keep the cycle lazy
+
+    return imports.student_import_run(student_import_id=student_import_id).status

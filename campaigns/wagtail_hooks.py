@@ -4,13 +4,14 @@ from django.templatetags.static import static
 from django.urls import path, reverse
 from django.utils.html import format_html
 from wagtail import hooks
+from wagtail.admin.menu import MenuItem
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, ObjectList
 from wagtail.permissions import register_permission_policy
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
 
 import mailers.converters  # noqa: F401 - registers <id:...>
-from campaigns import admin_referrals
+from campaigns import admin_referrals, import_views
 from campaigns.admin_email_previews import SendEmailPreviewView
 from campaigns.admin_views import (
     EnrollmentCreateView,
@@ -93,6 +94,7 @@ class PeopleGroup(SnippetViewSetGroup):
     menu_icon = "group"
     menu_order = 200
     items = (StudentViewSet, EnrollmentViewSet, JourneyEventViewSet)
+    submenu_hook = "register_students_menu_item"
 
 
 register_permission_policy(JourneyEvent, ViewOnlyPolicy(JourneyEvent))
@@ -108,6 +110,27 @@ def referral_admin_urls():
             SendEmailPreviewView.as_view(),
             name="campaigns_email_preview_send",
         ),
+    ]
+
+
+class ImportMenuItem(MenuItem):
+    def is_shown(self, request):
+        return import_views.editable_programs(request.user).exists()
+
+
+@hooks.register("register_students_menu_item")
+def import_students_menu_item():
+    return ImportMenuItem("Import students", reverse("campaigns_import"), icon_name="upload", order=10)
+
+
+@hooks.register("register_admin_urls")
+def import_admin_urls():
+    return [
+        path("students/import/", import_views.upload, name="campaigns_import"),
+        path("students/import/<int:pk>/", import_views.map_columns, name="campaigns_import_map"),
+        path("students/import/<int:pk>/progress/", import_views.status, name="campaigns_import_status"),
+        path("students/import/<int:pk>/status.json", import_views.status_json, name="campaigns_import_status_json"),
+        path("students/import/<int:pk>/rejected.csv", import_views.rejected, name="campaigns_import_rejected"),
     ]
 
 

@@ -1,5 +1,6 @@
 from campaigns.choices import RegistrationStatus, Stage
 
+from .imports import ImportRowOutcome, ImportStatus, StudentImport, StudentImportRow
 from .journey import ActionStatus, AppendOnlyError, JourneyEvent, MilestoneReached, ScheduledAction
 from .programs import Milestone, ProgramPage
 from .referrals import (
@@ -26,6 +27,8 @@ __all__ = [
     "ActionStatus",
     "AppendOnlyError",
     "Enrollment",
+    "ImportRowOutcome",
+    "ImportStatus",
     "JourneyEvent",
     "Milestone",
     "MilestoneReached",
@@ -34,5 +37,7 @@ __all__ = [
     "ScheduledAction",
     "Stage",
     "Student",
+    "StudentImport",
+    "StudentImportRow",
     "validate_time_zone",
 ]
