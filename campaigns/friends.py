@@ -242,7 +242,13 @@ def lead_confirm(*, lead_id: int, now: datetime | None = None) -> FriendLead:
     consent), credit the graduate and tell them, welcome the friend. Idempotent: a second confirmation
     (a replayed link, a double click) changes nothing and sends nothing."""
     now = now or timezone.now()
-    lead = FriendLead.objects.select_for_update().select_related("program", "via_link__student").get(pk=lead_id)
+    # Only the lead row is locked: via_link is nullable (a program-page registration), and PostgreSQL
+    # cannot lock the nullable side of the outer join select_related makes.
+    lead = (
+        FriendLead.objects.select_for_update(of=("self",))
+        .select_related("program", "via_link__student")
+        .get(pk=lead_id)
+    )
     if lead.status == LeadStatus.WAITLIST:
         # "Tell me when it opens", confirmed: nothing to enroll; the tick tells them once it opens.
         if lead.confirmed_at is None:
