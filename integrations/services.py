@@ -43,15 +43,20 @@ def safe_headers(headers) -> dict[str, str]:
         lowered = name.lower()
         if any(word in lowered for word in SECRET_HEADER_WORDS):
             continue
-        kept[lowered] = str(value)[:MAX_HEADER_CHARS]
+        kept[_no_nul(lowered[:MAX_HEADER_CHARS])] = _no_nul(str(value)[:MAX_HEADER_CHARS])
         if len(kept) >= MAX_HEADERS:
             break
     return kept
 
 
+def _no_nul(text: str) -> str:
+    """PostgreSQL's text cannot hold NUL: a junk request's NULs are kept as U+FFFD, as undecodable bytes are."""
+    return text.replace("\x00", "\ufffd")
+
+
 def _text(body: bytes, limit: int | None) -> tuple[str, bool]:
     cut = body if limit is None else body[:limit]
-    return cut.decode("utf-8", errors="replace"), len(cut) < len(body)
+    return _no_nul(cut.decode("utf-8", errors="replace")), len(cut) < len(body)
 
 
 def event_store_refused(
@@ -71,8 +76,8 @@ def event_store_refused(
     text, truncated = _text(body, None if verified else UNVERIFIED_BODY_BYTES)
     return InboundEvent.objects.create(
         source=source,
-        external_id=external_id[:255],
-        event_type=event_type[:60],
+        external_id=_no_nul(external_id[:255]),
+        event_type=_no_nul(event_type[:60]),
         headers=safe_headers(headers),
         body=text,
         body_size=len(body) if body_size is None else body_size,
@@ -81,7 +86,7 @@ def event_store_refused(
         verified=verified,
         status_code=status_code,
         outcome=Outcome.REJECTED if verified else Outcome.UNVERIFIED,
-        error=error,
+        error=_no_nul(error),
         received_at=now or timezone.now(),
     )
 
