@@ -86,10 +86,7 @@ def case_open(
             to_name="Support",
             idempotency_key=f"support-case:{case.pk}",
             context={
-                "case_id": case.pk,
-                "student_name": student.full_name or student.email,
-                "student_email": student.email,
-                "program_title": response.program.title,
+                **_case_people(case, student=student, program_title=response.program.title),
                 "score": response.score,
                 "reason": case.reason,
                 "student_words": case.student_words or "(nothing yet)",
@@ -138,10 +135,7 @@ def case_update_notify(*, case: SupportCase, offset: int, now: datetime) -> None
         to_name="Support",
         idempotency_key=f"support-case:{case.pk}:update:{offset}",
         context={
-            "case_id": case.pk,
-            "student_name": student.full_name or student.email,
-            "student_email": student.email,
-            "program_title": case.program.title,
+            **_case_people(case, student=student, program_title=case.program.title),
             "added_words": case.student_words[offset:].strip(),
             "student_words": case.student_words,
             "case_url": absolute(reverse("wagtailsnippets_testimonials_supportcase:edit", args=[case.pk])),
@@ -236,6 +230,16 @@ def post_case_webhook(case_id: int) -> str:
 
 
 RETRY_PAUSES = (0, 2, 8)  # seconds before each attempt
+
+
+def _case_people(case, *, student, program_title: str) -> dict:
+    """Who a support email is about: the case, the student and the program (opening and update alike)."""
+    return {
+        "case_id": case.pk,
+        "student_name": student.full_name or student.email,
+        "student_email": student.email,
+        "program_title": program_title,
+    }
 
 
 def _post(url: str, body: bytes, secret: str) -> str:
