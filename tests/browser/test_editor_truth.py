@@ -2,7 +2,8 @@
 
 import pytest
 
-from tests.browser.test_author_program import log_in, publish
+from campaigns.models import ProgramPage
+from tests.browser.test_author_program import fill_program, log_in, publish
 from tests.factories import enroll, home_page, program_page, referral_plan
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -53,6 +54,10 @@ def test_a_failed_publish_shows_the_smart_i_reasons_once(desktop, live_server, a
     desktop.fill("#id_referral_plans-0-ask_body", "Hi {{ first_name }}, please help spread the word today!")
     desktop.wait_for_timeout(1200)
     assert desktop.locator("text=/Specific: “spread the word”/").filter(visible=True).count() == 1
+    # Autosave after the failed publish still saves this session's draft: no "newer version" conflict.
+    desktop.wait_for_timeout(2500)
+    assert desktop.locator("text=/overwrite a newer version/i").count() == 0
+    assert desktop.locator("text=/newer version/i").count() == 0
 
 
 def test_a_milestone_slug_is_filled_from_its_title(desktop, live_server, admin_user):
@@ -65,3 +70,31 @@ def test_a_milestone_slug_is_filled_from_its_title(desktop, live_server, admin_u
     desktop.fill("#id_milestones-0-slug", "my-own")
     desktop.locator("#id_milestones-0-title").press_sequentially(" again")
     assert desktop.input_value("#id_milestones-0-slug") == "my-own"
+
+
+def test_a_failed_publish_of_a_new_program_after_its_autosave_leaves_one_draft_and_no_conflict(
+    desktop, live_server, admin_user
+):
+    home = home_page()
+    log_in(desktop, live_server)
+    desktop.goto(f"{live_server.url}/admin/pages/add/campaigns/programpage/{home.pk}/")
+    fill_program(desktop, goal="10000")
+    desktop.get_by_role("tab", name="Sharing prompts").click()
+    desktop.get_by_role("button", name="Add sharing prompt").first.click()
+    desktop.fill("#id_sharing_prompts-0-milestone_slug", "first-calm-evening")
+    desktop.fill("#id_sharing_prompts-0-email_subject", "Your first calm evening")
+    desktop.fill("#id_sharing_prompts-0-ask", "Buy now with 50% off, sign up today!")
+    desktop.wait_for_timeout(1500)  # autosave has created the draft page
+    publish(desktop)
+    desktop.wait_for_selector("text=A sharing prompt needs attention")
+    desktop.wait_for_timeout(2500)  # and autosave has run again on the re-rendered form
+    assert desktop.locator("text=/newer version/i").count() == 0
+    assert ProgramPage.objects.count() == 1 and not ProgramPage.objects.get().live
+
+    desktop.get_by_role("tab", name="Sharing prompts").click()
+    desktop.fill("#id_sharing_prompts-0-ask", "Tell one person close to you how your first calm evening felt.")
+    desktop.wait_for_timeout(1500)
+    publish(desktop)
+    desktop.wait_for_selector("text=/published/")
+    assert desktop.locator("text=/newer version/i").count() == 0
+    assert ProgramPage.objects.count() == 1 and ProgramPage.objects.get().live
