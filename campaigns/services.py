@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from datetime import datetime, timedelta
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from campaigns import hooks, links
@@ -328,41 +328,6 @@ def enrollment_change_stage(
     return enrollment
 
 
-def _insert_stage_events(
-    *, ids: list[int], from_stage: str, to_stage: str, reason: str, actor: str, now: datetime, data: dict
-) -> None:
-    """One ``INSERT … SELECT`` for a whole chunk of stage changes.
-
-    The tick moves up to 100k enrollments at a time; building that many model instances
-    for ``bulk_create`` costs several times the SQL itself (see bench/tick.py).
-    """
-    event, enrollment = JourneyEvent._meta, Enrollment._meta
-    data_field = event.get_field("data")
-    json_param = "CAST(%s AS jsonb)" if connection.vendor == "postgresql" else "%s"
-    occurred_at = event.get_field("occurred_at").get_db_prep_value(now, connection)
-    placeholders = ", ".join(["%s"] * len(ids))
-    # Table names come from model metadata and every value is a bound parameter.
-    sql = (
-        f"INSERT INTO {event.db_table} "  # noqa: S608
-        "(student_id, enrollment_id, program_id, kind, from_stage, to_stage, reason, actor, occurred_at, data) "
-        f"SELECT student_id, id, program_id, %s, %s, %s, %s, %s, %s, {json_param} "
-        f"FROM {enrollment.db_table} WHERE stage = %s AND id IN ({placeholders})"
-    )
-    params = [
-        "stage_changed",
-        from_stage,
-        to_stage,
-        reason[:255],
-        actor[:150],
-        occurred_at,
-        data_field.get_db_prep_value(data, connection),
-        from_stage,
-        *ids,
-    ]
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-
-
 def enrollments_change_stage(
     *,
     enrollment_ids: Iterable[int],
@@ -386,8 +351,14 @@ def enrollments_change_stage(
     if not ids:
         return []
     # Events first: they copy student/program from the rows still in ``from_stage``.
-    _insert_stage_events(
-        ids=ids, from_stage=from_stage, to_stage=to_stage, reason=reason, actor=actor, now=now, data=data or {}
+    JourneyEvent.objects.insert_stage_changes(
+        enrollment_ids=ids,
+        from_stage=from_stage,
+        to_stage=to_stage,
+        reason=reason,
+        actor=actor,
+        now=now,
+        data=data or {},
     )
     fields = {"stage": to_stage, "updated_at": now}
     if to_stage == Stage.COMPLETED:

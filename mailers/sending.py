@@ -23,7 +23,6 @@ from email.utils import formataddr
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
-from django.db import connection as db
 from django.db import transaction
 from django.db.models import F
 from django.db.models.functions import Lower
@@ -175,10 +174,9 @@ def build_email(message: Message, rendered: rendering.Rendered, connection) -> E
 
 def record(outcome: Outcome, *, counts: Counter) -> None:
     provider = _provider_name()
-    table = Message._meta.db_table
-    with transaction.atomic(), db.cursor() as cursor:
+    with transaction.atomic():
         if outcome.sent:
-            _mark_sent(cursor, table, provider, outcome.sent)
+            Message.objects.mark_sent(outcome.sent, provider=provider)
         for pk, when, error in outcome.retry:
             Message.objects.filter(pk=pk, status=Status.SENDING).update(
                 status=Status.QUEUED, next_attempt_at=when, last_error=error, sent_at=None, lease_until=None
@@ -196,29 +194,6 @@ def record(outcome: Outcome, *, counts: Counter) -> None:
     counts["retrying"] += len(outcome.retry)
     counts["failed"] += len(outcome.failed)
     counts["returned"] += len(outcome.returned)
-
-
-def _mark_sent(cursor, table: str, provider: str, sent: list[tuple[int, str, str]]) -> None:
-    """One statement per chunk on PostgreSQL (a row-by-row UPDATE costs a round trip each);
-    SQLite runs in-process, where a prepared statement repeated is as fast. A row a fast
-    delivery webhook already marked sent still gets its subject and provider id."""
-    set_clause = (
-        "status = %s, subject = v.subject, provider = %s, provider_message_id = v.pid, "
-        "lease_until = NULL, last_error = '', deferred_reason = ''"
-    )
-    if db.vendor == "postgresql":
-        rows = ", ".join(["(%s::bigint, %s, %s)"] * len(sent))
-        cursor.execute(
-            f"UPDATE {table} AS m SET {set_clause} FROM (VALUES {rows}) AS v(id, subject, pid) "  # noqa: S608
-            "WHERE m.id = v.id AND m.status IN (%s, %s)",
-            [Status.SENT, provider, *[value for row in sent for value in row], Status.SENDING, Status.SENT],
-        )
-    else:
-        cursor.executemany(
-            f"UPDATE {table} SET status = %s, subject = %s, provider = %s, provider_message_id = %s, "  # noqa: S608
-            "lease_until = NULL, last_error = '', deferred_reason = '' WHERE id = %s AND status IN (%s, %s)",
-            [(Status.SENT, subject, provider, pid, pk, Status.SENDING, Status.SENT) for pk, subject, pid in sent],
-        )
 
 
 def _provider_name() -> str:

@@ -1,6 +1,8 @@
 """The journey: append-only events (the history) and scheduled actions (the future)."""
 
-from django.db import models
+from datetime import datetime
+
+from django.db import connection, models
 from django.utils import timezone
 
 
@@ -14,6 +16,49 @@ class JourneyEventQuerySet(models.QuerySet):
 
     def delete(self):
         raise AppendOnlyError("journey events cannot be deleted (erase the student instead)")
+
+    def insert_stage_changes(
+        self,
+        *,
+        enrollment_ids: list[int],
+        from_stage: str,
+        to_stage: str,
+        reason: str,
+        actor: str,
+        now: datetime,
+        data: dict,
+    ) -> None:
+        """One ``stage_changed`` event for each listed enrollment still in ``from_stage``, in one
+        ``INSERT … SELECT`` that copies student and program from the enrollment rows.
+
+        The tick moves up to 100k enrollments at a time; building that many model instances
+        for ``bulk_create`` costs several times the SQL itself (see bench/tick.py).
+        """
+        event = self.model._meta
+        enrollment = event.get_field("enrollment").related_model._meta
+        json_param = "CAST(%s AS jsonb)" if connection.vendor == "postgresql" else "%s"
+        occurred_at = event.get_field("occurred_at").get_db_prep_value(now, connection)
+        placeholders = ", ".join(["%s"] * len(enrollment_ids))
+        # Table names come from model metadata and every value is a bound parameter.
+        sql = (
+            f"INSERT INTO {event.db_table} "  # noqa: S608
+            "(student_id, enrollment_id, program_id, kind, from_stage, to_stage, reason, actor, occurred_at, data) "
+            f"SELECT student_id, id, program_id, %s, %s, %s, %s, %s, %s, {json_param} "
+            f"FROM {enrollment.db_table} WHERE stage = %s AND id IN ({placeholders})"
+        )
+        params = [
+            "stage_changed",
+            from_stage,
+            to_stage,
+            reason[:255],
+            actor[:150],
+            occurred_at,
+            event.get_field("data").get_db_prep_value(data, connection),
+            from_stage,
+            *enrollment_ids,
+        ]
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
 
 
 class JourneyEvent(models.Model):
