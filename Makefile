@@ -36,6 +36,7 @@ lint: venv
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports
+	$(BIN)/djlint --lint $(wildcard */templates)
 
 # Service tests need a database other processes can share: they run in the PostgreSQL pass.
 # Two processes (the machine's 2 cores); tests that share a port or the Celery broker are grouped.
