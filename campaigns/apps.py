@@ -11,6 +11,7 @@ class CampaignsConfig(AppConfig):
         from campaigns import (
             copy_checks,
             email_previews,
+            emails,
             engine,
             forms,
             referral_forms,
@@ -22,7 +23,9 @@ class CampaignsConfig(AppConfig):
         )
         from campaigns.models import programs
         from mailers import admin_views as mailer_admin
+        from mailers import kinds
 
+        kinds.register_all(emails.KINDS)
         engine.register_foundation_handlers()
         referrals.register_referral_engine()
         forms.register_form_check(referral_forms.check_program_form)

@@ -8,21 +8,9 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
 from campaigns import links, ratelimit, services
+from campaigns.emails import HUB_LINK_EMAIL
 from campaigns.models import Student
-from mailers import kinds
-from mailers.models import Category
 from mailers.rendering import absolute
-
-HUB_LINK_EMAIL = kinds.register(
-    kinds.EmailKind(
-        name="hub_link",
-        category=Category.TRANSACTIONAL,
-        description="A fresh link to the student's hub, sent when they ask for one.",
-        subject="Your personal link",
-        body="Hi {{ first_name }},\n\nHere is your personal link (it works without a password; keep it to "
-        "yourself):\n{{ hub_url }}\n\nIf you did not ask for it, you can ignore this email.",
-    )
-)
 
 
 def student_from_link(request, token: str) -> tuple[Student | None, HttpResponse | None]:

@@ -7,7 +7,9 @@ class MailersConfig(AppConfig):
     verbose_name = "Mail"
 
     def ready(self) -> None:
-        from mailers import runner, webhooks  # noqa: F401 - webhooks connects the tracking receiver
+        from mailers import emails, kinds, runner, webhooks  # noqa: F401 - webhooks connects the tracking receiver
+
+        kinds.register_all(emails.KINDS)
 
         # django-q2 keeps its periodic schedule in its own table: make it match settings
         # each time that app's migrations have run (this app has no models to send the signal).

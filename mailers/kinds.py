@@ -2,7 +2,8 @@
 
 A kind's subject and body are creator copy with merge fields; the layout around them
 (greeting, footer, unsubscribe links) is ours, in ``templates/mailers/email/``. Phase apps
-register their kinds in ``AppConfig.ready()``.
+declare their kinds in ``<app>/emails.py`` and register them in ``AppConfig.ready()``
+(``kinds.register_all(emails.KINDS)``), so every process that sets Django up knows every kind.
 """
 
 from dataclasses import dataclass
@@ -41,18 +42,6 @@ def get(name: str) -> EmailKind:
         raise KeyError(f"unknown email kind {name!r}; registered: {', '.join(sorted(_KINDS))}") from None
 
 
-# The mailer's own kinds.
-TEST = register(
-    EmailKind(
-        name="test",
-        category=Category.TRANSACTIONAL,
-        description="A test a team member sends to themselves from the admin.",
-    )
-)
-ANNOUNCEMENT = register(
-    EmailKind(
-        name="announcement",
-        category=Category.PROGRAM,
-        description="A one-off note to students of a program, written in the admin.",
-    )
-)
+def register_all(declared) -> None:
+    for kind in declared:
+        register(kind)

@@ -14,7 +14,7 @@ from django.db import IntegrityError, models, transaction
 from django.db.models.functions import Lower
 from django.utils import timezone
 
-from mailers import kinds, rendering, sending
+from mailers import emails, kinds, rendering, sending
 from mailers.models import Category, Contact, Message, MessageEvent, Status, SuppressionReason
 
 logger = logging.getLogger(__name__)
@@ -98,7 +98,7 @@ def message_send_test(
 ) -> Message:
     """A team member's "send test to me": rendered with the given sample values, sent at once."""
     message = message_queue(
-        kind=kinds.TEST.name,
+        kind=emails.TEST.name,
         to_email=to_email,
         to_name=to_name,
         idempotency_key=f"test:{uuid.uuid4().hex}",

@@ -19,8 +19,8 @@ from mailers.models import Status
 from mailers.permissions import pages_user_can_edit
 from sharing_prompts import preview, selectors
 from sharing_prompts.copy import prompt_problems
+from sharing_prompts.emails import PROMPT_BODY
 from sharing_prompts.models import SharingPrompt
-from sharing_prompts.services import PROMPT_BODY
 
 MAX_CHECK_CHARS = 20_000
 

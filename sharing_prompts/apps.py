@@ -13,9 +13,11 @@ class SharingPromptsConfig(AppConfig):
         from campaigns import engine, forms, hooks, selectors, simulation
         from campaigns.models import programs
         from mailers import admin_views as mailer_admin
-        from sharing_prompts import checks, preview, services, simulate
+        from mailers import kinds
+        from sharing_prompts import checks, emails, preview, services, simulate
         from sharing_prompts import forms as prompt_forms
 
+        kinds.register_all(emails.KINDS)
         programs.register_editor_tab(
             "Sharing prompts",
             [

@@ -14,50 +14,13 @@ from django.utils import timezone
 from campaigns import links
 from campaigns import services as journey
 from campaigns.models import ActionStatus, Enrollment, Milestone, MilestoneReached, ScheduledAction, Stage
-from mailers import kinds
 from mailers.models import Category, Contact
+from sharing_prompts.emails import PROMPT_BODY, PROMPT_EMAIL, REMINDER_EMAIL
 from sharing_prompts.models import MAX_SHARED, MIN_SHARED, PromptDelivery, SharingPrompt
 
 ACTION_PROMPT = "sharing_prompt"
 ACTION_REMINDER = "sharing_prompt_reminder"
 MAX_REFLECTION = 5000
-
-PROMPT_EMAIL = kinds.register(
-    kinds.EmailKind(
-        name="sharing_prompt",
-        category=Category.PROGRAM,
-        description="A milestone's sharing prompt (the creator writes the subject and the ask).",
-    )
-)
-# Our words around the creator's ask; the ask itself is merged in the same pass.
-PROMPT_BODY = """Congratulations on reaching {{{{ milestone_title }}}}, {{{{ first_name }}}}!
-
-{ask}
-
-When you have, note how many people you told (and, if you like, what you said):
-{{{{ prompt_url }}}}
-
-This is about your win, not about us: there is nothing to sell and no link to pass on."""
-
-REMINDER_BODY = """Hi {{ first_name }},
-
-A few days ago you reached {{ milestone_title }}. Have you had a chance to tell someone how it felt?
-
-{{ ask }}
-
-Note it here when you have (it takes a minute): {{ prompt_url }}
-
-We will not remind you about this one again."""
-
-REMINDER_EMAIL = kinds.register(
-    kinds.EmailKind(
-        name="sharing_prompt_reminder",
-        category=Category.PROGRAM,
-        description="One reminder of a sharing prompt that is not completed yet.",
-        subject="A gentle reminder: {{ milestone_title }}",
-        body=REMINDER_BODY,
-    )
-)
 
 
 # --- Scheduling (the engine's milestones_reached hook) -----------------------------------

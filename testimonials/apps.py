@@ -13,9 +13,11 @@ class TestimonialsConfig(AppConfig):
         from campaigns import email_previews, engine, hooks, referrals, selectors, simulation
         from campaigns import forms as campaign_forms
         from campaigns.models import programs
+        from mailers import kinds
+        from testimonials import emails, preview, services, simulate, submissions
         from testimonials import forms as plan_forms
-        from testimonials import preview, services, simulate, submissions
 
+        kinds.register_all(emails.KINDS)
         programs.register_editor_tab(
             "Feedback & testimonials",
             [

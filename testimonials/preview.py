@@ -5,8 +5,8 @@ from django.urls import reverse
 from campaigns.email_previews import EmailPreview, render_email
 from campaigns.sample_values import PREVIEW_LINKS, SAMPLE_TOKEN, SampleLinks
 from mailers import test_links
+from testimonials.emails import FEEDBACK_BODY, FEEDBACK_EMAIL, TESTIMONIAL_BODY, TESTIMONIAL_EMAIL
 from testimonials.models import SCORES
-from testimonials.services import FEEDBACK_BODY, FEEDBACK_EMAIL, TESTIMONIAL_BODY, TESTIMONIAL_EMAIL
 
 SCORE_LINK = test_links.register(
     "feedback-score", "the feedback page: one click records the student's score and opens the questions"

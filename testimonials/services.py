@@ -17,46 +17,15 @@ from django.utils import timezone
 from campaigns import links
 from campaigns import services as journey
 from campaigns.models import Enrollment, Milestone, MilestoneReached, ScheduledAction, Stage
-from mailers import kinds
 from mailers import services as mail
-from mailers.models import Category
 from testimonials import routing, support
+from testimonials.emails import FEEDBACK_BODY, FEEDBACK_EMAIL, TESTIMONIAL_BODY, TESTIMONIAL_EMAIL
 from testimonials.models import SCORES, CaseStatus, FeedbackPlan, FeedbackResponse, Route, SupportCase, Testimonial
 
 ACTION_REQUEST = "feedback_request"
 ACTION_ROUTE = "feedback_route"
 MAX_ANSWER = 5000
 TOKEN_SALT = "testimonials.feedback"  # noqa: S105 - a signing namespace, not a secret
-
-FEEDBACK_EMAIL = kinds.register(
-    kinds.EmailKind(
-        name="feedback_request",
-        category=Category.PROGRAM,
-        description="The 0–10 feedback request (the creator writes the subject and intro).",
-    )
-)
-TESTIMONIAL_EMAIL = kinds.register(
-    kinds.EmailKind(
-        name="testimonial_request",
-        category=Category.PROGRAM,
-        description="The testimonial request to a happy student (the creator writes the subject and intro).",
-    )
-)
-
-FEEDBACK_BODY = """{intro}
-
-Click a number (0 = not at all likely, 10 = extremely likely):
-
-{{{{ score_links }}}}
-
-After your click you can tell us more, in your own words. Every answer is read by a person."""
-
-TESTIMONIAL_BODY = """{intro}
-
-Write or edit it here (it takes two minutes, and you choose how your name appears):
-{{{{ testimonial_url }}}}
-
-You can change your mind at any time from the same page: edit it, or withdraw it."""
 
 
 # --- Personal score links ------------------------------------------------------------------

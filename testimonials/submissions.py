@@ -19,9 +19,9 @@ from campaigns import services as journey
 from campaigns.models import Enrollment
 from mailers import services as mail
 from testimonials import publishing
+from testimonials.emails import TESTIMONIAL_EMAIL
 from testimonials.images import process_photo
 from testimonials.models import PUBLISHED_FIELDS, Consent, FeedbackResponse, ModerationStatus, Testimonial
-from testimonials.services import TESTIMONIAL_EMAIL
 
 MAX_TEXT = 3000
 MIN_TEXT = 20

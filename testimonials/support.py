@@ -19,39 +19,16 @@ from django.urls import reverse
 from django.utils import timezone
 
 from campaigns import services as journey
-from mailers import kinds
 from mailers import services as mail
-from mailers.models import Category
 from mailers.rendering import absolute
 from mailers.runner import enqueue, task
 from testimonials import outbound
+from testimonials.emails import CASE_EMAIL, CASE_UPDATE_EMAIL
 from testimonials.models import CaseStatus, FeedbackPlan, FeedbackResponse, SupportCase
 
 logger = logging.getLogger(__name__)
 
 MAX_WORDS = 5000
-CASE_EMAIL = kinds.register(
-    kinds.EmailKind(
-        name="support_case_opened",
-        category=Category.TRANSACTIONAL,
-        description="To the program's support address when an unhappy student's case opens.",
-        subject="Support case #{{ case_id }}: {{ student_name }} in {{ program_title }}",
-        body="A student gave unhappy feedback and needs a person.\n\nStudent: {{ student_name }} "
-        "<{{ student_email }}>\nProgram: {{ program_title }}\nScore: {{ score }}/10\nWhy: {{ reason }}\n\n"
-        "What they wrote:\n{{ student_words }}\n\nOpen the case: {{ case_url }}",
-    )
-)
-CASE_UPDATE_EMAIL = kinds.register(
-    kinds.EmailKind(
-        name="support_case_updated",
-        category=Category.TRANSACTIONAL,
-        description="To the program's support address when the student adds more on the vent page.",
-        subject="Support case #{{ case_id }}: {{ student_name }} added more",
-        body="{{ student_name }} <{{ student_email }}> added this to support case #{{ case_id }} "
-        "({{ program_title }}):\n\n{{ added_words }}\n\nEverything they told us so far:\n{{ student_words }}"
-        "\n\nOpen the case: {{ case_url }}",
-    )
-)
 
 
 def case_open(
