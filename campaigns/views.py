@@ -1,8 +1,5 @@
-"""Students' link handling shared by every page under their hub: a bad link gets a clear page
-and a way to get a fresh one by email, never an error."""
+"""The "email me a fresh link" page, for a student whose personal link no longer works."""
 
-from django import forms
-from django.http import HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods
@@ -10,32 +7,8 @@ from django.views.decorators.http import require_http_methods
 from campaigns import links, ratelimit, services
 from campaigns.emails import HUB_LINK_EMAIL
 from campaigns.models import Student
+from campaigns.student_pages import NewLinkForm
 from mailers.rendering import absolute
-
-
-def student_from_link(request, token: str) -> tuple[Student | None, HttpResponse | None]:
-    """The link's student, or the page to show instead (expired, revoked, tampered, or erased)."""
-    check = links.read_hub_token(token)
-    student = Student.objects.filter(pk=check.student_id).first() if check.ok else None
-    problem = check.problem or "invalid"
-    if student is not None and check.version != student.link_version:
-        # Signed out everywhere since this link was sent: the same page as an expired link (its holder
-        # may be the student, who only needs a fresh one; it tells a finder nothing more).
-        student, problem = None, "expired"
-    if student is None:
-        return None, link_problem(request, problem)
-    return student, None
-
-
-def link_problem(request, problem: str) -> HttpResponse:
-    """The friendly "this link no longer works, email me a fresh one" page."""
-    return render(
-        request, "campaigns/student/link_problem.html", {"problem": problem, "form": NewLinkForm()}, status=403
-    )
-
-
-class NewLinkForm(forms.Form):
-    email = forms.EmailField(label="Your email address", max_length=254)
 
 
 @require_http_methods(["GET", "POST"])

@@ -8,7 +8,7 @@ from django.urls import reverse
 
 from campaigns import referrals
 from campaigns.models import FriendLead, LeadStatus, ReferralLink, ReferralPlan
-from sharing_prompts.views import share_links
+from sharing_prompts.share_buttons import share_links
 from testimonials.submissions import quote_for
 
 DISCLOSURE = "(Full disclosure: I get a thank-you from them if you join.)"

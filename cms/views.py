@@ -26,7 +26,7 @@ def hub(request, token: str):
     from campaigns import links
     from campaigns.models import Enrollment
     from campaigns.selectors import program_mission_progress
-    from campaigns.views import student_from_link
+    from campaigns.student_pages import student_from_link
     from sharing_prompts.selectors import student_prompts
     from testimonials.selectors import student_feedback_and_testimonials
 
@@ -60,7 +60,7 @@ def link_shared(request, token: str, code: str):
     from django.http import HttpResponse, HttpResponseNotAllowed
 
     from campaigns import referrals
-    from campaigns.views import student_from_link
+    from campaigns.student_pages import student_from_link
 
     if request.method != "POST":
         return HttpResponseNotAllowed(["POST"])

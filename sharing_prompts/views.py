@@ -1,7 +1,5 @@
 """The student's prompt page: what to share, how many people they told, ready share buttons."""
 
-from urllib.parse import quote
-
 from django import forms
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
@@ -9,10 +7,11 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
 from campaigns import links, ratelimit
-from campaigns.views import student_from_link
+from campaigns.student_pages import student_from_link
 from mailers import merge
 from sharing_prompts import selectors, services
 from sharing_prompts.models import MAX_SHARED, MIN_SHARED
+from sharing_prompts.share_buttons import share_links
 
 
 class CompletionForm(forms.Form):
@@ -50,17 +49,6 @@ def _merged(text: str, values: dict) -> str:
         return merge.merge_text(text, values)
     except merge.MergeError:
         return text  # copy published before a field was renamed: show it as written
-
-
-def share_links(text: str, subject: str) -> dict[str, str]:
-    """Buttons that open the student's own apps with their words; no referral link, no offer."""
-    body = quote(text)
-    return {
-        "email": f"mailto:?subject={quote(subject)}&body={body}",
-        "whatsapp": f"https://wa.me/?text={body}",
-        "linkedin": f"https://www.linkedin.com/feed/?shareActive=true&text={body}",
-        "x": f"https://x.com/intent/post?text={body}",
-    }
 
 
 @require_http_methods(["GET", "POST"])

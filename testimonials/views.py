@@ -8,7 +8,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
 from campaigns import bots, links, ratelimit
-from campaigns.views import NewLinkForm, student_from_link
+from campaigns.student_pages import NewLinkForm, student_from_link
 from testimonials import services, submissions, support
 from testimonials.models import SCORES, Consent, FeedbackResponse, Route, SupportCase, Testimonial
 
