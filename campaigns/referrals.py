@@ -20,7 +20,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 
-from campaigns import bots, hooks, links, services
+from campaigns import bots, links, services, signals
 from campaigns.models import (
     Enrollment,
     FriendLead,
@@ -549,10 +549,14 @@ def graduate_links(*, student: Student) -> list[ReferralLink]:
     return list(ReferralLink.objects.filter(student=student, revoked_at__isnull=True).select_related("program"))
 
 
+def _on_event_recorded(sender, *, event, **kwargs) -> None:
+    on_event_recorded(event=event)
+
+
 def register_referral_engine() -> None:
     from campaigns import engine, referral_simulation, selectors, simulation
 
-    hooks.register("event_recorded", on_event_recorded)
+    signals.event_recorded.connect(_on_event_recorded, sender=JourneyEvent, dispatch_uid="referrals.ask")
     simulation.register_behaviour(referral_simulation.graduates_share_links)
     engine.register_action_handler(ACTION_ASK, handle_ask_actions)
     engine.register_action_handler(ACTION_REMINDER, handle_reminder_actions)

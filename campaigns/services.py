@@ -11,7 +11,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from campaigns import hooks, links
+from campaigns import links, signals
 from campaigns.models import (
     ActionStatus,
     Enrollment,
@@ -222,7 +222,7 @@ def journey_record(
         occurred_at=now or timezone.now(),
         data=data or {},
     )
-    hooks.run("event_recorded", event=event)
+    signals.event_recorded.send(sender=JourneyEvent, event=event)
     return event
 
 
@@ -364,7 +364,9 @@ def enrollments_change_stage(
     if to_stage == Stage.COMPLETED:
         fields["completed_at"] = now
     Enrollment.objects.filter(pk__in=ids, stage=from_stage).update(**fields)
-    hooks.run("stages_changed", enrollment_ids=ids, from_stage=from_stage, to_stage=to_stage, now=now)
+    signals.stages_changed.send(
+        sender=Enrollment, enrollment_ids=ids, from_stage=from_stage, to_stage=to_stage, now=now
+    )
     return ids
 
 
@@ -446,7 +448,7 @@ def milestones_record_reached(
         ],
         batch_size=1000,
     )
-    hooks.run("milestones_reached", reached=created, now=now)
+    signals.milestones_reached.send(sender=MilestoneReached, reached=created, now=now)
     return created
 
 

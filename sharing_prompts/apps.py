@@ -10,11 +10,11 @@ class SharingPromptsConfig(AppConfig):
     def ready(self) -> None:
         from wagtail.admin.panels import HelpPanel, InlinePanel
 
-        from campaigns import engine, forms, hooks, selectors, simulation
+        from campaigns import engine, forms, selectors, simulation
         from campaigns.models import programs
         from mailers import admin_views as mailer_admin
         from mailers import kinds
-        from sharing_prompts import checks, emails, preview, services, simulate
+        from sharing_prompts import checks, emails, preview, receivers, services, simulate  # noqa: F401
         from sharing_prompts import forms as prompt_forms
 
         kinds.register_all(emails.KINDS)
@@ -34,7 +34,6 @@ class SharingPromptsConfig(AppConfig):
             "sharing_prompts", "Sharing prompts (as a student sees them)", preview.render_preview
         )
         forms.register_form_check(prompt_forms.check_program_form)
-        hooks.register("milestones_reached", services.prompts_schedule_for_reached)
         engine.register_action_handler(services.ACTION_PROMPT, services.handle_prompt_actions)
         engine.register_action_handler(services.ACTION_REMINDER, services.handle_reminder_actions)
         selectors.register_funnel_step("prompted", "prompted", position=10)

@@ -10,11 +10,11 @@ class TestimonialsConfig(AppConfig):
     def ready(self) -> None:
         from wagtail.admin.panels import HelpPanel
 
-        from campaigns import email_previews, engine, hooks, referrals, selectors, simulation
+        from campaigns import email_previews, engine, referrals, selectors, simulation
         from campaigns import forms as campaign_forms
         from campaigns.models import programs
         from mailers import kinds
-        from testimonials import emails, preview, services, simulate, submissions
+        from testimonials import emails, preview, receivers, services, simulate, submissions  # noqa: F401
         from testimonials import forms as plan_forms
 
         kinds.register_all(emails.KINDS)
@@ -34,8 +34,6 @@ class TestimonialsConfig(AppConfig):
             order=20,
         )
         campaign_forms.register_form_check(plan_forms.check_program_form)
-        hooks.register("milestones_reached", services.feedback_schedule_after_milestones)
-        hooks.register("stages_changed", services.feedback_schedule_after_completion)
         engine.register_action_handler(services.ACTION_REQUEST, services.handle_request_actions)
         engine.register_action_handler(services.ACTION_ROUTE, services.handle_route_actions)
         for position, (label, kind) in enumerate(

@@ -58,7 +58,7 @@ def score_url(response_id: int, score: int) -> str:
     return absolute(reverse("testimonials:score", args=[response_token(response_id), score]))
 
 
-# --- Scheduling (hooks) --------------------------------------------------------------------
+# --- Scheduling (the engine's signals) --------------------------------------------------------------------
 
 
 def plans_for(program_ids) -> dict[int, FeedbackPlan]:

@@ -208,24 +208,45 @@ def test_enrolling_twice_returns_the_first_enrollment(program):
     assert JourneyEvent.objects.filter(kind="enrolled").count() == 1
 
 
-def test_hooks_let_phase_apps_react_without_the_engine_importing_them(program):
-    from campaigns import hooks
+def test_signals_let_phase_apps_react_without_the_engine_importing_them(program):
+    from campaigns import signals
+    from campaigns.models import MilestoneReached
 
     seen = []
 
-    def on_reached(reached, now):
+    def on_reached(sender, *, reached, now, **kwargs):
+        assert sender is MilestoneReached
         seen.extend(r.milestone.slug for r in reached)
 
-    hooks.register("milestones_reached", on_reached)
+    signals.milestones_reached.connect(on_reached)
     try:
         now = timezone.now()
         enroll(program=program, now=now)
         engine.tick(now=now + timedelta(days=10))
     finally:
-        hooks.unregister("milestones_reached", on_reached)
+        signals.milestones_reached.disconnect(on_reached)
     assert seen == ["first-win"]
-    with pytest.raises(ValueError, match="unknown hook"):
-        hooks.register("nope", on_reached)
+
+
+def test_an_error_in_a_receiver_rolls_the_engines_change_back(program):
+    from campaigns import signals
+    from campaigns.models import MilestoneReached
+
+    def broken(sender, **kwargs):
+        raise RuntimeError("receiver failed")
+
+    now = timezone.now()
+    enrollment = enroll(program=program, now=now)
+    milestone = program.milestones.get(slug="first-win")
+    signals.milestones_reached.connect(broken)
+    try:
+        with pytest.raises(RuntimeError, match="receiver failed"):
+            services.enrollment_record_milestone(
+                enrollment=enrollment, milestone=milestone, source="test", actor="test", now=now
+            )
+    finally:
+        signals.milestones_reached.disconnect(broken)
+    assert not MilestoneReached.objects.filter(enrollment=enrollment).exists()
 
 
 def test_one_bad_action_does_not_fail_its_whole_batch(program):

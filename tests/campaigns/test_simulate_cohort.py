@@ -12,7 +12,7 @@ from django.core.management import CommandError, call_command
 from django.urls import reverse
 from django.utils import timezone
 
-from campaigns import engine, hooks, selectors
+from campaigns import engine, selectors, signals
 from campaigns.models import (
     Enrollment,
     FriendLead,
@@ -168,16 +168,16 @@ def test_a_simulation_never_touches_real_students(busy_program, real_people, cap
     before = snapshot(busy_program, real_people)
     seen_changes: list = []
 
-    def spy(**kwargs):  # what the simulation's own ticks change, while it runs (rolled back or not)
+    def spy(sender, **kwargs):  # what the simulation's own ticks change, while it runs (rolled back or not)
         seen_changes.append(kwargs.get("enrollment_ids") or [r.enrollment_id for r in kwargs.get("reached", [])])
 
-    hooks.register("stages_changed", spy)
-    hooks.register("milestones_reached", spy)
+    signals.stages_changed.connect(spy)
+    signals.milestones_reached.connect(spy)
     try:
         run(capsys, "--program", "focus", "--students", "40", "--seed", "11", *(["--keep"] if keep else []))
     finally:
-        hooks.unregister("stages_changed", spy)
-        hooks.unregister("milestones_reached", spy)
+        signals.stages_changed.disconnect(spy)
+        signals.milestones_reached.disconnect(spy)
     real = {real_people["ann"].pk, real_people["bob"].pk}
     assert seen_changes and not real & {pk for ids in seen_changes for pk in ids}
     after = snapshot(busy_program, real_people)
