@@ -13,6 +13,7 @@ class CampaignsConfig(AppConfig):
             email_previews,
             emails,
             engine,
+            events,
             forms,
             referral_forms,
             referral_previews,
@@ -22,10 +23,12 @@ class CampaignsConfig(AppConfig):
             smarti,
         )
         from campaigns.models import programs
+        from campaigns.referral_events import ReferralEvent
         from mailers import admin_views as mailer_admin
         from mailers import kinds
 
         kinds.register_all(emails.KINDS)
+        events.register(ReferralEvent)
         engine.register_foundation_handlers()
         referrals.register_referral_engine()
         forms.register_form_check(referral_forms.check_program_form)

@@ -13,6 +13,7 @@ from django.db import transaction
 from django.db.models.functions import Lower
 from django.utils import timezone
 
+from campaigns.events import EngineEvent
 from campaigns.models import Enrollment, JourneyEvent, ProgramPage, ScheduledAction, Stage, Student, validate_time_zone
 from campaigns.names import name_problem
 from campaigns.services import journey_actions, normalize_email
@@ -152,7 +153,7 @@ def enroll_chunk(
                 student_id=e.student_id,
                 enrollment=e,
                 program=program,
-                kind="enrolled",
+                kind=EngineEvent.ENROLLED,
                 to_stage=Stage.ENROLLED,
                 reason=f"enrolled in cohort {e.cohort}",
                 actor=actor,

@@ -41,6 +41,7 @@ from campaigns.models import (
     Student,
 )
 from campaigns.names import name_problem
+from campaigns.referral_events import ReferralEvent
 from mailers.rendering import absolute
 from mailers.services import message_queue
 
@@ -362,7 +363,7 @@ def _tell_the_graduate(*, lead: FriendLead, link: ReferralLink, plan, friend_nam
     if graduate_enrollment is not None:
         services.journey_record(
             enrollment=graduate_enrollment,
-            kind="friend_registered",
+            kind=ReferralEvent.FRIEND_REGISTERED,
             actor=f"referral:{link.code}",
             reason=f"{friend_name} registered through their link and confirmed",
             data={"lead_id": lead.pk},

@@ -27,6 +27,7 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 
 from campaigns import bulk, services, tasks
+from campaigns.events import EngineEvent
 from campaigns.import_files import FIELD_LABELS, ImportFileError, Milestones, guess_mapping, neutralise, parse, read_row
 from campaigns.models import (
     ActionStatus,
@@ -285,7 +286,7 @@ def _update_existing(valid, before, program, actor, source, now) -> set[str]:
             JourneyEvent(
                 student_id=student.pk,
                 program=program,
-                kind="details_updated",
+                kind=EngineEvent.DETAILS_UPDATED,
                 reason=f"{', '.join(what)} ({source})"[:255],
                 actor=actor,
                 occurred_at=now,

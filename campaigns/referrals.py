@@ -33,6 +33,7 @@ from campaigns.models import (
     Stage,
     Student,
 )
+from campaigns.referral_events import ReferralEvent
 from campaigns.selectors import program_mission_progress
 from mailers import kinds, policy
 from mailers.models import Category, Contact
@@ -322,7 +323,7 @@ def handle_ask_actions(actions: list[ScheduledAction], now: datetime) -> None:
         pk__in=[a.enrollment_id for a in actions]
     )
     asked = set(
-        JourneyEvent.objects.filter(enrollment__in=enrollments, kind="referral_asked").values_list(
+        JourneyEvent.objects.filter(enrollment__in=enrollments, kind=ReferralEvent.ASKED).values_list(
             "enrollment_id", flat=True
         )
     )
@@ -335,7 +336,11 @@ def handle_ask_actions(actions: list[ScheduledAction], now: datetime) -> None:
             why_not = "their testimonial waits for a moderator's approval (the ask quotes it)"
         if why_not:
             services.journey_record(
-                enrollment=enrollment, kind="referral_ask_skipped", actor=services.ENGINE_ACTOR, reason=why_not, now=now
+                enrollment=enrollment,
+                kind=ReferralEvent.ASK_SKIPPED,
+                actor=services.ENGINE_ACTOR,
+                reason=why_not,
+                now=now,
             )
             continue
         link = link_for(student_id=enrollment.student_id, program_id=enrollment.program_id, now=now)
@@ -359,7 +364,7 @@ def handle_ask_actions(actions: list[ScheduledAction], now: datetime) -> None:
         )
         services.journey_record(
             enrollment=enrollment,
-            kind="referral_asked",
+            kind=ReferralEvent.ASKED,
             actor=services.ENGINE_ACTOR,
             reason=f"asked for {plan.ask_count_label} people within {plan.ask_window_days} days",
             data={"code": link.code},
@@ -560,6 +565,6 @@ def register_referral_engine() -> None:
     simulation.register_behaviour(referral_simulation.graduates_share_links)
     engine.register_action_handler(ACTION_ASK, handle_ask_actions)
     engine.register_action_handler(ACTION_REMINDER, handle_reminder_actions)
-    selectors.register_funnel_step("asked", "referral_asked", position=40)
+    selectors.register_funnel_step("asked", ReferralEvent.ASKED, position=40)
     selectors.register_funnel_step("link clicks", position=41, counter=clicks_for_enrollments)
-    selectors.register_funnel_step("friends registered", "friend_registered", position=42)
+    selectors.register_funnel_step("friends registered", ReferralEvent.FRIEND_REGISTERED, position=42)

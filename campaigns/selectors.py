@@ -5,6 +5,7 @@ from datetime import date
 
 from django.db.models import Count, QuerySet
 
+from campaigns.events import EngineEvent
 from campaigns.models import Enrollment, JourneyEvent, MilestoneReached, ProgramPage, Stage, Student
 
 # Funnel steps phase apps add (label, journey event kind), registered from AppConfig.ready();
@@ -84,7 +85,7 @@ def program_funnel(
         enrollments = enrollments.filter(cohort=cohort)
     funnel: dict[str, int] = {Stage.ENROLLED.value: enrollments.count()}
     reached_stage = dict(
-        JourneyEvent.objects.filter(enrollment__in=enrollments, kind="stage_changed")
+        JourneyEvent.objects.filter(enrollment__in=enrollments, kind=EngineEvent.STAGE_CHANGED)
         .values("to_stage")
         .annotate(n=Count("enrollment", distinct=True))
         .values_list("to_stage", "n")

@@ -12,6 +12,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from campaigns import links, signals
+from campaigns.events import EngineEvent
 from campaigns.models import (
     ActionStatus,
     Enrollment,
@@ -160,7 +161,7 @@ def enrollment_create(
         student=student,
         enrollment=enrollment,
         program=program,
-        kind="enrolled",
+        kind=EngineEvent.ENROLLED,
         to_stage=Stage.ENROLLED,
         reason=reason or f"enrolled in cohort {enrollment.cohort}",
         actor=actor,
@@ -238,7 +239,7 @@ def student_sign_out_everywhere(*, student: Student, actor: str, now: datetime |
     Student.objects.filter(pk=locked.pk).update(link_version=locked.link_version, links_revoked_at=now)
     JourneyEvent.objects.create(
         student=locked,
-        kind="links_revoked",
+        kind=EngineEvent.LINKS_REVOKED,
         reason="signed out everywhere: every personal link sent so far stops working",
         actor=actor[:150],
         occurred_at=now,
@@ -438,7 +439,7 @@ def milestones_record_reached(
                 student_id=live[e][0],
                 enrollment_id=e,
                 program_id=live[e][1],
-                kind="milestone_reached",
+                kind=EngineEvent.MILESTONE_REACHED,
                 reason=f"reached {milestones[m].title!r} ({source})",
                 actor=actor,
                 occurred_at=now,
@@ -499,7 +500,7 @@ def student_hub_link_send(*, student: Student, actor: str, now: datetime | None 
     )
     return JourneyEvent.objects.create(
         student=student,
-        kind="hub_link_sent",
+        kind=EngineEvent.HUB_LINK_SENT,
         reason="a fresh personal link was emailed",
         actor=actor[:150],
         occurred_at=now,

@@ -10,13 +10,15 @@ class SharingPromptsConfig(AppConfig):
     def ready(self) -> None:
         from wagtail.admin.panels import HelpPanel, InlinePanel
 
-        from campaigns import engine, forms, selectors, simulation
+        from campaigns import engine, events, forms, selectors, simulation
         from campaigns.models import programs
         from mailers import admin_views as mailer_admin
         from mailers import kinds
         from sharing_prompts import checks, emails, preview, receivers, services, simulate  # noqa: F401
         from sharing_prompts import forms as prompt_forms
+        from sharing_prompts.events import PromptEvent
 
+        events.register(PromptEvent)
         kinds.register_all(emails.KINDS)
         programs.register_editor_tab(
             "Sharing prompts",
@@ -36,8 +38,8 @@ class SharingPromptsConfig(AppConfig):
         forms.register_form_check(prompt_forms.check_program_form)
         engine.register_action_handler(services.ACTION_PROMPT, services.handle_prompt_actions)
         engine.register_action_handler(services.ACTION_REMINDER, services.handle_reminder_actions)
-        selectors.register_funnel_step("prompted", "prompted", position=10)
-        selectors.register_funnel_step("prompt completed", "prompt_completed", position=11)
+        selectors.register_funnel_step("prompted", PromptEvent.PROMPTED, position=10)
+        selectors.register_funnel_step("prompt completed", PromptEvent.COMPLETED, position=11)
         simulation.register_behaviour(simulate.students_complete_prompts)
         checks.register_checks()
         mailer_admin.register_program_values(preview.program_test_values)

@@ -16,6 +16,7 @@ from campaigns import services as journey
 from campaigns.models import ActionStatus, Enrollment, Milestone, MilestoneReached, ScheduledAction, Stage
 from mailers.models import Category, Contact
 from sharing_prompts.emails import PROMPT_BODY, PROMPT_EMAIL, REMINDER_EMAIL
+from sharing_prompts.events import PromptEvent
 from sharing_prompts.models import MAX_SHARED, MIN_SHARED, PromptDelivery, SharingPrompt
 
 ACTION_PROMPT = "sharing_prompt"
@@ -99,7 +100,7 @@ def handle_prompt_actions(actions: list[ScheduledAction], now: datetime) -> None
                     created_at=now,
                 )
             )
-    journey.journey_record_many(events=prompted, kind="prompted", actor=journey.ENGINE_ACTOR, now=now)
+    journey.journey_record_many(events=prompted, kind=PromptEvent.PROMPTED, actor=journey.ENGINE_ACTOR, now=now)
     journey.actions_schedule(actions=reminders)
 
 
@@ -121,7 +122,7 @@ def handle_reminder_actions(actions: list[ScheduledAction], now: datetime) -> No
         if _queue_email(delivery=delivery, enrollment=delivery.enrollment, reminder=True, now=now):
             PromptDelivery.objects.filter(pk=delivery.pk, reminded_at__isnull=True).update(reminded_at=now)
             reminded.append((delivery.enrollment, {"reason": f"reminded of {delivery.milestone_title!r}", "data": {}}))
-    journey.journey_record_many(events=reminded, kind="prompt_reminded", actor=journey.ENGINE_ACTOR, now=now)
+    journey.journey_record_many(events=reminded, kind=PromptEvent.REMINDED, actor=journey.ENGINE_ACTOR, now=now)
 
 
 def _enrollments(actions: list[ScheduledAction]) -> dict[int, Enrollment]:
@@ -230,7 +231,7 @@ def delivery_complete(
     ).update(status=ActionStatus.CANCELLED, done_at=now)
     journey.journey_record(
         enrollment=delivery.enrollment,
-        kind="prompt_completed" if first_time else "prompt_updated",
+        kind=PromptEvent.COMPLETED if first_time else PromptEvent.UPDATED,
         actor="student",
         reason=f"told {people_count} {'person' if people_count == 1 else 'people'} about {delivery.milestone_title!r}",
         data={"delivery_id": delivery.pk, "people_count": people_count, "reflection": bool(reflection)},

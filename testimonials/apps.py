@@ -10,13 +10,15 @@ class TestimonialsConfig(AppConfig):
     def ready(self) -> None:
         from wagtail.admin.panels import HelpPanel
 
-        from campaigns import email_previews, engine, referrals, selectors, simulation
+        from campaigns import email_previews, engine, events, referrals, selectors, simulation
         from campaigns import forms as campaign_forms
         from campaigns.models import programs
         from mailers import kinds
         from testimonials import emails, preview, receivers, services, simulate, submissions  # noqa: F401
         from testimonials import forms as plan_forms
+        from testimonials.events import FeedbackEvent
 
+        events.register(FeedbackEvent)
         kinds.register_all(emails.KINDS)
         programs.register_editor_tab(
             "Feedback & testimonials",
@@ -38,11 +40,11 @@ class TestimonialsConfig(AppConfig):
         engine.register_action_handler(services.ACTION_ROUTE, services.handle_route_actions)
         for position, (label, kind) in enumerate(
             (
-                ("feedback", "feedback_scored"),
-                ("happy", "feedback_happy"),
-                ("neutral", "feedback_neutral"),
-                ("unhappy", "feedback_unhappy"),
-                ("testimonial", "testimonial_submitted"),
+                ("feedback", FeedbackEvent.SCORED),
+                ("happy", FeedbackEvent.HAPPY),
+                ("neutral", FeedbackEvent.NEUTRAL),
+                ("unhappy", FeedbackEvent.UNHAPPY),
+                ("testimonial", FeedbackEvent.TESTIMONIAL_SUBMITTED),
             ),
             start=30,
         ):

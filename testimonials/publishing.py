@@ -30,6 +30,7 @@ from django.utils import timezone
 from campaigns import services as campaign_services
 from campaigns.models import Enrollment
 from testimonials.cards import card_fingerprint, render_share_card
+from testimonials.events import FeedbackEvent
 from testimonials.models import PUBLISHED_FIELDS, Consent, ModerationStatus, Testimonial
 
 logger = logging.getLogger(__name__)
@@ -112,7 +113,7 @@ def testimonial_moderate(
         if enrollment is not None:
             campaign_services.journey_record(
                 enrollment=enrollment,
-                kind="testimonial_moderated",
+                kind=FeedbackEvent.TESTIMONIAL_MODERATED,
                 actor=f"admin:{user.get_username()}" if user else "system",
                 reason=f"testimonial {previous} → {status}" + (f": {note}" if note else ""),
                 data={"testimonial_id": locked.pk, "from": previous, "to": status, "note": locked.moderation_note},

@@ -20,6 +20,7 @@ from campaigns.models import Enrollment, Milestone, MilestoneReached, ScheduledA
 from mailers import services as mail
 from testimonials import routing, support
 from testimonials.emails import FEEDBACK_BODY, FEEDBACK_EMAIL, TESTIMONIAL_BODY, TESTIMONIAL_EMAIL
+from testimonials.events import FeedbackEvent
 from testimonials.models import SCORES, CaseStatus, FeedbackPlan, FeedbackResponse, Route, SupportCase, Testimonial
 
 ACTION_REQUEST = "feedback_request"
@@ -143,7 +144,7 @@ def handle_request_actions(actions: list[ScheduledAction], now: datetime) -> Non
         )
         if not emailed:
             requested[-1][1]["reason"] += " in the hub only: no marketing consent"
-    journey.journey_record_many(events=requested, kind="feedback_requested", actor=journey.ENGINE_ACTOR, now=now)
+    journey.journey_record_many(events=requested, kind=FeedbackEvent.REQUESTED, actor=journey.ENGINE_ACTOR, now=now)
 
 
 def handle_route_actions(actions: list[ScheduledAction], now: datetime) -> None:
@@ -203,7 +204,7 @@ def feedback_record_score(*, response: FeedbackResponse, score: int, now: dateti
     )
     journey.journey_record(
         enrollment=response.enrollment,
-        kind="feedback_scored",
+        kind=FeedbackEvent.SCORED,
         actor="student",
         reason=f"scored {score}/10" + (f" (was {previous})" if previous is not None else ""),
         data={"response_id": response.pk, "score": score},
@@ -313,7 +314,7 @@ def feedback_route(*, response: FeedbackResponse, actor: str, now: datetime | No
     response.save(update_fields=["route", "route_reasons", "sentiment", "language", "routed_at"])
     journey.journey_record(
         enrollment=response.enrollment,
-        kind=f"feedback_{decision.route}",
+        kind=FeedbackEvent(f"feedback_{decision.route}"),
         actor=actor,
         reason="; ".join(decision.reasons)[:255],
         data={"response_id": response.pk, "score": response.score, "sentiment": decision.sentiment},
@@ -355,7 +356,7 @@ def testimonial_request_send(*, response: FeedbackResponse, plan: FeedbackPlan |
     )
     journey.journey_record(
         enrollment=response.enrollment,
-        kind="testimonial_requested",
+        kind=FeedbackEvent.TESTIMONIAL_REQUESTED,
         actor=journey.ENGINE_ACTOR,
         reason="asked for a testimonial after happy feedback",
         data={"response_id": response.pk},

@@ -20,6 +20,7 @@ from campaigns.models import Enrollment
 from mailers import services as mail
 from testimonials import publishing
 from testimonials.emails import TESTIMONIAL_EMAIL
+from testimonials.events import FeedbackEvent
 from testimonials.images import process_photo
 from testimonials.models import PUBLISHED_FIELDS, Consent, FeedbackResponse, ModerationStatus, Testimonial
 
@@ -121,7 +122,7 @@ def testimonial_save(
     if downgraded:
         # Stored cards may show the name or photo no longer allowed: none stays behind.
         transaction.on_commit(functools.partial(publishing.share_card_discard, testimonial_id=testimonial.pk))
-    kind = "testimonial_submitted" if created else "testimonial_edited"
+    kind = FeedbackEvent.TESTIMONIAL_SUBMITTED if created else FeedbackEvent.TESTIMONIAL_EDITED
     details = []
     # A request still waiting in the outbox (quiet hours, the contact budget) would ask them again.
     if mail.messages_cancel(
@@ -168,7 +169,7 @@ def testimonial_withdraw(*, testimonial: Testimonial, now: datetime | None = Non
     if enrollment:
         journey.journey_record(
             enrollment=enrollment,
-            kind="testimonial_withdrawn",
+            kind=FeedbackEvent.TESTIMONIAL_WITHDRAWN,
             actor="student",
             reason="testimonial and its consent withdrawn",
             data={"testimonial_id": testimonial.pk},

@@ -24,6 +24,7 @@ from mailers.rendering import absolute
 from mailers.runner import enqueue, task
 from testimonials import outbound
 from testimonials.emails import CASE_EMAIL, CASE_UPDATE_EMAIL
+from testimonials.events import FeedbackEvent
 from testimonials.models import CaseStatus, FeedbackPlan, FeedbackResponse, SupportCase
 
 logger = logging.getLogger(__name__)
@@ -49,7 +50,7 @@ def case_open(
         return case
     journey.journey_record(
         enrollment=response.enrollment,
-        kind="support_case_opened",
+        kind=FeedbackEvent.CASE_OPENED,
         actor=journey.ENGINE_ACTOR,
         reason=f"support case #{case.pk} opened",
         data={"case_id": case.pk, "response_id": response.pk},
@@ -144,7 +145,7 @@ def case_update(
     if status != was:
         journey.journey_record(
             enrollment=enrollment,
-            kind="support_case_opened" if status == CaseStatus.OPEN else "support_case_resolved",
+            kind=FeedbackEvent.CASE_OPENED if status == CaseStatus.OPEN else FeedbackEvent.CASE_RESOLVED,
             actor=actor,
             reason=f"case #{case.pk}: {case.get_status_display()}" + (f" — {note}" if note else ""),
             data={"case_id": case.pk, "status": status},

@@ -5,6 +5,8 @@ from datetime import datetime
 from django.db import connection, models
 from django.utils import timezone
 
+from campaigns import events
+
 
 class AppendOnlyError(RuntimeError):
     """Journey events are history: they are added, never changed or removed one by one."""
@@ -16,6 +18,12 @@ class JourneyEventQuerySet(models.QuerySet):
 
     def delete(self):
         raise AppendOnlyError("journey events cannot be deleted (erase the student instead)")
+
+    def bulk_create(self, objs, *args, **kwargs):
+        objs = list(objs)
+        for event in objs:
+            events.check(event.kind)
+        return super().bulk_create(objs, *args, **kwargs)
 
     def insert_stage_changes(
         self,
@@ -47,7 +55,7 @@ class JourneyEventQuerySet(models.QuerySet):
             f"FROM {enrollment.db_table} WHERE stage = %s AND id IN ({placeholders})"
         )
         params = [
-            "stage_changed",
+            events.EngineEvent.STAGE_CHANGED.value,
             from_stage,
             to_stage,
             reason[:255],
@@ -104,6 +112,7 @@ class JourneyEvent(models.Model):
     def save(self, *args, **kwargs):
         if not self._state.adding:
             raise AppendOnlyError("journey events cannot be changed")
+        events.check(self.kind)
         super().save(*args, **kwargs)
 
     def delete(self, *args, **kwargs):
