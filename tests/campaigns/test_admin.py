@@ -83,7 +83,7 @@ def test_student_page_shows_the_timeline(admin_client, program):
     from campaigns import engine
 
     engine.tick(now=now + timedelta(days=10))
-    url = reverse("wagtailsnippets_campaigns_student:inspect", args=(enrollment.student.pk,))
+    url = reverse("campaigns_student:inspect", args=(enrollment.student.pk,))
     html = admin_client.get(url).content.decode()
     assert "Timeline" in html
     assert "enrolled" in html and "stage_changed: enrolled → active" in html
@@ -92,7 +92,7 @@ def test_student_page_shows_the_timeline(admin_client, program):
 
 def test_stage_change_in_the_admin_needs_a_reason_and_is_recorded(admin_client, program):
     enrollment = enroll(program=program, email="st@example.org")
-    url = reverse("wagtailsnippets_campaigns_enrollment:edit", args=(enrollment.pk,))
+    url = reverse("campaigns_enrollment:edit", args=(enrollment.pk,))
     base = {"cohort": enrollment.cohort, "stage": "withdrawn"}
     response = admin_client.post(url, {**base, "stage_change_reason": ""})
     assert response.status_code == 200
@@ -110,7 +110,7 @@ def test_stage_change_in_the_admin_needs_a_reason_and_is_recorded(admin_client, 
 
 def test_enrollment_created_in_the_admin_goes_through_the_service(admin_client, program):
     student = StudentFactory()
-    url = reverse("wagtailsnippets_campaigns_enrollment:add")
+    url = reverse("campaigns_enrollment:add")
     starts = (timezone.now() + timedelta(days=3)).strftime("%Y-%m-%d %H:%M")
     response = admin_client.post(
         url, {"student": student.pk, "program": program.pk, "cohort": "spring", "starts_at": starts}
@@ -129,7 +129,7 @@ def test_enrollment_created_in_the_admin_goes_through_the_service(admin_client, 
 def test_student_form_rejects_a_duplicate_address_and_a_bad_time_zone(admin_client):
     StudentFactory(email="dup@example.org")
     response = admin_client.post(
-        reverse("wagtailsnippets_campaigns_student:add"), {"email": "DUP@example.org", "time_zone": "Mars/Base"}
+        reverse("campaigns_student:add"), {"email": "DUP@example.org", "time_zone": "Mars/Base"}
     )
     assert response.status_code == 200
     errors = response.context["form"].errors
@@ -139,13 +139,11 @@ def test_student_form_rejects_a_duplicate_address_and_a_bad_time_zone(admin_clie
 
 def test_the_journey_log_is_read_only(admin_client, program):
     enroll(program=program)
-    assert admin_client.get(reverse("wagtailsnippets_campaigns_journeyevent:list")).status_code == 200
+    assert admin_client.get(reverse("campaigns_journeyevent:index")).status_code == 200
     event = JourneyEvent.objects.first()
-    assert (
-        admin_client.get(reverse("wagtailsnippets_campaigns_journeyevent:inspect", args=(event.pk,))).status_code == 200
-    )
-    assert admin_client.get(reverse("wagtailsnippets_campaigns_journeyevent:add")).status_code in (302, 403)
-    assert admin_client.get(reverse("wagtailsnippets_campaigns_journeyevent:edit", args=(event.pk,))).status_code in (
+    assert admin_client.get(reverse("campaigns_journeyevent:inspect", args=(event.pk,))).status_code == 200
+    assert admin_client.get(reverse("campaigns_journeyevent:add")).status_code in (302, 403)
+    assert admin_client.get(reverse("campaigns_journeyevent:edit", args=(event.pk,))).status_code in (
         302,
         403,
     )

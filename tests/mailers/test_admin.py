@@ -42,15 +42,15 @@ def test_message_log_lists_filters_and_shows_a_message(admin_client, queue):
     sent = queue(to_email="ann@example.org")
     with mock.patch("anymail.backends.test.EmailBackend.post_to_esp", side_effect=AnymailRecipientsRefused("no")):
         failed = queue(to_email="bo@example.org")
-    listing = admin_client.get(reverse("wagtailsnippets_mailers_message:list"), {"status": "failed"})
+    listing = admin_client.get(reverse("mailers_message:index"), {"status": "failed"})
     html = listing.content.decode()
     assert "bo@example.org" in html and "ann@example.org" not in html
-    page = admin_client.get(reverse("wagtailsnippets_mailers_message:inspect", args=[sent.pk])).content.decode()
+    page = admin_client.get(reverse("mailers_message:inspect", args=[sent.pk])).content.decode()
     assert "Hello Ann" in page and "srcdoc" in page
-    failed_page = admin_client.get(reverse("wagtailsnippets_mailers_message:inspect", args=[failed.pk]))
+    failed_page = admin_client.get(reverse("mailers_message:inspect", args=[failed.pk]))
     assert "refused by the provider" in failed_page.content.decode() and "Retry sending" in failed_page.content.decode()
     # The log is the engine's record: nobody adds or edits messages by hand.
-    assert admin_client.get(reverse("wagtailsnippets_mailers_message:add")).status_code in (302, 403)
+    assert admin_client.get(reverse("mailers_message:add")).status_code in (302, 403)
 
 
 def test_retry_button_requeues_a_failed_message(admin_client, queue, django_capture_on_commit_callbacks):
@@ -73,9 +73,7 @@ def test_student_timeline_lists_their_messages(admin_client, program, queue):
     queue(
         to_email="tl@example.org", student_id=enrollment.student_id, program_id=program.pk, program_title=program.title
     )
-    html = admin_client.get(
-        reverse("wagtailsnippets_campaigns_student:inspect", args=[enrollment.student_id])
-    ).content.decode()
+    html = admin_client.get(reverse("campaigns_student:inspect", args=[enrollment.student_id])).content.decode()
     assert "Messages" in html
     assert Message.objects.get().subject in html
 
@@ -96,7 +94,7 @@ def test_contact_edits_in_the_admin_apply_at_once(admin_client, queue):
         send_after=timezone.now() + timedelta(days=1),
     )
     contact = Contact.objects.get(email="ann@example.org")
-    url = reverse("wagtailsnippets_mailers_contact:edit", args=[contact.pk])
+    url = reverse("mailers_contact:edit", args=[contact.pk])
     response = admin_client.post(
         url,
         {"email": "ann@example.org", "wants_program_emails": "", "wants_referral_asks": "on", "suppressed_reason": ""},
@@ -120,12 +118,12 @@ def test_the_team_can_suppress_an_address_never_written_to(admin_client):
     from mailers.models import Contact
 
     response = admin_client.post(
-        reverse("wagtailsnippets_mailers_contact:add"),
+        reverse("mailers_contact:add"),
         {"email": "Do-Not-Mail@Example.org", "suppressed_reason": "manual"},
     )
     assert response.status_code == 302
     assert Contact.objects.get(email__iexact="do-not-mail@example.org").suppressed_reason == "manual"
-    bad = admin_client.post(reverse("wagtailsnippets_mailers_contact:add"), {"email": "nope"})
+    bad = admin_client.post(reverse("mailers_contact:add"), {"email": "nope"})
     assert bad.status_code == 200 and Contact.objects.count() == 1
 
 
