@@ -58,7 +58,7 @@ def test_retry_button_requeues_a_failed_message(admin_client, queue, django_capt
         failed = queue()
     with django_capture_on_commit_callbacks(execute=True):
         response = admin_client.post(reverse("mailers_message_retry", args=[failed.pk]))
-    assert response.status_code == 302
+    assert response.status_code == 302 and response["Location"] == f"/admin/mail/messages/inspect/{failed.pk}/"
     failed.refresh_from_db()
     assert failed.status == Status.SENT
 
@@ -142,3 +142,61 @@ def test_send_test_accepts_every_field_the_form_lists(admin_client, program, dja
     # The chosen program's own figures; a test link; what the program has not set (no ask yet) stays a placeholder.
     assert "Progress: 100 families so far, toward 1,000." in sent.body and "/mail/test-link/special-link/" in sent.body
     assert "[friend offer]" in sent.body
+
+
+def test_the_message_log_searches_and_is_under_mail_in_the_menu(admin_client, queue):
+    queue(to_email="ann@example.org")
+    queue(to_email="bo@example.org")
+    url = reverse("mailers_message:index")
+    assert url == "/admin/mail/messages/"
+    found = admin_client.get(url, {"q": "bo@"}).content.decode()
+    assert "bo@example.org" in found and "ann@example.org" not in found
+    menu = admin_client.get(reverse("wagtailadmin_home")).content.decode()
+    assert "Message log" in menu and "Contacts and suppression" in menu and "/admin/mail/contacts/" in menu
+
+
+def test_the_contact_list_filters_by_suppression_and_searches(admin_client):
+    from mailers import services
+
+    services.contact_suppress(email="gone@example.org", reason="manual")
+    services.contact_set_preferences(email="here@example.org", program_emails=True, referral_asks=False)
+    url = reverse("mailers_contact:index")
+    suppressed = admin_client.get(url, {"suppressed_reason": "manual"}).content.decode()
+    assert "gone@example.org" in suppressed and "here@example.org" not in suppressed
+    no_asks = admin_client.get(url, {"wants_referral_asks": "false"}).content.decode()
+    assert "here@example.org" in no_asks and "gone@example.org" not in no_asks
+    found = admin_client.get(url, {"q": "here"}).content.decode()
+    assert "here@example.org" in found and "gone@example.org" not in found
+
+
+def test_who_may_change_contacts_is_the_model_permission(client, django_user_model):
+    from django.contrib.auth.models import Group, Permission
+
+    from mailers import services
+    from mailers.models import Contact
+
+    services.contact_set_preferences(email="ann@example.org", program_emails=True, referral_asks=True)
+    contact = Contact.objects.get(email="ann@example.org")
+    user = django_user_model.objects.create_user(username="sam", password="pw-sam-12345")
+    group = Group.objects.create(name="Mail readers")
+    group.permissions.add(*Permission.objects.filter(codename__in=["access_admin", "view_message"]))
+    user.groups.add(group)
+    client.force_login(user)
+    assert client.get(reverse("mailers_message:index")).status_code == 200
+    edit = reverse("mailers_contact:edit", args=[contact.pk])
+    data = {
+        "email": "ann@example.org",
+        "wants_program_emails": "",
+        "wants_referral_asks": "",
+        "suppressed_reason": "manual",
+    }
+    for refused in (client.get(reverse("mailers_contact:index")), client.post(edit, data)):
+        assert refused.status_code == 302 and refused["Location"] == reverse("wagtailadmin_home")
+    contact.refresh_from_db()
+    assert contact.suppressed_reason == "" and contact.wants_program_emails
+    group.permissions.add(Permission.objects.get(codename="change_contact"))
+    user = django_user_model.objects.get(pk=user.pk)  # permissions are cached per user object
+    client.force_login(user)
+    assert client.post(edit, data)["Location"] == reverse("mailers_contact:index")
+    contact.refresh_from_db()
+    assert contact.suppressed_reason == "manual" and not contact.wants_program_emails

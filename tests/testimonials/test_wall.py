@@ -403,3 +403,64 @@ def test_admin_approval_of_a_version_the_moderator_did_not_see_is_refused(admin_
     fresh = {"status": "approved", "seen_updated_at": item.updated_at.isoformat()}
     assert admin_client.post(reverse(EDIT_URL, args=[item.pk]), fresh).status_code == 302
     assert models.Testimonial.objects.visible().get().published_text == "Words the moderator never saw."
+
+
+# -- the support queue in the admin --------------------------------------------------------------
+
+
+def a_case(program, *, email: str = "mia@example.org", score: int = 2) -> models.SupportCase:
+    from testimonials import support
+
+    enrollment = enroll(program=program, email=email)
+    response = models.FeedbackResponse.objects.create(
+        enrollment=enrollment, student=enrollment.student, program=program, score=score
+    )
+    return support.case_open(response=response, plan=None, reasons=[f"score {score}"], now=timezone.now())
+
+
+def cases_listed(response) -> set[int]:
+    return {int(pk) for pk in re.findall(r"/admin/support-cases/edit/(\d+)/", response.content.decode())}
+
+
+def test_the_support_queue_filters_by_status_and_shows_a_cases_story(admin_client, program):
+    waiting = a_case(program)
+    done = a_case(program, email="bo@example.org", score=1)
+    models.SupportCase.objects.filter(pk=done.pk).update(status=models.CaseStatus.MADE_RIGHT)
+    url = reverse("testimonials_supportcase:index")
+    assert url == "/admin/support-cases/"
+    assert cases_listed(admin_client.get(url)) == {waiting.pk, done.pk}
+    assert cases_listed(admin_client.get(url, {"status": "open"})) == {waiting.pk}
+    assert cases_listed(admin_client.get(url, {"q": "score 1"})) == {done.pk}
+    edit = admin_client.get(reverse("testimonials_supportcase:edit", args=[waiting.pk])).content.decode()
+    assert "What happened" in edit and "score 2" in edit  # the case's story above the form
+    assert reverse("campaigns_student:inspect", args=[waiting.student_id]) in edit
+    inspect = admin_client.get(reverse("testimonials_supportcase:inspect", args=[waiting.pk]))
+    assert inspect.status_code == 200 and "score 2" in inspect.content.decode()
+
+
+def test_only_who_may_change_support_cases_resolves_one(client, django_user_model, program):
+    from django.contrib.auth.models import Group, Permission
+
+    case = a_case(program)
+    user = django_user_model.objects.create_user(username="sam", password="pw-sam-12345")
+    group = Group.objects.create(name="Support readers")
+    group.permissions.add(*Permission.objects.filter(codename__in=["access_admin", "view_supportcase"]))
+    user.groups.add(group)
+    client.force_login(user)
+    edit = reverse("testimonials_supportcase:edit", args=[case.pk])
+    data = {"assigned_to": "", "status": "made_right", "resolution_note": "Called her, extended her access."}
+    listing = client.get(reverse("testimonials_supportcase:index"))
+    assert cases_listed(listing) == set()  # a viewer's list links each case to its inspect page, not the form
+    assert f"/admin/support-cases/inspect/{case.pk}/" in listing.content.decode()
+    assert client.get(reverse("testimonials_supportcase:inspect", args=[case.pk])).status_code == 200
+    refused = client.post(edit, data)
+    assert refused.status_code == 302 and refused["Location"] == reverse("wagtailadmin_home")
+    case.refresh_from_db()
+    assert case.status == models.CaseStatus.OPEN
+    group.permissions.add(Permission.objects.get(codename="change_supportcase"))
+    client.force_login(django_user_model.objects.get(pk=user.pk))
+    resolved = client.post(edit, data)
+    assert resolved.status_code == 302 and resolved["Location"] == reverse("testimonials_supportcase:index")
+    case.refresh_from_db()
+    assert case.status == models.CaseStatus.MADE_RIGHT and case.resolved_at is not None
+    assert JourneyEvent.objects.filter(kind="support_case_resolved", actor="admin:sam").exists()
