@@ -1,4 +1,4 @@
-"""Admin views the snippet viewsets plug in: the student's timeline, their per-student actions (sign out
+"""Admin views the model viewsets plug in: the student's timeline, their per-student actions (sign out
 everywhere, mark a milestone reached, graduate, withdraw, resend their link: each a POST that needs
 campaigns.change_student and goes through a service, journaled with the staff member's name), and
 enrollment create/edit that go through the services (so the stage is never changed behind the journey's back)."""
@@ -9,8 +9,8 @@ from django.http import Http404, HttpResponseForbidden
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.views.decorators.http import require_POST
+from wagtail.admin.views.generic import CreateView, EditView, InspectView
 from wagtail.log_actions import log
-from wagtail.snippets.views.snippets import CreateView, EditView, InspectView
 
 from campaigns import selectors, services
 from campaigns.models import Enrollment, Milestone, Student
@@ -35,9 +35,9 @@ class StudentInspectView(InspectView):
         context["timeline"] = selectors.student_timeline(student=self.object)[:500]
         context["messages_sent"] = selectors.student_messages(student=self.object)[:200]
         context["can_sign_out"] = self.request.user.has_perm("campaigns.change_student")
-        context["sign_out_url"] = reverse("wagtailsnippets_campaigns_student:sign_out", args=[self.object.pk])
+        context["sign_out_url"] = reverse("campaigns_student:sign_out", args=[self.object.pk])
         context["action_urls"] = {
-            name: reverse(f"wagtailsnippets_campaigns_student:{name}", args=[self.object.pk])
+            name: reverse(f"campaigns_student:{name}", args=[self.object.pk])
             for name in ("milestone", "graduate", "withdraw", "resend_link")
         }
         return context
@@ -57,7 +57,7 @@ def student_sign_out_everywhere(request, pk: int):
     messages.success(
         request, f"{student} is signed out everywhere: their old links no longer work; a freshly emailed one will."
     )
-    return redirect("wagtailsnippets_campaigns_student:inspect", student.pk)
+    return redirect("campaigns_student:inspect", student.pk)
 
 
 def _changeable_student(request, pk: int):
@@ -88,7 +88,7 @@ def _problem(request, exc: ValidationError) -> None:
 
 
 def _back(student: Student):
-    return redirect("wagtailsnippets_campaigns_student:inspect", student.pk)
+    return redirect("campaigns_student:inspect", student.pk)
 
 
 @require_POST
@@ -177,7 +177,6 @@ class EnrollmentCreateView(CreateView):
             reason="added in the admin",
         )
         log(enrollment, "wagtail.create", user=self.request.user)
-        self.new_revision = None
         return enrollment
 
 
@@ -196,5 +195,4 @@ class EnrollmentEditView(EditView):
             )
         enrollment.refresh_from_db()
         log(enrollment, "wagtail.edit", user=self.request.user)
-        self.new_revision = None
         return enrollment

@@ -168,8 +168,7 @@ def status(request, pk: int):
             "skipped": skipped,
             "summary_rows": SUMMARY_ROWS,
             "rejected_outcome": ImportRowOutcome.REJECTED,
-            "enrollments_url": reverse("wagtailsnippets_campaigns_enrollment:list")
-            + f"?program={student_import.program_id}",
+            "enrollments_url": reverse("campaigns_enrollment:index") + f"?program={student_import.program_id}",
             "page_title": "Import students: progress",
         },
     )

@@ -1,4 +1,5 @@
-"""Admin: students (with their timeline), enrollments and the journey log, as snippet viewsets."""
+"""Admin: students (with their timeline and per-student actions), enrollments and the journey log, as
+model viewsets under Students (business records, not content: no snippet, no revisions)."""
 
 from django.templatetags.static import static
 from django.urls import path, reverse
@@ -6,9 +7,8 @@ from django.utils.html import format_html
 from wagtail import hooks
 from wagtail.admin.menu import MenuItem
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, ObjectList
+from wagtail.admin.viewsets.model import ModelViewSet, ModelViewSetGroup
 from wagtail.permissions import register_permission_policy
-from wagtail.snippets.models import register_snippet
-from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
 
 import mailers.converters  # noqa: F401 - registers <id:...>
 from campaigns import admin_referrals, import_views
@@ -29,8 +29,10 @@ from campaigns.widgets import TimeZoneSelect
 from mailers.permissions import ViewOnlyPolicy
 
 
-class StudentViewSet(SnippetViewSet):
+class StudentViewSet(ModelViewSet):
     model = Student
+    name = "campaigns_student"
+    url_prefix = "students"
     icon = "user"
     menu_label = "Students"
     list_display = ["email", "first_name", "last_name", "time_zone", "marketing_consent", "simulated", "created_at"]
@@ -57,8 +59,10 @@ class StudentViewSet(SnippetViewSet):
         ]
 
 
-class EnrollmentViewSet(SnippetViewSet):
+class EnrollmentViewSet(ModelViewSet):
     model = Enrollment
+    name = "campaigns_enrollment"
+    url_prefix = "enrollments"
     icon = "group"
     menu_label = "Enrollments"
     list_display = ["student", "program", "cohort", "stage", "starts_at", "completed_at"]
@@ -77,19 +81,23 @@ class EnrollmentViewSet(SnippetViewSet):
     )
 
 
-class JourneyEventViewSet(SnippetViewSet):
+class JourneyEventViewSet(ModelViewSet):
     """Read-only: the append-only log, filterable (the student's page shows it per person)."""
 
     model = JourneyEvent
+    name = "campaigns_journeyevent"
+    url_prefix = "journey"
     icon = "history"
     menu_label = "Journey log"
     list_display = ["occurred_at", "student", "kind", "from_stage", "to_stage", "reason", "actor"]
     list_filter = ["kind", "program"]
     ordering = ["-id"]
     inspect_view_enabled = True
+    # Nothing is added or edited by hand (the views exist only because a ModelViewSet builds them).
+    form_fields = ["kind"]
 
 
-class PeopleGroup(SnippetViewSetGroup):
+class PeopleGroup(ModelViewSetGroup):
     menu_label = "Students"
     menu_icon = "group"
     menu_order = 200
@@ -98,7 +106,11 @@ class PeopleGroup(SnippetViewSetGroup):
 
 
 register_permission_policy(JourneyEvent, ViewOnlyPolicy(JourneyEvent))
-register_snippet(PeopleGroup)
+
+
+@hooks.register("register_admin_viewset")
+def register_people():
+    return PeopleGroup()
 
 
 @hooks.register("register_admin_urls")

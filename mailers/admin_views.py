@@ -9,8 +9,8 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 from wagtail.admin.forms import WagtailAdminModelForm
+from wagtail.admin.views.generic import CreateView, EditView, InspectView
 from wagtail.log_actions import log
-from wagtail.snippets.views.snippets import CreateView, EditView, InspectView
 
 from mailers import merge, rendering, services
 from mailers.converters import parse_id
@@ -66,13 +66,11 @@ def save_contact_form(*, form, user) -> Contact:
 
 class ContactCreateView(CreateView):
     def save_instance(self):
-        self.new_revision = None
         return save_contact_form(form=self.form, user=self.request.user)
 
 
 class ContactEditView(EditView):
     def save_instance(self):
-        self.new_revision = None
         return save_contact_form(form=self.form, user=self.request.user)
 
 
@@ -82,7 +80,7 @@ def message_retry(request, pk: int):
         raise PermissionDenied
     message = services.message_retry(message=get_object_or_404(Message, pk=pk))
     messages.success(request, f"Message to {message.to_email} queued again.")
-    return redirect(reverse("wagtailsnippets_mailers_message:inspect", args=[pk]))
+    return redirect(reverse("mailers_message:inspect", args=[pk]))
 
 
 # The program page type, named rather than imported: ``mailers`` is the bottom layer and refers to

@@ -1,12 +1,12 @@
-"""Admin: the message log (filters, full record, retry), contacts (preferences, suppression), send a test."""
+"""Admin: the message log (filters, full record, retry), contacts (preferences, suppression), send a test;
+model viewsets under Mail (business records, not content: no snippet, no revisions)."""
 
 from django.urls import path, reverse
 from wagtail import hooks
 from wagtail.admin.menu import MenuItem
 from wagtail.admin.panels import FieldPanel, ObjectList
+from wagtail.admin.viewsets.model import ModelViewSet, ModelViewSetGroup
 from wagtail.permissions import register_permission_policy
-from wagtail.snippets.models import register_snippet
-from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
 
 import mailers.converters  # noqa: F401 - registers <id:...>
 from mailers import admin_views
@@ -14,8 +14,10 @@ from mailers.models import Contact, Message
 from mailers.permissions import ViewOnlyPolicy
 
 
-class MessageViewSet(SnippetViewSet):
+class MessageViewSet(ModelViewSet):
     model = Message
+    name = "mailers_message"
+    url_prefix = "mail/messages"
     icon = "mail"
     menu_label = "Message log"
     list_display = ["created_at", "to_email", "kind", "category", "program_title", "status", "sent_at", "attempts"]
@@ -47,10 +49,14 @@ class MessageViewSet(SnippetViewSet):
         "program_title",
         "idempotency_key",
     ]
+    # Nothing is added or edited by hand (the views exist only because a ModelViewSet builds them).
+    form_fields = ["to_email"]
 
 
-class ContactViewSet(SnippetViewSet):
+class ContactViewSet(ModelViewSet):
     model = Contact
+    name = "mailers_contact"
+    url_prefix = "mail/contacts"
     icon = "user"
     menu_label = "Contacts and suppression"
     list_display = ["email", "wants_program_emails", "wants_referral_asks", "suppressed_reason", "suppressed_at"]
@@ -69,7 +75,7 @@ class ContactViewSet(SnippetViewSet):
     )
 
 
-class MailGroup(SnippetViewSetGroup):
+class MailGroup(ModelViewSetGroup):
     menu_label = "Mail"
     menu_icon = "mail"
     menu_order = 210
@@ -77,7 +83,11 @@ class MailGroup(SnippetViewSetGroup):
 
 
 register_permission_policy(Message, ViewOnlyPolicy(Message))
-register_snippet(MailGroup)
+
+
+@hooks.register("register_admin_viewset")
+def register_mail():
+    return MailGroup()
 
 
 @hooks.register("register_admin_urls")

@@ -1,4 +1,6 @@
-"""Admin: the testimonial moderation queue.
+"""Admin: the testimonial moderation queue, a model viewset. Not a snippet: a testimonial is a student's
+record, not content an editor writes or chooses, and moderation keeps its own published copy (the
+``published_*`` fields) rather than Wagtail revisions.
 
 The team sees what the student wrote, their consent and photo, and the share card it would make;
 for an edit of a published testimonial, also what changed (old against new text, consent and photo),
@@ -20,19 +22,18 @@ from django.urls import path, reverse
 from django.utils.dateparse import parse_datetime
 from wagtail.admin.panels import FieldPanel, ObjectList, Panel
 from wagtail.admin.ui.tables import StatusTagColumn
+from wagtail.admin.views.generic import EditView, IndexView, InspectView
+from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.log_actions import log
-from wagtail.permissions import policy_registry, register_permission_policy
-from wagtail.snippets.models import register_snippet
-from wagtail.snippets.views.snippets import EditView, InspectView, SnippetViewSet
+from wagtail.permissions import policy_registry
 
 from testimonials import publishing
-from testimonials.admin_policy import KeptRecordsPolicy
 from testimonials.models import CaseStatus, Consent, SupportCase, Testimonial
 
 
 def admin_urls(testimonial: Testimonial) -> dict[str, str | None]:
     """The admin-only photo and card preview of a testimonial (shown whatever its status)."""
-    namespace = "wagtailsnippets_testimonials_testimonial"
+    namespace = "testimonials_testimonial"
     return {
         "photo_url": reverse(f"{namespace}:photo", args=[testimonial.pk]) if testimonial.photo else None,
         "published_photo_url": reverse(f"{namespace}:published_photo", args=[testimonial.pk])
@@ -50,7 +51,7 @@ def open_cases(testimonial: Testimonial) -> list[tuple[SupportCase, str]]:
     cases = SupportCase.objects.filter(
         student_id=testimonial.student_id, program_id=testimonial.program_id, status__in=CaseStatus.open_values()
     ).order_by("opened_at")
-    return [(case, reverse("wagtailsnippets_testimonials_supportcase:edit", args=[case.pk])) for case in cases]
+    return [(case, reverse("testimonials_supportcase:edit", args=[case.pk])) for case in cases]
 
 
 def moderation_context(testimonial: Testimonial) -> dict:
@@ -105,7 +106,6 @@ class TestimonialEditView(EditView):
         return False
 
     def save_instance(self):
-        self.new_revision = None
         data = self.form.cleaned_data
         testimonial = publishing.testimonial_moderate(
             testimonial=self.object,
@@ -178,8 +178,16 @@ def admin_card(request, pk: int) -> HttpResponse:
     return response
 
 
-class TestimonialViewSet(SnippetViewSet):
+class TestimonialIndexView(IndexView):
+    def get_base_queryset(self):
+        # simulate_cohort's testimonials are not anyone's words: never in the moderation queue.
+        return super().get_base_queryset().exclude(student__simulated=True)
+
+
+class TestimonialViewSet(ModelViewSet):
     model = Testimonial
+    name = "testimonials_testimonial"
+    url_prefix = "testimonials"
     icon = "openquote"
     menu_label = "Testimonials"
     menu_order = 203
@@ -203,6 +211,7 @@ class TestimonialViewSet(SnippetViewSet):
     ]
     list_filter = ["status", "consent", "program"]
     search_fields = ["text"]
+    index_view_class = TestimonialIndexView
     edit_view_class = TestimonialEditView
     inspect_view_enabled = True
     inspect_view_class = TestimonialInspectView
@@ -231,10 +240,6 @@ class TestimonialViewSet(SnippetViewSet):
         ]
     )
 
-    def get_queryset(self, request):
-        # simulate_cohort's testimonials are not anyone's words: never in the moderation queue.
-        return Testimonial.objects.exclude(student__simulated=True)
-
     def get_urlpatterns(self):
         return [
             *super().get_urlpatterns(),
@@ -242,16 +247,3 @@ class TestimonialViewSet(SnippetViewSet):
             path("published-photo/<int:pk>/", admin_published_photo, name="published_photo"),
             path("card/<int:pk>/", admin_card, name="card"),
         ]
-
-
-_registered = False
-
-
-def register() -> None:
-    """Put the moderation queue in the admin (called once, from this app's ``wagtail_hooks``)."""
-    global _registered
-    if _registered:
-        return
-    register_permission_policy(Testimonial, KeptRecordsPolicy(Testimonial))
-    register_snippet(TestimonialViewSet)
-    _registered = True

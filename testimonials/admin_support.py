@@ -1,10 +1,12 @@
-"""Admin: the support queue. The team assigns a case and resolves it; edits go through the service
-so every change is on the student's timeline and "made right" schedules the next feedback round."""
+"""Admin: the support queue, a model viewset (a business record, not content: no snippet, no revisions).
+The team assigns a case and resolves it; edits go through the service so every change is on the
+student's timeline and "made right" schedules the next feedback round."""
 
 from wagtail.admin.forms import WagtailAdminModelForm
 from wagtail.admin.panels import FieldPanel, ObjectList
+from wagtail.admin.views.generic import EditView, IndexView
+from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.log_actions import log
-from wagtail.snippets.views.snippets import EditView, SnippetViewSet
 
 from testimonials import support
 from testimonials.models import SupportCase
@@ -20,7 +22,6 @@ class SupportCaseForm(WagtailAdminModelForm):
 
 class SupportCaseEditView(EditView):
     def save_instance(self):
-        self.new_revision = None
         data = self.form.cleaned_data
         case = support.case_update(
             case=self.object,
@@ -33,8 +34,16 @@ class SupportCaseEditView(EditView):
         return case
 
 
-class SupportCaseViewSet(SnippetViewSet):
+class SupportCaseIndexView(IndexView):
+    def get_base_queryset(self):
+        # simulate_cohort's unhappy students are nobody to help: never in the support queue.
+        return super().get_base_queryset().exclude(student__simulated=True)
+
+
+class SupportCaseViewSet(ModelViewSet):
     model = SupportCase
+    name = "testimonials_supportcase"
+    url_prefix = "support-cases"
     icon = "help"
     menu_label = "Support cases"
     menu_order = 202
@@ -42,6 +51,7 @@ class SupportCaseViewSet(SnippetViewSet):
     list_display = ["__str__", "student", "program", "status", "assigned_to", "opened_at"]
     list_filter = ["status", "program", "assigned_to"]
     search_fields = ["reason", "student_words"]
+    index_view_class = SupportCaseIndexView
     edit_view_class = SupportCaseEditView
     edit_template_name = "testimonials/admin/case_edit.html"  # the case's story above the form
     inspect_view_enabled = True
@@ -49,7 +59,3 @@ class SupportCaseViewSet(SnippetViewSet):
         [FieldPanel("assigned_to"), FieldPanel("status"), FieldPanel("resolution_note")],
         base_form_class=SupportCaseForm,
     )
-
-    def get_queryset(self, request):
-        # simulate_cohort's unhappy students are nobody to help: never in the support queue.
-        return SupportCase.objects.exclude(student__simulated=True)

@@ -68,7 +68,7 @@ def case_open(
                 "score": response.score,
                 "reason": case.reason,
                 "student_words": case.student_words or "(nothing yet)",
-                "case_url": absolute(reverse("wagtailsnippets_testimonials_supportcase:edit", args=[case.pk])),
+                "case_url": absolute(reverse("testimonials_supportcase:edit", args=[case.pk])),
             },
             program_id=response.program_id,
             now=now,
@@ -116,7 +116,7 @@ def case_update_notify(*, case: SupportCase, offset: int, now: datetime) -> None
             **_case_people(case, student=student, program_title=case.program.title),
             "added_words": case.student_words[offset:].strip(),
             "student_words": case.student_words,
-            "case_url": absolute(reverse("wagtailsnippets_testimonials_supportcase:edit", args=[case.pk])),
+            "case_url": absolute(reverse("testimonials_supportcase:edit", args=[case.pk])),
         },
         program_id=case.program_id,
         now=now,
@@ -180,7 +180,7 @@ def webhook_payload(case: SupportCase) -> dict:
         "score": response.score,
         "reason": case.reason,
         "student_words": case.student_words,
-        "admin_url": absolute(reverse("wagtailsnippets_testimonials_supportcase:edit", args=[case.pk])),
+        "admin_url": absolute(reverse("testimonials_supportcase:edit", args=[case.pk])),
     }
 
 

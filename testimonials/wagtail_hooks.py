@@ -1,11 +1,18 @@
-from wagtail.permissions import register_permission_policy
-from wagtail.snippets.models import register_snippet
+"""Admin: the support queue and the testimonial moderation queue, as model viewsets (records that come
+from students, not content: no snippets, no revisions)."""
 
-from testimonials import admin_moderation
+from wagtail import hooks
+from wagtail.permissions import register_permission_policy
+
+from testimonials.admin_moderation import TestimonialViewSet
 from testimonials.admin_policy import KeptRecordsPolicy
 from testimonials.admin_support import SupportCaseViewSet
-from testimonials.models import SupportCase
+from testimonials.models import SupportCase, Testimonial
 
 register_permission_policy(SupportCase, KeptRecordsPolicy(SupportCase))  # cases open from feedback only
-register_snippet(SupportCaseViewSet)
-admin_moderation.register()
+register_permission_policy(Testimonial, KeptRecordsPolicy(Testimonial))  # testimonials come from students
+
+
+@hooks.register("register_admin_viewset")
+def register_queues():
+    return [SupportCaseViewSet(), TestimonialViewSet()]

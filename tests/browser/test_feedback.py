@@ -68,9 +68,9 @@ def test_unhappy_student_is_heard_and_the_team_sees_the_case(phone, desktop, liv
     assert not Message.objects.filter(kind="testimonial_request").exists()
 
     admin_login(desktop, live_server.url)
-    desktop.goto(f"{live_server.url}/admin/snippets/testimonials/supportcase/")
+    desktop.goto(f"{live_server.url}/admin/support-cases/")
     assert "Open" in desktop.inner_text("main")
-    desktop.goto(f"{live_server.url}/admin/snippets/testimonials/supportcase/edit/{case.pk}/")
+    desktop.goto(f"{live_server.url}/admin/support-cases/edit/{case.pk}/")
     assert "I felt ignored for three weeks." in desktop.inner_text("main")
     desktop.select_option("#id_assigned_to", label="alice")
     desktop.select_option("#id_status", "made_right")
@@ -101,7 +101,7 @@ def test_happy_student_writes_a_testimonial_that_appears_once_approved(phone, de
     assert "Mornings used to be a battle" not in phone.inner_text("main")  # not approved yet
 
     admin_login(desktop, live_server.url)
-    desktop.goto(f"{live_server.url}/admin/snippets/testimonials/testimonial/edit/{testimonial.pk}/")
+    desktop.goto(f"{live_server.url}/admin/testimonials/edit/{testimonial.pk}/")
     desktop.select_option("#id_status", "approved")
     desktop.click("button:has-text('Save')")
     desktop.wait_for_load_state()

@@ -93,7 +93,7 @@ def test_creator_imports_students_and_watches_the_progress(
     assert [r[0] for r in rejected[1:]] == ["ann@example.org", "'" + ROWS[3][0], "cy@example.org"]
 
     # The imported students are in the admin, enrolled in the cohort chosen at upload.
-    desktop.goto(f"{live_server.url}/admin/snippets/campaigns/student/?q=example.org")
+    desktop.goto(f"{live_server.url}/admin/students/?q=example.org")
     listing = desktop.locator("main").inner_text()
     for email in ("bob@example.org", "dee@example.org", "eli@example.org"):
         assert email in listing

@@ -48,5 +48,5 @@ def test_creator_sends_a_test_email_to_themselves(desktop, live_server, admin_us
     desktop.wait_for_selector("text=Test sent to alice@example.org")
     assert [m.subject for m in mail.outbox] == ["[Test] Hi there"]
     # And it is in the message log.
-    desktop.goto(f"{live_server.url}/admin/snippets/mailers/message/")
+    desktop.goto(f"{live_server.url}/admin/mail/messages/")
     assert re.search(r"alice@example.org", desktop.inner_text("main"))

@@ -39,7 +39,7 @@ def test_admin_approves_a_testimonial_and_it_shows_on_the_wall_on_a_phone(phone,
     assert "No testimonials to show yet." in phone.inner_text("main")
 
     admin_login(desktop, live_server.url)
-    desktop.goto(f"{live_server.url}/admin/snippets/testimonials/testimonial/?status=pending")
+    desktop.goto(f"{live_server.url}/admin/testimonials/?status=pending")
     desktop.click("text=Maria Lopez")
     desktop.wait_for_selector("[data-submission]")
     assert "Before, every morning was a fight." in desktop.inner_text("[data-text]")
@@ -47,7 +47,7 @@ def test_admin_approves_a_testimonial_and_it_shows_on_the_wall_on_a_phone(phone,
     desktop.select_option("select[name=status]", ModerationStatus.APPROVED)
     desktop.fill("[name=moderation_note]", "Lovely, thank you")
     desktop.click("button[type=submit]:has-text('Save')")
-    desktop.wait_for_url(f"{live_server.url}/admin/snippets/testimonials/testimonial/")
+    desktop.wait_for_url(f"{live_server.url}/admin/testimonials/")
     desktop.wait_for_selector(".messages .success")
     item.refresh_from_db()
     assert item.status == ModerationStatus.APPROVED and item.text == TEXT
@@ -105,7 +105,7 @@ def test_a_students_edit_waits_for_the_team_while_the_approved_version_stays_on_
 
     # The team sees what changed, old against new, and approves it as featured again.
     admin_login(desktop, live_server.url)
-    desktop.goto(f"{live_server.url}/admin/snippets/testimonials/testimonial/?status=pending")
+    desktop.goto(f"{live_server.url}/admin/testimonials/?status=pending")
     assert "changed: text, consent, new photo" in desktop.inner_text("main")
     desktop.click("text=Maria Lopez")
     desktop.wait_for_selector("[data-changes]")

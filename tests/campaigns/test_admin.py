@@ -1,5 +1,6 @@
 """The course creator's admin: authoring programs, and working with students and enrollments."""
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -83,7 +84,7 @@ def test_student_page_shows_the_timeline(admin_client, program):
     from campaigns import engine
 
     engine.tick(now=now + timedelta(days=10))
-    url = reverse("wagtailsnippets_campaigns_student:inspect", args=(enrollment.student.pk,))
+    url = reverse("campaigns_student:inspect", args=(enrollment.student.pk,))
     html = admin_client.get(url).content.decode()
     assert "Timeline" in html
     assert "enrolled" in html and "stage_changed: enrolled → active" in html
@@ -92,7 +93,7 @@ def test_student_page_shows_the_timeline(admin_client, program):
 
 def test_stage_change_in_the_admin_needs_a_reason_and_is_recorded(admin_client, program):
     enrollment = enroll(program=program, email="st@example.org")
-    url = reverse("wagtailsnippets_campaigns_enrollment:edit", args=(enrollment.pk,))
+    url = reverse("campaigns_enrollment:edit", args=(enrollment.pk,))
     base = {"cohort": enrollment.cohort, "stage": "withdrawn"}
     response = admin_client.post(url, {**base, "stage_change_reason": ""})
     assert response.status_code == 200
@@ -110,7 +111,7 @@ def test_stage_change_in_the_admin_needs_a_reason_and_is_recorded(admin_client, 
 
 def test_enrollment_created_in_the_admin_goes_through_the_service(admin_client, program):
     student = StudentFactory()
-    url = reverse("wagtailsnippets_campaigns_enrollment:add")
+    url = reverse("campaigns_enrollment:add")
     starts = (timezone.now() + timedelta(days=3)).strftime("%Y-%m-%d %H:%M")
     response = admin_client.post(
         url, {"student": student.pk, "program": program.pk, "cohort": "spring", "starts_at": starts}
@@ -129,7 +130,7 @@ def test_enrollment_created_in_the_admin_goes_through_the_service(admin_client, 
 def test_student_form_rejects_a_duplicate_address_and_a_bad_time_zone(admin_client):
     StudentFactory(email="dup@example.org")
     response = admin_client.post(
-        reverse("wagtailsnippets_campaigns_student:add"), {"email": "DUP@example.org", "time_zone": "Mars/Base"}
+        reverse("campaigns_student:add"), {"email": "DUP@example.org", "time_zone": "Mars/Base"}
     )
     assert response.status_code == 200
     errors = response.context["form"].errors
@@ -139,13 +140,11 @@ def test_student_form_rejects_a_duplicate_address_and_a_bad_time_zone(admin_clie
 
 def test_the_journey_log_is_read_only(admin_client, program):
     enroll(program=program)
-    assert admin_client.get(reverse("wagtailsnippets_campaigns_journeyevent:list")).status_code == 200
+    assert admin_client.get(reverse("campaigns_journeyevent:index")).status_code == 200
     event = JourneyEvent.objects.first()
-    assert (
-        admin_client.get(reverse("wagtailsnippets_campaigns_journeyevent:inspect", args=(event.pk,))).status_code == 200
-    )
-    assert admin_client.get(reverse("wagtailsnippets_campaigns_journeyevent:add")).status_code in (302, 403)
-    assert admin_client.get(reverse("wagtailsnippets_campaigns_journeyevent:edit", args=(event.pk,))).status_code in (
+    assert admin_client.get(reverse("campaigns_journeyevent:inspect", args=(event.pk,))).status_code == 200
+    assert admin_client.get(reverse("campaigns_journeyevent:add")).status_code in (302, 403)
+    assert admin_client.get(reverse("campaigns_journeyevent:edit", args=(event.pk,))).status_code in (
         302,
         403,
     )
@@ -162,3 +161,122 @@ def test_preview_shows_unpublished_changes_as_a_visitor_would_see_them(admin_cli
     assert "help 20,000 parents stay calm" in html
     program.refresh_from_db()
     assert program.mission_statement == "help 10,000 parents stay calm"  # the live page is untouched
+
+
+def staff_client(client, django_user_model, *codenames):
+    """A team member in a group with admin access and just these model permissions."""
+    from django.contrib.auth.models import Group, Permission
+
+    user = django_user_model.objects.create_user(username="sam", password="pw-sam-12345")
+    group = Group.objects.create(name="Team")
+    group.permissions.add(*Permission.objects.filter(codename__in=["access_admin", *codenames]))
+    user.groups.add(group)
+    client.force_login(user)
+    return client
+
+
+def test_students_enrollments_and_the_journey_log_sit_under_students_in_the_menu(admin_client):
+    html = admin_client.get(reverse("wagtailadmin_home")).content.decode()
+    for label, url in (
+        ("Students", "/admin/students/"),
+        ("Enrollments", "/admin/enrollments/"),
+        ("Journey log", "/admin/journey/"),
+    ):
+        assert label in html and url in html
+    assert reverse("campaigns_student:index") == "/admin/students/"
+
+
+def test_the_student_list_searches_and_filters(admin_client):
+    StudentFactory(email="ann@example.org", marketing_consent=True)
+    StudentFactory(email="bo@example.org", marketing_consent=False)
+    url = reverse("campaigns_student:index")
+    listing = admin_client.get(url).content.decode()
+    assert "ann@example.org" in listing and "bo@example.org" in listing
+    assert "Marketing consent" in listing and "Time zone" in listing  # the columns
+    without_consent = admin_client.get(url, {"marketing_consent": "false"}).content.decode()
+    assert "bo@example.org" in without_consent and "ann@example.org" not in without_consent
+    found = admin_client.get(url, {"q": "ann@"}).content.decode()
+    assert "ann@example.org" in found and "bo@example.org" not in found
+
+
+def test_the_enrollment_list_filters_by_program_and_stage(admin_client, program):
+    from tests.factories import program_page
+
+    other = program_page(slug="sleep", title="Sleep well")
+    focus = enroll(program=program, email="ann@example.org")
+    enroll(program=other, email="bo@example.org")
+    Enrollment.objects.filter(pk=focus.pk).update(stage=Stage.WITHDRAWN)
+    url = reverse("campaigns_enrollment:index")
+    by_program = admin_client.get(url, {"program": other.pk}).content.decode()
+    assert "bo@example.org" in by_program and "ann@example.org" not in by_program
+    by_stage = admin_client.get(url, {"stage": Stage.WITHDRAWN}).content.decode()
+    assert "ann@example.org" in by_stage and "bo@example.org" not in by_stage
+
+
+def test_the_journey_log_filters_by_kind_and_shows_an_event(admin_client, program):
+    enrollment = enroll(program=program, email="ann@example.org")
+    from campaigns import services
+
+    services.student_sign_out_everywhere(student=enrollment.student, actor="admin:alice")
+    url = reverse("campaigns_journeyevent:index")
+
+    def kinds(html: str) -> list[str]:
+        return re.findall(r"<td[^>]*>\s*(enrolled|links_revoked)\s*</td>", html)
+
+    assert kinds(admin_client.get(url).content.decode()) == ["links_revoked", "enrolled", "enrolled"]  # newest first
+    assert kinds(admin_client.get(url, {"kind": "links_revoked"}).content.decode()) == ["links_revoked"]
+    event = JourneyEvent.objects.get(kind="links_revoked")
+    page = admin_client.get(reverse("campaigns_journeyevent:inspect", args=[event.pk])).content.decode()
+    assert "links_revoked" in page and "admin:alice" in page
+
+
+def test_who_may_see_and_change_students_is_the_model_permissions(client, django_user_model, program):
+    enrollment = enroll(program=program, email="ann@example.org")
+    student = enrollment.student
+    viewer = staff_client(client, django_user_model, "view_student")
+    assert viewer.get(reverse("campaigns_student:index")).status_code == 200
+    assert viewer.get(reverse("campaigns_student:inspect", args=[student.pk])).status_code == 200
+    for refused in (
+        reverse("campaigns_student:add"),
+        reverse("campaigns_student:edit", args=[student.pk]),
+        reverse("campaigns_student:delete", args=[student.pk]),
+        reverse("campaigns_enrollment:index"),  # no enrollment permission at all
+        reverse("campaigns_journeyevent:index"),
+    ):
+        response = viewer.get(refused)
+        # Wagtail's admin answers PermissionDenied with a redirect home and a message.
+        assert response.status_code == 302 and response["Location"] == reverse("wagtailadmin_home"), refused
+    posted = viewer.post(reverse("campaigns_student:edit", args=[student.pk]), {"email": "x@example.org"})
+    assert posted.status_code == 302
+    student.refresh_from_db()
+    assert student.email == "ann@example.org"
+
+
+def test_someone_who_may_change_enrollments_changes_a_stage_but_cannot_delete(client, django_user_model, program):
+    enrollment = enroll(program=program, email="ann@example.org")
+    editor = staff_client(client, django_user_model, "change_enrollment")
+    url = reverse("campaigns_enrollment:edit", args=[enrollment.pk])
+    response = editor.post(url, {"cohort": "", "stage": "withdrawn", "stage_change_reason": "asked to stop"})
+    assert response.status_code == 302 and response["Location"] == reverse("campaigns_enrollment:index")
+    enrollment.refresh_from_db()
+    assert enrollment.stage == Stage.WITHDRAWN
+    assert JourneyEvent.objects.filter(enrollment=enrollment, actor="admin:sam").exists()
+    deleted = editor.post(reverse("campaigns_enrollment:delete", args=[enrollment.pk]))
+    assert deleted.status_code == 302 and Enrollment.objects.filter(pk=enrollment.pk).exists()
+
+
+def test_the_journey_log_is_read_only_whatever_the_permissions(client, django_user_model, program):
+    enroll(program=program)
+    event = JourneyEvent.objects.first()
+    # Even a group holding every journey permission only looks.
+    codenames = [f"{action}_journeyevent" for action in ("add", "change", "delete", "view")]
+    team = staff_client(client, django_user_model, *codenames)
+    assert team.get(reverse("campaigns_journeyevent:index")).status_code == 200
+    assert team.get(reverse("campaigns_journeyevent:inspect", args=[event.pk])).status_code == 200
+    for refused in (
+        reverse("campaigns_journeyevent:add"),
+        reverse("campaigns_journeyevent:edit", args=[event.pk]),
+        reverse("campaigns_journeyevent:delete", args=[event.pk]),
+    ):
+        assert team.post(refused, {"kind": "forged"}).status_code == 302, refused
+    assert not JourneyEvent.objects.filter(kind="forged").exists() and JourneyEvent.objects.filter(pk=event.pk).exists()

@@ -139,10 +139,10 @@ def test_sign_out_everywhere_revokes_old_links_and_a_fresh_emailed_one_works(
     current = links.hub_token(busy_student)
     assert client.get(f"/me/{legacy}/").status_code == 200  # legacy links read as version 0
     assert client.get(f"/me/{current}/").status_code == 200
-    inspect = admin_client.get(reverse("wagtailsnippets_campaigns_student:inspect", args=[busy_student.pk]))
+    inspect = admin_client.get(reverse("campaigns_student:inspect", args=[busy_student.pk]))
     assert "Sign out everywhere" in inspect.content.decode()
 
-    url = reverse("wagtailsnippets_campaigns_student:sign_out", args=[busy_student.pk])
+    url = reverse("campaigns_student:sign_out", args=[busy_student.pk])
     response = admin_client.post(url)
     assert response.status_code == 302
 
@@ -156,7 +156,7 @@ def test_sign_out_everywhere_revokes_old_links_and_a_fresh_emailed_one_works(
     [event] = JourneyEvent.objects.filter(student=busy_student, kind="links_revoked")
     assert event.enrollment_id is None and event.actor == f"admin:{admin_user.get_username()}"
     assert event.data == {"link_version": 1}
-    timeline = admin_client.get(reverse("wagtailsnippets_campaigns_student:inspect", args=[busy_student.pk]))
+    timeline = admin_client.get(reverse("campaigns_student:inspect", args=[busy_student.pk]))
     assert "links_revoked" in timeline.content.decode()
 
     with django_capture_on_commit_callbacks(execute=True):
@@ -170,7 +170,7 @@ def test_a_feedback_link_sent_before_a_sign_out_no_longer_leads_to_the_hub(admin
     response = FeedbackResponse.objects.get(student=busy_student)
     feedback_token = feedback.response_token(response.pk)
     assert me_tokens(client.get(reverse("testimonials:thanks", args=[feedback_token])).content.decode())
-    admin_client.post(reverse("wagtailsnippets_campaigns_student:sign_out", args=[busy_student.pk]))
+    admin_client.post(reverse("campaigns_student:sign_out", args=[busy_student.pk]))
     thanks = client.get(reverse("testimonials:thanks", args=[feedback_token])).content.decode()
     assert me_tokens(thanks) == set() and 'href="/me/new-link/"' in thanks
 
@@ -191,9 +191,9 @@ def viewer_client(client, django_user_model):
 def test_staff_without_change_permission_cannot_sign_a_student_out(viewer_client):
     student = StudentFactory()
     token = links.hub_token(student)
-    inspect = viewer_client.get(reverse("wagtailsnippets_campaigns_student:inspect", args=[student.pk]))
+    inspect = viewer_client.get(reverse("campaigns_student:inspect", args=[student.pk]))
     assert inspect.status_code == 200 and "Sign out everywhere" not in inspect.content.decode()
-    response = viewer_client.post(reverse("wagtailsnippets_campaigns_student:sign_out", args=[student.pk]))
+    response = viewer_client.post(reverse("campaigns_student:sign_out", args=[student.pk]))
     assert response.status_code == 403
     student.refresh_from_db()
     assert student.link_version == 0 and not JourneyEvent.objects.filter(kind="links_revoked").exists()
@@ -202,7 +202,7 @@ def test_staff_without_change_permission_cannot_sign_a_student_out(viewer_client
 
 def test_sign_out_refuses_get_and_unknown_students(admin_client):
     student = StudentFactory()
-    url = reverse("wagtailsnippets_campaigns_student:sign_out", args=[student.pk])
+    url = reverse("campaigns_student:sign_out", args=[student.pk])
     assert admin_client.get(url).status_code == 405
     assert admin_client.post(url.replace(f"/{student.pk}/", "/999999/")).status_code == 404
     assert admin_client.post(url.replace(f"/{student.pk}/", f"/{2**70}/")).status_code == 404

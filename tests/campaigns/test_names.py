@@ -89,7 +89,7 @@ def test_an_import_refuses_them_naming_the_address(program):
 
 def test_the_admin_student_form_refuses_them(admin_client):
     student = StudentFactory(email="ann@example.org", first_name="Ann")
-    url = reverse("wagtailsnippets_campaigns_student:edit", args=(student.pk,))
+    url = reverse("campaigns_student:edit", args=(student.pk,))
     data = {"email": "ann@example.org", "first_name": "Win at EVIL-PHISH.COM", "last_name": "", "time_zone": "UTC"}
     response = admin_client.post(url, data)
     assert response.status_code == 200

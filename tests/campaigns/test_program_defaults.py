@@ -93,7 +93,7 @@ def test_the_milestone_slug_field_follows_the_title_in_the_editor(admin_client):
 
 
 def test_the_time_zone_is_chosen_from_a_list_and_an_unknown_one_is_refused(admin_client):
-    url = reverse("wagtailsnippets_campaigns_student:add")
+    url = reverse("campaigns_student:add")
     page = admin_client.get(url).content.decode()
     assert re.search(r'<select name="time_zone"', page)
     assert '<option value="Europe/Paris"' in page and '<option value="UTC" selected' in page

@@ -194,10 +194,10 @@ def test_a_simulation_never_touches_real_students(busy_program, real_people, cap
     assert {k: v for k, v in after.items() if k != "messages"} == {k: v for k, v in before.items() if k != "messages"}
     sim_addresses = set(simulated.values_list("email", flat=True))
     assert [m for m in after["messages"] if m[1] not in sim_addresses] == before["messages"]
-    support_list = listed(admin_client, "wagtailsnippets_testimonials_supportcase:list")
-    assert f"/supportcase/edit/{real_people['case'].pk}/" in support_list and "example.test" not in support_list
-    assert set(re.findall(r"/supportcase/edit/(\d+)/", support_list)) == {str(real_people["case"].pk)}
-    moderation = listed(admin_client, "wagtailsnippets_testimonials_testimonial:list")
+    support_list = listed(admin_client, "testimonials_supportcase:index")
+    assert f"/admin/support-cases/edit/{real_people['case'].pk}/" in support_list and "example.test" not in support_list
+    assert set(re.findall(r"/admin/support-cases/edit/(\d+)/", support_list)) == {str(real_people["case"].pk)}
+    moderation = listed(admin_client, "testimonials_testimonial:index")
     assert "bob@example.org" in moderation and "example.test" not in moderation
     # A kept run is a finished snapshot: friends its graduates brought are simulated too, no step is left.
     assert not FriendLead.objects.filter(student__isnull=False, student__simulated=False).exists()
@@ -209,7 +209,7 @@ def test_a_simulation_never_touches_real_students(busy_program, real_people, cap
     assert not [m for m in mail.outbox if "example.test" in " ".join(m.to)]
     assert not Message.objects.filter(kind="support_case_opened", to_email="team@example.org").exists()
     # The students list marks them plainly.
-    students_list = admin_client.get(reverse("wagtailsnippets_campaigns_student:list") + "?simulated=true")
+    students_list = admin_client.get(reverse("campaigns_student:index") + "?simulated=true")
     assert students_list.status_code == 200 and "example.test" in students_list.content.decode()
 
 

@@ -19,11 +19,11 @@ ACTIONS = ["milestone", "graduate", "withdraw", "resend_link"]
 
 
 def url(name: str, student_id: int) -> str:
-    return reverse(f"wagtailsnippets_campaigns_student:{name}", args=[student_id])
+    return reverse(f"campaigns_student:{name}", args=[student_id])
 
 
 def inspect_page(client, student_id: int) -> str:
-    return client.get(reverse("wagtailsnippets_campaigns_student:inspect", args=[student_id])).content.decode()
+    return client.get(reverse("campaigns_student:inspect", args=[student_id])).content.decode()
 
 
 @pytest.fixture

@@ -306,10 +306,13 @@ def test_high_score_with_clearly_negative_words_opens_a_case_and_asks_for_nothin
     # The team hears about it, by email and on their help desk, signed.
     [support_email] = [m for m in mail.outbox if m.to == ["Support <support@example.org>"]]
     assert f"Support case #{case.pk}" in support_email.subject
+    # Both lead to the case's page in the admin.
+    assert f"/admin/support-cases/edit/{case.pk}/" in support_email.body
     [(headers, body)] = Receiver.received
     expected = "sha256=" + hmac.new(b"s3cret-hook", body, hashlib.sha256).hexdigest()
     assert hmac.compare_digest(headers["x-signature-sha256"], expected)
     assert json.loads(body)["case_id"] == case.pk
+    assert urlsplit(json.loads(body)["admin_url"]).path == f"/admin/support-cases/edit/{case.pk}/"
     case.refresh_from_db()
     assert case.webhook_status == "delivered (204)"
     # Nothing is asked of them.

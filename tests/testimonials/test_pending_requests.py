@@ -102,9 +102,9 @@ def test_a_testimonial_written_at_0757_cancels_the_request_waiting_for_0800(prog
     event = JourneyEvent.objects.get(kind="testimonial_submitted")
     assert "the testimonial request not yet sent was cancelled" in event.reason
     # The Message log says so.
-    page = admin_client.get(reverse("wagtailsnippets_mailers_message:inspect", args=[request.pk])).content.decode()
+    page = admin_client.get(reverse("mailers_message:inspect", args=[request.pk])).content.decode()
     assert "Not sent: cancelled, no longer needed" in page and "testimonial already written" in page
-    listing = admin_client.get(reverse("wagtailsnippets_mailers_message:list") + "?status=cancelled")
+    listing = admin_client.get(reverse("mailers_message:index") + "?status=cancelled")
     assert listing.status_code == 200 and "ann@example.org" in listing.content.decode()
 
 

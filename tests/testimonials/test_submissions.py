@@ -232,15 +232,15 @@ def test_a_featured_testimonial_keeps_its_place_while_an_edit_waits(client, prog
 def test_the_moderation_queue_lists_the_edit_as_changed_with_what_changed(admin_client, program):
     graduate = published_graduate(program, status=ModerationStatus.APPROVED, consent=Consent.FIRST_NAME, photo=BLUE)
     graduate.save(text=NEW, consent=Consent.FULL, photo=jpeg(RED))
-    listing = admin_client.get("/admin/snippets/testimonials/testimonial/", {"status": "pending"}).content.decode()
+    listing = admin_client.get("/admin/testimonials/", {"status": "pending"}).content.decode()
     assert "changed: text, consent, changed photo" in listing
-    page = admin_client.get(f"/admin/snippets/testimonials/testimonial/edit/{graduate.testimonial.pk}/")
+    page = admin_client.get(f"/admin/testimonials/edit/{graduate.testimonial.pk}/")
     html = page.content.decode()
     assert 'data-changes="text, consent, changed photo"' in html
     assert OLD in html and NEW in html  # old against new
     assert "My first name only (published) → My full name and photo (submitted)" in html
-    old_photo = admin_client.get(f"/admin/snippets/testimonials/testimonial/published-photo/{graduate.testimonial.pk}/")
-    new_photo = admin_client.get(f"/admin/snippets/testimonials/testimonial/photo/{graduate.testimonial.pk}/")
+    old_photo = admin_client.get(f"/admin/testimonials/published-photo/{graduate.testimonial.pk}/")
+    new_photo = admin_client.get(f"/admin/testimonials/photo/{graduate.testimonial.pk}/")
     assert old_photo.status_code == new_photo.status_code == 200 and old_photo.content != new_photo.content
 
 

@@ -23,8 +23,8 @@ from tests.factories import StudentFactory, enroll, home_page, program_page, tes
 pytestmark = pytest.mark.django_db
 
 SCRIPT = '<script>alert("x")</script><b>bold</b>'
-EDIT_URL = "wagtailsnippets_testimonials_testimonial:edit"
-INSPECT_URL = "wagtailsnippets_testimonials_testimonial:inspect"
+EDIT_URL = "testimonials_testimonial:edit"
+INSPECT_URL = "testimonials_testimonial:inspect"
 
 
 @pytest.fixture(autouse=True)
@@ -248,14 +248,12 @@ def test_card_and_photo_urls_only_answer_get(client, program):
 
 def listed(response) -> set[int]:
     """The testimonials the admin list shows (by their edit links)."""
-    return {
-        int(pk) for pk in re.findall(r"/admin/snippets/testimonials/testimonial/edit/(\d+)/", response.content.decode())
-    }
+    return {int(pk) for pk in re.findall(r"/admin/testimonials/edit/(\d+)/", response.content.decode())}
 
 
 def test_admin_list_shows_consent_status_and_filters(admin_client, program):
     items = every_state(program)
-    url = reverse("wagtailsnippets_testimonials_testimonial:list")
+    url = reverse("testimonials_testimonial:index")
     html = admin_client.get(url).content.decode()
     assert "Private: for the team only, never published" in html and "My first name only" in html
     assert "Pending" in html and "Rejected" in html
@@ -275,9 +273,9 @@ def test_admin_edit_shows_the_submission_read_only(admin_client, program):
     assert 'name="status"' in html and 'name="moderation_note"' in html
     for field in ("text", "consent", "photo", "answers"):
         assert f'name="{field}"' not in html
-    photo = admin_client.get(reverse("wagtailsnippets_testimonials_testimonial:photo", args=[item.pk]))
+    photo = admin_client.get(reverse("testimonials_testimonial:photo", args=[item.pk]))
     assert photo.status_code == 200 and photo.content == item.photo.open("rb").read()
-    card = admin_client.get(reverse("wagtailsnippets_testimonials_testimonial:card", args=[item.pk]))
+    card = admin_client.get(reverse("testimonials_testimonial:card", args=[item.pk]))
     assert card.status_code == 200 and card["Content-Type"] == "image/png"
     assert "private" in card["Cache-Control"] and "no-store" in card["Cache-Control"]
 
@@ -294,7 +292,7 @@ def test_admin_moderation_warns_of_an_open_support_case_until_it_is_resolved(adm
     for url in (reverse(EDIT_URL, args=[item.pk]), reverse(INSPECT_URL, args=[item.pk])):
         html = admin_client.get(url).content.decode()
         assert "This student has an open support case" in html
-        assert reverse("wagtailsnippets_testimonials_supportcase:edit", args=[case.pk]) in html
+        assert reverse("testimonials_supportcase:edit", args=[case.pk]) in html
     models.SupportCase.objects.filter(pk=case.pk).update(status=models.CaseStatus.MADE_RIGHT)
     assert "open support case" not in admin_client.get(reverse(EDIT_URL, args=[item.pk])).content.decode()
 
@@ -327,9 +325,9 @@ def test_admin_moderation_goes_through_the_service_and_cannot_change_the_text(ad
 
 def test_admin_cannot_add_or_delete_testimonials(admin_client, program):
     item = testimonial(program=program)
-    add = admin_client.get(reverse("wagtailsnippets_testimonials_testimonial:add"))
+    add = admin_client.get(reverse("testimonials_testimonial:add"))
     assert add.status_code in (302, 403)
-    delete = admin_client.post(reverse("wagtailsnippets_testimonials_testimonial:delete", args=[item.pk]))
+    delete = admin_client.post(reverse("testimonials_testimonial:delete", args=[item.pk]))
     assert delete.status_code in (302, 403)
     assert models.Testimonial.objects.filter(pk=item.pk).exists()
 
@@ -342,28 +340,28 @@ def test_admin_cannot_add_or_delete_support_cases(admin_client, program):
         enrollment=enrollment, student=enrollment.student, program=program, score=2
     )
     case = support.case_open(response=response, plan=None, reasons=["score 2"], now=timezone.now())
-    listing = admin_client.get(reverse("wagtailsnippets_testimonials_supportcase:list")).content.decode()
+    listing = admin_client.get(reverse("testimonials_supportcase:index")).content.decode()
     assert "Add support case" not in listing
-    add = admin_client.post(reverse("wagtailsnippets_testimonials_supportcase:add"), {"status": "open"})
+    add = admin_client.post(reverse("testimonials_supportcase:add"), {"status": "open"})
     assert add.status_code in (302, 403)
-    delete = admin_client.post(reverse("wagtailsnippets_testimonials_supportcase:delete", args=[case.pk]))
+    delete = admin_client.post(reverse("testimonials_supportcase:delete", args=[case.pk]))
     assert delete.status_code in (302, 403)
     assert list(models.SupportCase.objects.values_list("pk", flat=True)) == [case.pk]
 
 
 def test_admin_inspect_shows_the_submission_and_the_card(admin_client, program):
     item = testimonial(program=program, text="words to inspect", status=ModerationStatus.APPROVED)
-    html = admin_client.get(reverse("wagtailsnippets_testimonials_testimonial:inspect", args=[item.pk])).content
+    html = admin_client.get(reverse("testimonials_testimonial:inspect", args=[item.pk])).content
     html = html.decode()
     assert "words to inspect" in html and "My first name only" in html
-    assert reverse("wagtailsnippets_testimonials_testimonial:card", args=[item.pk]) in html
+    assert reverse("testimonials_testimonial:card", args=[item.pk]) in html
     assert f"/t/{item.pk}/card.png" in html
 
 
 def test_admin_photo_and_card_need_admin_access(client, program):
     item = testimonial(program=program)
     for name in ("photo", "card"):
-        response = client.get(reverse(f"wagtailsnippets_testimonials_testimonial:{name}", args=[item.pk]))
+        response = client.get(reverse(f"testimonials_testimonial:{name}", args=[item.pk]))
         assert response.status_code == 302 and "/admin/login/" in response["Location"]
 
 
@@ -372,7 +370,7 @@ def test_the_admin_shows_an_excerpt_cut_after_a_whole_word(admin_client, program
     item = testimonial(program=program, text=text)
     assert item.excerpt() == "Mornings used to be a battle. Now we leave on time and…"
     assert str(item).endswith(": Mornings used to be a battle. Now we leave on time and…")
-    html = admin_client.get(reverse("wagtailsnippets_testimonials_testimonial:list")).content.decode()
+    html = admin_client.get(reverse("testimonials_testimonial:index")).content.decode()
     assert "Now we leave on time and…" in html
 
 
@@ -405,3 +403,64 @@ def test_admin_approval_of_a_version_the_moderator_did_not_see_is_refused(admin_
     fresh = {"status": "approved", "seen_updated_at": item.updated_at.isoformat()}
     assert admin_client.post(reverse(EDIT_URL, args=[item.pk]), fresh).status_code == 302
     assert models.Testimonial.objects.visible().get().published_text == "Words the moderator never saw."
+
+
+# -- the support queue in the admin --------------------------------------------------------------
+
+
+def a_case(program, *, email: str = "mia@example.org", score: int = 2) -> models.SupportCase:
+    from testimonials import support
+
+    enrollment = enroll(program=program, email=email)
+    response = models.FeedbackResponse.objects.create(
+        enrollment=enrollment, student=enrollment.student, program=program, score=score
+    )
+    return support.case_open(response=response, plan=None, reasons=[f"score {score}"], now=timezone.now())
+
+
+def cases_listed(response) -> set[int]:
+    return {int(pk) for pk in re.findall(r"/admin/support-cases/edit/(\d+)/", response.content.decode())}
+
+
+def test_the_support_queue_filters_by_status_and_shows_a_cases_story(admin_client, program):
+    waiting = a_case(program)
+    done = a_case(program, email="bo@example.org", score=1)
+    models.SupportCase.objects.filter(pk=done.pk).update(status=models.CaseStatus.MADE_RIGHT)
+    url = reverse("testimonials_supportcase:index")
+    assert url == "/admin/support-cases/"
+    assert cases_listed(admin_client.get(url)) == {waiting.pk, done.pk}
+    assert cases_listed(admin_client.get(url, {"status": "open"})) == {waiting.pk}
+    assert cases_listed(admin_client.get(url, {"q": "score 1"})) == {done.pk}
+    edit = admin_client.get(reverse("testimonials_supportcase:edit", args=[waiting.pk])).content.decode()
+    assert "What happened" in edit and "score 2" in edit  # the case's story above the form
+    assert reverse("campaigns_student:inspect", args=[waiting.student_id]) in edit
+    inspect = admin_client.get(reverse("testimonials_supportcase:inspect", args=[waiting.pk]))
+    assert inspect.status_code == 200 and "score 2" in inspect.content.decode()
+
+
+def test_only_who_may_change_support_cases_resolves_one(client, django_user_model, program):
+    from django.contrib.auth.models import Group, Permission
+
+    case = a_case(program)
+    user = django_user_model.objects.create_user(username="sam", password="pw-sam-12345")
+    group = Group.objects.create(name="Support readers")
+    group.permissions.add(*Permission.objects.filter(codename__in=["access_admin", "view_supportcase"]))
+    user.groups.add(group)
+    client.force_login(user)
+    edit = reverse("testimonials_supportcase:edit", args=[case.pk])
+    data = {"assigned_to": "", "status": "made_right", "resolution_note": "Called her, extended her access."}
+    listing = client.get(reverse("testimonials_supportcase:index"))
+    assert cases_listed(listing) == set()  # a viewer's list links each case to its inspect page, not the form
+    assert f"/admin/support-cases/inspect/{case.pk}/" in listing.content.decode()
+    assert client.get(reverse("testimonials_supportcase:inspect", args=[case.pk])).status_code == 200
+    refused = client.post(edit, data)
+    assert refused.status_code == 302 and refused["Location"] == reverse("wagtailadmin_home")
+    case.refresh_from_db()
+    assert case.status == models.CaseStatus.OPEN
+    group.permissions.add(Permission.objects.get(codename="change_supportcase"))
+    client.force_login(django_user_model.objects.get(pk=user.pk))
+    resolved = client.post(edit, data)
+    assert resolved.status_code == 302 and resolved["Location"] == reverse("testimonials_supportcase:index")
+    case.refresh_from_db()
+    assert case.status == models.CaseStatus.MADE_RIGHT and case.resolved_at is not None
+    assert JourneyEvent.objects.filter(kind="support_case_resolved", actor="admin:sam").exists()
