@@ -17,10 +17,10 @@ from mailers.converters import parse_id
 from mailers.merge import MergeError
 from mailers.models import Status
 from mailers.permissions import pages_user_can_edit
-from sharing_prompts import preview, selectors
-from sharing_prompts.copy import prompt_problems
+from sharing_prompts import previews, selectors
 from sharing_prompts.emails import PROMPT_BODY
 from sharing_prompts.models import SharingPrompt
+from sharing_prompts.prompt_copy import prompt_problems
 
 MAX_CHECK_CHARS = 20_000
 
@@ -96,7 +96,7 @@ def send_test(request, page_id: int):
             "Your account has no email address: add one under Account settings.",
         )
     # A test goes to a team member, not a student: its links open "this is a test link" pages.
-    values = preview.sample_values(page=draft, prompt=prompt, user=request.user, links=TEST_LINKS)
+    values = previews.sample_values(page=draft, prompt=prompt, user=request.user, links=TEST_LINKS)
     try:
         message = mail.message_send_test(
             to_email=request.user.email,

@@ -14,8 +14,9 @@ class SharingPromptsConfig(AppConfig):
         from campaigns.models import programs
         from mailers import admin_views as mailer_admin
         from mailers import kinds
-        from sharing_prompts import checks, emails, preview, receivers, services, simulate  # noqa: F401
+        from sharing_prompts import checks, emails, previews, receivers, services  # noqa: F401
         from sharing_prompts import forms as prompt_forms
+        from sharing_prompts import simulation as prompt_simulation
         from sharing_prompts.events import PromptEvent
 
         events.register(PromptEvent)
@@ -33,13 +34,13 @@ class SharingPromptsConfig(AppConfig):
             order=10,
         )
         programs.register_preview_mode(
-            "sharing_prompts", "Sharing prompts (as a student sees them)", preview.render_preview
+            "sharing_prompts", "Sharing prompts (as a student sees them)", previews.render_preview
         )
         forms.register_form_check(prompt_forms.check_program_form)
         engine.register_action_handler(services.ACTION_PROMPT, services.handle_prompt_actions)
         engine.register_action_handler(services.ACTION_REMINDER, services.handle_reminder_actions)
         selectors.register_funnel_step("prompted", PromptEvent.PROMPTED, position=10)
         selectors.register_funnel_step("prompt completed", PromptEvent.COMPLETED, position=11)
-        simulation.register_behaviour(simulate.students_complete_prompts)
+        simulation.register_behaviour(prompt_simulation.students_complete_prompts)
         checks.register_checks()
-        mailer_admin.register_program_values(preview.program_test_values)
+        mailer_admin.register_program_values(previews.program_test_values)

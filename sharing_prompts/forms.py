@@ -6,7 +6,7 @@ known merge fields, and no selling phrases unless the creator overrides with a r
 
 from django import forms
 
-from sharing_prompts.copy import prompt_problems
+from sharing_prompts.prompt_copy import prompt_problems
 
 
 def check_program_form(form) -> None:

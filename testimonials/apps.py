@@ -14,8 +14,9 @@ class TestimonialsConfig(AppConfig):
         from campaigns import forms as campaign_forms
         from campaigns.models import programs
         from mailers import kinds
-        from testimonials import emails, preview, receivers, services, simulate, submissions  # noqa: F401
+        from testimonials import emails, previews, receivers, services, submissions  # noqa: F401
         from testimonials import forms as plan_forms
+        from testimonials import simulation as feedback_simulation
         from testimonials.events import FeedbackEvent
 
         events.register(FeedbackEvent)
@@ -49,6 +50,6 @@ class TestimonialsConfig(AppConfig):
             start=30,
         ):
             selectors.register_funnel_step(label, kind, position=position)
-        simulation.register_behaviour(simulate.students_give_feedback)
+        simulation.register_behaviour(feedback_simulation.students_give_feedback)
         referrals.register_merge_provider("testimonial_quote", submissions.quote_for)
-        email_previews.register(preview.previews, order=20)
+        email_previews.register(previews.previews, order=20)

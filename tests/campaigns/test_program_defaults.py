@@ -7,8 +7,8 @@ from django.urls import reverse
 
 from campaigns.models import Milestone, ProgramPage, ReferralPlan, Student
 from campaigns.referral_forms import smart_i_report
-from sharing_prompts.copy import prompt_problems
 from sharing_prompts.models import SharingPrompt
+from sharing_prompts.prompt_copy import prompt_problems
 from testimonials.models import FeedbackPlan
 from tests.campaigns.test_referral_editor import publish
 from tests.factories import add_url, program_form, program_page

@@ -11,9 +11,9 @@ from django.urls import reverse
 
 from campaigns.sample_values import PREVIEW_LINKS, SAMPLE_TOKEN, SampleLinks
 from mailers import merge, rendering, test_links
-from sharing_prompts.copy import prompt_problems
 from sharing_prompts.emails import PROMPT_BODY, PROMPT_EMAIL
 from sharing_prompts.models import Channel
+from sharing_prompts.prompt_copy import prompt_problems
 
 PROMPT_LINK = test_links.register(
     "prompt-page", "the sharing prompt's page in the student's hub: how many people they told, and share buttons"
