@@ -123,8 +123,9 @@ def prepare() -> dict:
     from wagtail.models import Locale, Page, Site
 
     from campaigns import referrals, services
-    from campaigns.models import Milestone, ProgramPage, ReferralPlan
+    from campaigns.models import Milestone, ProgramPage
     from cms.models import HomePage
+    from referrals.models import ReferralPlan
     from testimonials.models import Consent, ModerationStatus, Testimonial
 
     call_command("migrate", verbosity=0)
@@ -192,7 +193,7 @@ def count_clicks() -> dict:
     import django
 
     django.setup()
-    from campaigns.models import ReferralClick
+    from referrals.models import ReferralClick
 
     return {"clicks": ReferralClick.objects.count()}
 

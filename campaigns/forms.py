@@ -28,7 +28,7 @@ class ProgramPageForm(WagtailAdminPageForm):
     def _offer_fits_registration(self) -> None:
         """A new referral ask (the editor's "Add referral ask" template) starts from an offer that fits
         the program's registration state: a bonus while anyone may register, a place while closed."""
-        from campaigns.models.referrals import default_offer
+        from referrals.models import default_offer
 
         formset = self.formsets.get("referral_plans")
         if formset is None:

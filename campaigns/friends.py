@@ -29,21 +29,12 @@ from django.utils import timezone
 from django.utils.formats import date_format
 
 from campaigns import links, referrals, registration, services
-from campaigns.models import (
-    Enrollment,
-    EnrollmentMode,
-    FriendLead,
-    FriendOffer,
-    LeadStatus,
-    ProgramPage,
-    ReferralLink,
-    ReferralPlan,
-    Student,
-)
+from campaigns.models import Enrollment, ProgramPage, Student
 from campaigns.names import name_problem
 from campaigns.referral_events import ReferralEvent
 from mailers.rendering import absolute
 from mailers.services import message_queue
+from referrals.models import EnrollmentMode, FriendLead, FriendOffer, LeadStatus, ReferralLink, ReferralPlan
 
 CONFIRM_SALT = "campaigns.friend-confirm"
 # Long enough for a friend who reads their mail at the weekend; a repeat registration after it sends a

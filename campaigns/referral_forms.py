@@ -10,9 +10,9 @@ from datetime import timedelta
 from django.utils import timezone
 
 from campaigns import smarti
-from campaigns.models import EnrollmentMode, FriendOffer
 from campaigns.sample_values import PREVIEW_LINKS, SAMPLE_QUOTE, mission_progress_line
 from mailers import merge
+from referrals.models import EnrollmentMode, FriendOffer
 
 REFERRAL_FIELDS = {
     "first_name": "The graduate's first name",

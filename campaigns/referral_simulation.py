@@ -2,7 +2,7 @@
 mail scanners and link previews click too (they must not count), some friends register."""
 
 from campaigns import friends, referrals, simulation
-from campaigns.models import ReferralLink
+from referrals.models import ReferralLink
 
 SHARE_PER_DAY = 0.3  # chance a graduate with a link passes it on today
 PERSON = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 Mobile/15E148 Safari/604.1"

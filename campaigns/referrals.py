@@ -21,23 +21,13 @@ from django.utils import timezone
 from django.utils.crypto import salted_hmac
 
 from campaigns import bots, links, services, signals
-from campaigns.models import (
-    Enrollment,
-    FriendLead,
-    FriendOffer,
-    JourneyEvent,
-    ReferralClick,
-    ReferralLink,
-    ReferralPlan,
-    ScheduledAction,
-    Stage,
-    Student,
-)
+from campaigns.models import Enrollment, JourneyEvent, ScheduledAction, Stage, Student
 from campaigns.referral_events import ReferralEvent
 from campaigns.selectors import program_mission_progress
 from mailers import kinds, policy
 from mailers.models import Category, Contact
 from mailers.rendering import absolute
+from referrals.models import FriendLead, FriendOffer, ReferralClick, ReferralLink, ReferralPlan
 
 ACTION_ASK = "referral_ask"
 ACTION_REMINDER = "referral_reminder"

@@ -12,11 +12,12 @@ from datetime import datetime
 from django.db import transaction
 from django.utils import timezone
 
-from campaigns.models import FriendLead, LeadStatus, ProgramPage
+from campaigns.models import ProgramPage
 from mailers import kinds
 from mailers.models import Category
 from mailers.rendering import absolute
 from mailers.services import message_queue
+from referrals.models import FriendLead, LeadStatus
 
 PROGRAM_CONFIRM_EMAIL = kinds.register(
     kinds.EmailKind(

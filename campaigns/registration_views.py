@@ -15,8 +15,9 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
 from campaigns import friends, ratelimit, referrals
-from campaigns.models import Enrollment, LeadStatus
+from campaigns.models import Enrollment
 from campaigns.names import validate_person_name
+from referrals.models import LeadStatus
 
 # Within FORM_RATE_WINDOW_SECONDS: posts from one address (the friend form's scope: one budget for both
 # public forms), and registrations on one program's page.

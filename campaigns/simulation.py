@@ -27,8 +27,9 @@ from django.utils import timezone
 
 from campaigns import engine, selectors, services
 from campaigns.choices import Stage
-from campaigns.models import ActionStatus, Enrollment, FriendLead, ProgramPage, ScheduledAction, Student
+from campaigns.models import ActionStatus, Enrollment, ProgramPage, ScheduledAction, Student
 from mailers import services as mail
+from referrals.models import FriendLead
 
 SIMULATOR_ACTOR = "simulator"
 TAIL_DAYS = 21

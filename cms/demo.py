@@ -9,9 +9,10 @@ from wagtail.models import Page, Site
 
 from campaigns import engine, links, referrals, services
 from campaigns.choices import RegistrationStatus
-from campaigns.models import Milestone, ProgramPage, ReferralPlan, Student
+from campaigns.models import Milestone, ProgramPage, Student
 from cms.models import HomePage
 from mailers import services as mail
+from referrals.models import ReferralPlan
 from sharing_prompts import services as prompts
 from sharing_prompts.models import PromptDelivery, SharingPrompt
 from testimonials import publishing, submissions

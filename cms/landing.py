@@ -17,10 +17,11 @@ from django.utils.html import escape
 from django.views.decorators.http import require_http_methods
 
 from campaigns import friends, ratelimit, referrals
-from campaigns.models import EnrollmentMode, FriendOffer, ProgramPage
+from campaigns.models import ProgramPage
 from campaigns.names import validate_person_name
 from campaigns.selectors import program_mission_progress
 from cms.landing_state import landing_state
+from referrals.models import EnrollmentMode, FriendOffer
 from testimonials.models import Testimonial
 
 

@@ -13,7 +13,8 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
 from campaigns import friends, referrals
-from campaigns.models import Enrollment, LeadStatus
+from campaigns.models import Enrollment
+from referrals.models import LeadStatus
 
 
 @require_http_methods(["GET", "POST"])

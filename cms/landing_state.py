@@ -19,7 +19,8 @@ from django.db import connection
 from django.utils.dateparse import parse_datetime
 from wagtail.models import Page
 
-from campaigns.models import ReferralClick, ReferralLink, Student
+from campaigns.models import Student
+from referrals.models import ReferralClick, ReferralLink
 from testimonials.models import Consent, ModerationStatus, Testimonial
 
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from django.urls import reverse
 
 from campaigns import referrals
-from campaigns.models import FriendLead, LeadStatus, ReferralLink, ReferralPlan
+from referrals.models import FriendLead, LeadStatus, ReferralLink, ReferralPlan
 from sharing_prompts.share_buttons import share_links
 from testimonials.submissions import quote_for
 

@@ -11,9 +11,10 @@ from django.core import mail
 from django.utils import timezone
 
 from campaigns import engine, services
-from campaigns.models import Enrollment, FriendLead, ReferralClick, Student
+from campaigns.models import Enrollment, Student
 from mailers import services as mail_services
 from mailers.models import Message
+from referrals.models import FriendLead, ReferralClick
 from testimonials import publishing, submissions
 from testimonials import services as feedback
 from testimonials.models import Consent, FeedbackResponse, ModerationStatus, Testimonial
@@ -106,7 +107,7 @@ def test_graduate_shares_and_a_friend_registers_on_a_phone_while_registration_is
 
 def test_a_graduate_of_two_programs_edits_and_shares_each_message_on_its_own(browser, desktop, live_server):
     from campaigns import links, referrals
-    from campaigns.models import ReferralLink
+    from referrals.models import ReferralLink
 
     programs = [
         program_page(slug=slug, milestones=[("first-win", 7)], title=title)

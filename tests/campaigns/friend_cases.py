@@ -8,8 +8,9 @@ from urllib.parse import urlsplit
 from django.utils import timezone
 
 from campaigns import referrals
-from campaigns.models import ReferralLink, Student
+from campaigns.models import Student
 from mailers.models import Message
+from referrals.models import ReferralLink
 from testimonials import publishing, submissions
 from testimonials.models import Consent, ModerationStatus
 from tests.factories import enroll, program_page, referral_plan

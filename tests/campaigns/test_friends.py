@@ -8,8 +8,9 @@ from django.core import signing
 from django.core.exceptions import ValidationError
 
 from campaigns import friends, services
-from campaigns.models import Enrollment, FriendLead, JourneyEvent, Student
+from campaigns.models import Enrollment, JourneyEvent, Student
 from mailers.models import Message
+from referrals.models import FriendLead
 from tests.campaigns.friend_cases import (
     NOW,
     graduate_link,

@@ -5,8 +5,9 @@ import re
 import pytest
 from django.urls import reverse
 
-from campaigns.models import Milestone, ProgramPage, ReferralPlan, Student
+from campaigns.models import Milestone, ProgramPage, Student
 from campaigns.referral_forms import smart_i_report
+from referrals.models import ReferralPlan
 from sharing_prompts.models import SharingPrompt
 from sharing_prompts.prompt_copy import prompt_problems
 from testimonials.models import FeedbackPlan

@@ -6,7 +6,8 @@ import pytest
 from django.core.management import call_command
 from django.urls import reverse
 
-from campaigns.models import ProgramPage, ReferralPlan
+from campaigns.models import ProgramPage
+from referrals.models import ReferralPlan
 from tests.factories import add_url, feedback_plan, program_form, referral_plan
 
 pytestmark = pytest.mark.django_db

@@ -12,9 +12,10 @@ from django.db import connection
 from django.utils import timezone
 
 from campaigns import engine, friends, names, referrals
-from campaigns.models import Enrollment, FriendLead, JourneyEvent, ReferralClick, ReferralLink, Student
+from campaigns.models import Enrollment, JourneyEvent, Student
 from mailers import services as mail_services
 from mailers.models import Message
+from referrals.models import FriendLead, ReferralClick, ReferralLink
 from testimonials import publishing, submissions, support
 from testimonials import services as feedback
 from testimonials.models import CaseStatus, Consent, FeedbackResponse, ModerationStatus, Testimonial

@@ -11,8 +11,9 @@ from django.core.cache import cache
 from django.test import Client
 
 from campaigns import friends, registration, tasks
-from campaigns.models import Enrollment, FriendLead, JourneyEvent, ProgramPage, Student
+from campaigns.models import Enrollment, JourneyEvent, ProgramPage, Student
 from mailers.models import Message
+from referrals.models import FriendLead
 from tests.campaigns.friend_cases import NOW, PERSON, maria_of_calm, sam_of_sleep, student_snapshot
 from tests.factories import enroll, program_page, referral_plan
 

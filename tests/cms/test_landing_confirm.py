@@ -12,8 +12,9 @@ from django.test import Client
 from django.utils import timezone
 
 from campaigns import friends, links
-from campaigns.models import Enrollment, FriendLead, JourneyEvent, Student
+from campaigns.models import Enrollment, JourneyEvent, Student
 from mailers.models import Message
+from referrals.models import FriendLead
 from testimonials.models import Testimonial
 from tests.campaigns.friend_cases import (
     PERSON,

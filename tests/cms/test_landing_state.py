@@ -8,8 +8,8 @@ from django.core.cache import cache
 from django.utils import timezone
 
 from campaigns import referrals
-from campaigns.models import ReferralClick
 from cms.landing_state import landing_state
+from referrals.models import ReferralClick
 from tests.factories import enroll, referral_plan
 
 pytestmark = pytest.mark.django_db

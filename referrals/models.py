@@ -3,15 +3,20 @@
 - ``ReferralPlan``: the SMART-I ask, the friend's special access and the graduate's thank-you,
   authored on the program page (one per program).
 - ``ReferralLink``: a graduate's own ``/r/<code>`` link.
-- ``ReferralClick``: a person (not a bot) opening it; one per browser per day.
+- ``ReferralClick``: a person (not a bot) opening it; one per browser per day, recorded by one
+  statement (``ReferralClick.objects.record``) wherever a click comes from: the view, the
+  simulation, the benchmark.
 - ``FriendLead``: a friend who registered through a link; nothing happens for them (enrollment,
   attribution, "a friend joined") until they confirm their address from the email we send it. Also a
   person who registered on the public program page (no link), or asked there to be told when
   registration opens (status "waitlist"): the same confirmation, the same guarantees.
 """
 
+from datetime import datetime
+
+from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
-from django.db import models
+from django.db import connection, models
 from django.db.models.functions import Lower
 from django.utils import timezone
 from modelcluster.fields import ParentalKey
@@ -21,7 +26,7 @@ from wagtail.models import Orderable
 from campaigns.names import validate_person_name
 
 # A new program's ask: fits any program (no audience, no promise but the program's own), and passes
-# the SMART-I and non-salesy checks as it stands (tests/campaigns/test_program_defaults.py).
+# the SMART-I and non-salesy checks as it stands (tests/referrals/test_program_defaults.py).
 DEFAULT_ASK_SUBJECT = "{{ first_name }}, {{ ask_count }} people, {{ ask_deadline }}?"
 DEFAULT_ASK_BODY = """{{ first_name }}, a few weeks ago you wrote:
 
@@ -189,6 +194,35 @@ class ReferralLink(models.Model):
         return self.code
 
 
+# The click's one statement: find the live link by its code and record the visit, once per browser
+# per day, in a single round trip with no transaction around it (the hot path of /r/<code>).
+_CLICK_SQL = (
+    "INSERT INTO {click} (link_id, visitor, client, day, clicked_at) "
+    "SELECT id, %s, %s, %s, %s FROM {link} WHERE code = %s AND revoked_at IS NULL{commit} "
+    "ON CONFLICT (link_id, day, visitor) DO NOTHING"
+)
+# PostgreSQL: this statement's own transaction commits without waiting for the WAL flush (SET LOCAL
+# inside the statement; see CLICK_DURABLE_COMMIT in settings). The flush is most of a click's cost.
+_ASYNC_COMMIT = " AND set_config('synchronous_commit', 'off', true) IS NOT NULL"
+
+
+class ReferralClickManager(models.Manager):
+    def record(self, *, code: str, visitor: str, client: str = "", now: datetime | None = None) -> bool:
+        """Record a person's visit through ``code`` (already normalized) from ``client``
+        (clicks.click_client); False for an unknown or revoked code or a repeat visit from the same
+        browser today. Whether the visitor is a person is the caller's to decide (clicks.visit_record)."""
+        now = now or timezone.now()
+        asynchronous = connection.vendor == "postgresql" and not settings.CLICK_DURABLE_COMMIT
+        sql = _CLICK_SQL.format(
+            click=self.model._meta.db_table,
+            link=ReferralLink._meta.db_table,
+            commit=_ASYNC_COMMIT if asynchronous else "",
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [visitor[:32], client[:16], now.date(), now, code])
+            return cursor.rowcount == 1
+
+
 class ReferralClick(models.Model):
     """One person's visit through a link (bots, scanners and HEAD requests are not recorded)."""
 
@@ -205,6 +239,8 @@ class ReferralClick(models.Model):
     )
     day = models.DateField()
     clicked_at = models.DateTimeField(default=timezone.now)
+
+    objects = ReferralClickManager()
 
     class Meta:
         # The same browser counts once per day. Day before visitor: the index also finds a link's first
