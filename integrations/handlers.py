@@ -12,9 +12,9 @@ from django.db import IntegrityError, transaction
 
 from campaigns import services as engine
 from campaigns.models import Enrollment, ProgramPage, Stage
-from campaigns.referrals import alias_pattern
 from integrations import schemas
 from integrations.models import InboundEvent, Purchase
+from referrals.inboxes import alias_pattern
 from referrals.models import FriendLead, LeadStatus
 
 

@@ -3,10 +3,10 @@
 import re
 
 import pytest
+from campaigns.referral_forms import smart_i_report
 from django.urls import reverse
 
 from campaigns.models import Milestone, ProgramPage, Student
-from campaigns.referral_forms import smart_i_report
 from referrals.models import ReferralPlan
 from sharing_prompts.models import SharingPrompt
 from sharing_prompts.prompt_copy import prompt_problems

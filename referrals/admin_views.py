@@ -6,10 +6,10 @@ from django.http import HttpResponseBadRequest, JsonResponse
 from django.views.decorators.http import require_POST
 
 from campaigns.models import ProgramPage
-from campaigns.referral_forms import smart_i_report
 from campaigns.selectors import program_mission_progress
 from mailers.converters import parse_id
 from mailers.permissions import pages_user_can_edit
+from referrals.editor import smart_i_report
 
 MAX_CHARS = 20_000
 

@@ -6,8 +6,8 @@ from dataclasses import dataclass
 
 from django.urls import reverse
 
-from campaigns import referrals
 from referrals.models import FriendLead, LeadStatus, ReferralLink, ReferralPlan
+from referrals.selectors import friends_of, graduate_links, link_stats, link_url, plan_for
 from sharing_prompts.share_buttons import share_links
 from testimonials.submissions import quote_for
 
@@ -44,14 +44,14 @@ def personal_message(*, link: ReferralLink, plan: ReferralPlan | None, url: str,
 
 
 def referral_cards(*, student, token: str) -> list[ReferralCard]:
-    links = referrals.graduate_links(student=student)
-    clicks = referrals.link_stats(link_ids=[link.pk for link in links])
+    links = graduate_links(student=student)
+    clicks = link_stats(link_ids=[link.pk for link in links])
     cards = []
     for link in links:
-        plan = referrals.plan_for(link.program_id)
-        url = referrals.link_url(link.code)
+        plan = plan_for(link.program_id)
+        url = link_url(link.code)
         message = personal_message(link=link, plan=plan, url=url, quote=quote_for(student.pk, link.program_id))
-        friends = referrals.friends_of(link=link)
+        friends = friends_of(link=link)
         subject = f"{link.program.title}: an invitation"
         cards.append(
             ReferralCard(

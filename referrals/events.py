@@ -1,4 +1,4 @@
-"""The journey events the harvest half records (registered in CampaignsConfig.ready())."""
+"""The journey events the harvest half records (registered in ReferralsConfig.ready())."""
 
 from enum import StrEnum
 

@@ -1,4 +1,5 @@
-"""The program editor's checks of the referral ask: merge fields, consistency, and the SMART-I report.
+"""The program editor's referral ask: its checks (merge fields, consistency, the SMART-I report) and
+the offer a new ask starts from.
 
 The SMART-I check runs on the ask as a graduate would read it: merge fields are rendered with
 this program's values (its mission, the count and window set here) and sample personal values.
@@ -8,11 +9,15 @@ Publishing with unmet criteria needs the explicit "publish with unmet criteria" 
 from datetime import timedelta
 
 from django.utils import timezone
+from modelcluster.forms import BaseChildFormSet
+from wagtail.admin.panels import InlinePanel
 
-from campaigns import smarti
+from campaigns.choices import RegistrationStatus
 from campaigns.sample_values import PREVIEW_LINKS, SAMPLE_QUOTE, mission_progress_line
 from mailers import merge
-from referrals.models import EnrollmentMode, FriendOffer
+from referrals import smarti
+from referrals.models import EnrollmentMode, FriendOffer, default_offer
+from referrals.selectors import plan_for
 
 REFERRAL_FIELDS = {
     "first_name": "The graduate's first name",
@@ -61,6 +66,19 @@ def sample_values(
         "friend_offer": data.get("friend_offer_text") or "",
         "thank_you": data.get("thank_you_text") or "",
     }
+
+
+def program_check_values(program) -> dict:
+    """``check_copy --kind referral_ask --program SLUG``: the values the program editor's SMART-I report
+    uses for this program (its mission, its ask's count and window, sample personal values)."""
+    plan = plan_for(program.pk)
+    data = {name: getattr(plan, name) for name in PLAN_FIELDS} if plan else {}
+    return sample_values(
+        data=data,
+        mission_statement=program.mission_statement,
+        mission_unit=program.mission_unit,
+        mission_goal=program.mission_goal,
+    )
 
 
 def smart_i_report(
@@ -131,3 +149,29 @@ def _check_one(plan_form, *, page: dict, publishing: bool, reached: int = 0) -> 
             "ask_body",
             f"SMART-I {report.score}/6 — " + " ".join(unmet) + " Fix these, or tick “publish with unmet criteria”.",
         )
+
+
+class ReferralPlanFormSet(BaseChildFormSet):
+    """A new referral ask (the editor's "Add referral ask" template) starts from an offer that fits the
+    program's registration state: a bonus while anyone may register, a place while closed."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # The program as it is when the editor opens (not as a refused POST would leave it).
+        self.new_offer = default_offer(registration_open=self.instance.registration_status == RegistrationStatus.OPEN)
+
+    def get_form_kwargs(self, index):
+        kwargs = super().get_form_kwargs(index)
+        if index is None:  # the empty form only: bound forms keep the model's initial for has_changed()
+            offer, text = self.new_offer
+            kwargs["initial"] = {**kwargs.get("initial", {}), "friend_offer": offer, "friend_offer_text": text}
+        return kwargs
+
+
+class ReferralPlanInlinePanel(InlinePanel):
+    """The program's referral ask in its editor tab, edited through ``ReferralPlanFormSet``."""
+
+    def get_form_options(self):
+        options = super().get_form_options()
+        options["formsets"][self.relation_name]["formset"] = ReferralPlanFormSet
+        return options

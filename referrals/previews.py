@@ -1,8 +1,13 @@
 """The referral half's emails in the program editor's "Emails" preview: the draft's own copy, mission,
-progress, count, window, offer and thank-you; a sample graduate and sample links."""
+progress, count, window, offer and thank-you; a sample graduate and sample links. Also the program's
+merge values for previews and for *Send a test email* (mailers' admin)."""
 
 from campaigns.email_previews import EmailPreview, render_email
-from campaigns.referrals import (
+from campaigns.sample_values import PREVIEW_LINKS, TEST_LINKS, SampleLinks
+from campaigns.selectors import program_mission_progress
+from mailers.rendering import absolute
+from referrals.editor import PLAN_FIELDS, sample_values
+from referrals.emails import (
     ASK_EMAIL,
     FRIEND_CONFIRM_EMAIL,
     FRIEND_JOINED_EMAIL,
@@ -10,8 +15,7 @@ from campaigns.referrals import (
     HUB_LINE,
     REMINDER_EMAIL,
 )
-from campaigns.sample_values import PREVIEW_LINKS, SampleLinks, program_values
-from mailers.rendering import absolute
+from referrals.selectors import plan_for
 
 
 def previews(page, user, links: SampleLinks = PREVIEW_LINKS) -> list[EmailPreview]:
@@ -76,3 +80,41 @@ def previews(page, user, links: SampleLinks = PREVIEW_LINKS) -> list[EmailPrevie
             },
         ),
     ]
+
+
+def program_values(*, program, plan=None, links: SampleLinks = PREVIEW_LINKS) -> dict[str, object]:
+    """Every program merge value of ``program`` (a draft is fine: its unsaved mission counts) and its
+    referral ``plan``, with sample personal values and ``links``."""
+    # A draft may not have its starting count yet (the preview defers required fields).
+    start = program.mission_start_count
+    reached = program_mission_progress(program=program).reached if start is not None else 0
+    values = sample_values(
+        data={name: getattr(plan, name) for name in PLAN_FIELDS} if plan is not None else {},
+        mission_statement=program.mission_statement or "",
+        mission_unit=program.mission_unit or "people",
+        mission_goal=program.mission_goal,
+        mission_reached=reached,
+        special_link=links.special_link(),
+    )
+    if plan is not None and not plan.has_thank_you:
+        values["thank_you"] = ""
+    milestones = list(program.milestones.all())
+    values.update(
+        {
+            "program_title": program.title,
+            "hub_url": links.hub(),
+            "milestone_title": milestones[0].title if milestones else "your first milestone",
+        }
+    )
+    return values
+
+
+def program_test_values(program) -> dict[str, object]:
+    """*Send a test email*: the merge fields of ``program`` as saved (what students get), test links."""
+    plan = plan_for(program.pk)
+    values = program_values(program=program, plan=plan, links=TEST_LINKS)
+    values.pop("first_name", None)  # the recipient's own
+    if plan is None:  # no ask yet: its fields stay "[friend offer]"-style placeholders, not invented values
+        for name in ("ask_count", "ask_deadline", "friend_offer", "thank_you"):
+            values.pop(name, None)
+    return values

@@ -1,9 +1,9 @@
 """SMART-I: vague asks score low, the seed's better example scores 6, each criterion flips on one change."""
 
 import pytest
+from campaigns.smarti import CRITERIA, Criterion, SmartIReport, check_referral_ask, referral_ask_report, split_subject
 
 from campaigns import copy_checks, smarti
-from campaigns.smarti import CRITERIA, Criterion, SmartIReport, check_referral_ask, referral_ask_report, split_subject
 from tests import copy_corpus
 
 MISSION = (

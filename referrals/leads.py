@@ -13,9 +13,10 @@ creator's checkout; the purchase that comes back through the events API is what 
 them (a later part of the API), so nothing here is attributed or mailed for such a lead.
 
 The public program page registers people the same way with no link (``link=None``, ``program=``): a
-lead with no ``via_link`` is "from the program page" — its own emails (campaigns/registration.py), its
-own confirm URL, never attributed. While registration is closed that page offers the waitlist
-(``waitlist=True``): the same confirmation, and, once confirmed, one email when registration opens.
+lead with no ``via_link`` is "from the program page" — its own emails (referrals/emails.py), its
+own confirm URL (referrals/registration_views.py), never attributed. While registration is closed that
+page offers the waitlist (``waitlist=True``): the same confirmation, and, once confirmed, one email when
+registration opens (referrals/waitlist.py).
 """
 
 from dataclasses import dataclass
@@ -28,13 +29,16 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 
-from campaigns import links, referrals, registration, services
+from campaigns import links, services
 from campaigns.models import Enrollment, ProgramPage, Student
 from campaigns.names import name_problem
-from campaigns.referral_events import ReferralEvent
 from mailers.rendering import absolute
 from mailers.services import message_queue
+from referrals import emails
+from referrals.events import ReferralEvent
+from referrals.inboxes import alias_pattern, mailbox
 from referrals.models import EnrollmentMode, FriendLead, FriendOffer, LeadStatus, ReferralLink, ReferralPlan
+from referrals.selectors import access_until, link_first_click, plan_for
 
 CONFIRM_SALT = "campaigns.friend-confirm"
 # Long enough for a friend who reads their mail at the weekend; a repeat registration after it sends a
@@ -48,7 +52,7 @@ def hands_off_to_checkout(plan: ReferralPlan | None) -> bool:
 
 def _lead_of_inbox(*, email: str, program_id: int) -> FriendLead | None:
     return (
-        FriendLead.objects.filter(email__iregex=referrals.alias_pattern(email), program_id=program_id)
+        FriendLead.objects.filter(email__iregex=alias_pattern(email), program_id=program_id)
         .order_by("registered_at", "pk")
         .first()
     )
@@ -91,7 +95,7 @@ def lead_register(
         if problem := name_problem(name):
             raise ValidationError({field: problem})
     email = services.normalize_email(email)
-    plan = referrals.plan_for(program_id)
+    plan = plan_for(program_id)
     if waitlist:
         status = LeadStatus.WAITLIST
     else:
@@ -110,9 +114,7 @@ def lead_register(
                     registered_at=now,
                     offer_until=offer_until
                     or (
-                        referrals.access_until(
-                            first_click=referrals.link_first_click(link_id=link.pk), plan=plan, now=now
-                        )
+                        access_until(first_click=link_first_click(link_id=link.pk), plan=plan, now=now)
                         if link is not None
                         else None
                     ),
@@ -166,10 +168,10 @@ def _send_confirmation(*, lead: FriendLead, inviter: str, now: datetime) -> None
     until = timezone.localtime(now + timedelta(seconds=CONFIRM_MAX_AGE))
     if from_page:
         waitlist = lead.status == LeadStatus.WAITLIST
-        kind = (registration.WAITLIST_CONFIRM_EMAIL if waitlist else registration.PROGRAM_CONFIRM_EMAIL).name
+        kind = (emails.WAITLIST_CONFIRM_EMAIL if waitlist else emails.PROGRAM_CONFIRM_EMAIL).name
         context = {"confirm_url": absolute(reverse("registration_confirm", args=[token]))}
     else:
-        kind = referrals.FRIEND_CONFIRM_EMAIL.name
+        kind = emails.FRIEND_CONFIRM_EMAIL.name
         context = {
             "referrer_name": inviter or "a graduate",
             "confirm_url": absolute(reverse("referral_confirm", args=[code, token])),
@@ -225,7 +227,17 @@ def _student_of_inbox(email: str) -> Student | None:
     exact = Student.objects.filter(email__iexact=email).first()
     if exact is not None:
         return exact
-    return Student.objects.filter(email__iregex=referrals.alias_pattern(email)).order_by("created_at", "pk").first()
+    return Student.objects.filter(email__iregex=alias_pattern(email)).order_by("created_at", "pk").first()
+
+
+def friend_starts_at(*, program, plan: ReferralPlan | None, now: datetime) -> datetime:
+    """When a friend enrolled through a link starts: with the next cohort when the offer is a place
+    while registration is closed and the next launch is set; at once otherwise (a trial, a bonus…)."""
+    launch = program.next_launch_on
+    offers_a_place = plan is None or plan.friend_offer == FriendOffer.REGISTRATION
+    if offers_a_place and not program.is_registration_open and launch and launch > timezone.localdate(now):
+        return timezone.make_aware(datetime.combine(launch, datetime.min.time()))
+    return now
 
 
 @transaction.atomic
@@ -252,12 +264,12 @@ def lead_confirm(*, lead_id: int, now: datetime | None = None) -> FriendLead:
     program, link = lead.program, lead.via_link
     graduate = link.student if link else None
     in_program = (
-        Enrollment.objects.filter(program=program, student__email__iregex=referrals.alias_pattern(lead.email))
+        Enrollment.objects.filter(program=program, student__email__iregex=alias_pattern(lead.email))
         .select_related("student")
         .order_by("enrolled_at", "pk")
         .first()
     )
-    if graduate is not None and referrals.mailbox(lead.email) == referrals.mailbox(graduate.email):
+    if graduate is not None and mailbox(lead.email) == mailbox(graduate.email):
         note = "self-referral: not attributed"
     elif in_program is not None:
         note = "already a student of this program: not attributed"
@@ -271,12 +283,12 @@ def lead_confirm(*, lead_id: int, now: datetime | None = None) -> FriendLead:
         lead.status, lead.student = LeadStatus.REGISTERED, in_program.student
         lead.save(update_fields=["confirmed_at", "attribution_note", "status", "student"])
         return lead
-    plan = referrals.plan_for(program.pk)
+    plan = plan_for(program.pk)
     if link is not None:
         actor = f"referral:{link.code}"
         referrer = (graduate.first_name if graduate else "") or "a graduate"
         reason = f"registered through {referrer}'s special link and confirmed their address"
-        starts_at = referrals.friend_starts_at(program=program, plan=plan, now=now)
+        starts_at = friend_starts_at(program=program, plan=plan, now=now)
     else:
         # The program page (or a link erased since): registered in public, so starts like anyone else.
         actor, reason, starts_at = "program-page", "registered on the program page and confirmed their address", now
@@ -307,7 +319,7 @@ def lead_confirm(*, lead_id: int, now: datetime | None = None) -> FriendLead:
     services.student_email_queue(
         student=student,
         program=program,
-        kind=(referrals.FRIEND_WELCOME_EMAIL if link is not None else registration.PROGRAM_WELCOME_EMAIL).name,
+        kind=(emails.FRIEND_WELCOME_EMAIL if link is not None else emails.PROGRAM_WELCOME_EMAIL).name,
         idempotency_key=f"friend-welcome:{lead.pk}",
         context=welcome_values(
             student=student, plan=plan, enrollment=enrollment, lead=lead, referrer=graduate, now=now
@@ -363,7 +375,7 @@ def _tell_the_graduate(*, lead: FriendLead, link: ReferralLink, plan, friend_nam
     services.student_email_queue(
         student=graduate,
         program=link.program,
-        kind=referrals.FRIEND_JOINED_EMAIL.name,
+        kind=emails.FRIEND_JOINED_EMAIL.name,
         idempotency_key=f"friend-joined:{lead.pk}",
         context={
             "friend_name": friend_name,

@@ -1,14 +1,14 @@
 """What the friend's landing page must know before it can answer, read in one statement.
 
 A shared link is opened in bursts, and the empty-form page is rendered once per state and reused
-(landing.py). Deciding which state a visit is in must therefore be cheap and always fresh: the link
+(views.landing). Deciding which state a visit is in must therefore be cheap and always fresh: the link
 (revoked?), the program (still live? which revision?), the graduate's name, their testimonial's
 published version (what a moderator approved: its consent names the graduate; an edit waiting for
 review changes nothing here; a withdrawal or a lower consent shows at once), and the link's first
-counted click by anyone (the start of its access window: referrals.access_until says why not this
+counted click by anyone (the start of its access window: selectors.access_until says why not this
 browser's). Three ORM queries with a Wagtail page join cost about four times the whole rest of the
 request in query building alone, so this is one hand-written statement instead (the same reason as
-the click's single statement in campaigns.referrals).
+the click's single statement, ReferralClick.objects.record).
 """
 
 from dataclasses import dataclass

@@ -1,54 +1,29 @@
 """The public program page's forms — register while open, "tell me when it opens" while closed — and
 the confirmation link their emails carry (/register/confirm/<token>/).
 
-The guarantees are the friend's (campaigns/friends.py): the same answer for every address, nothing
+The guarantees are the friend's (referrals/leads.py): the same answer for every address, nothing
 changed for a person who exists, nobody enrolled or told anything before the owner of the address
 confirms; a honeypot, CSRF (Django's middleware on Wagtail's page view), rate limits, post/redirect/get.
 Opening the confirmation link never confirms (mail scanners fetch links): the GET shows a button.
 """
 
-from django import forms
 from django.core.exceptions import ValidationError
 from django.http import HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
-from campaigns import friends, ratelimit, referrals
+from campaigns import ratelimit
 from campaigns.models import Enrollment
-from campaigns.names import validate_person_name
+from referrals import leads
+from referrals.forms import ProgramRegisterForm, WaitlistForm
 from referrals.models import LeadStatus
+from referrals.selectors import plan_for
 
 # Within FORM_RATE_WINDOW_SECONDS: posts from one address (the friend form's scope: one budget for both
 # public forms), and registrations on one program's page.
 REGISTER_PER_IP = 20
 REGISTER_PER_PROGRAM = 60
-MARKETING_LABEL = (
-    "Also email me about the program: short prompts at milestones and asking how it is going "
-    "(optional; you can stop them at any time)."
-)
-
-
-class _Honeypot(forms.Form):
-    # A field people never see: bots that fill every input give themselves away.
-    website = forms.CharField(required=False, widget=forms.TextInput({"tabindex": "-1", "autocomplete": "off"}))
-
-
-class ProgramRegisterForm(_Honeypot):
-    first_name = forms.CharField(label="First name", max_length=100, validators=[validate_person_name])
-    last_name = forms.CharField(
-        label="Last name (optional)", max_length=100, required=False, validators=[validate_person_name]
-    )
-    email = forms.EmailField(label="Email", max_length=254)
-    # Registering and agreeing to marketing email are two choices: this one is optional.
-    marketing = forms.BooleanField(label=MARKETING_LABEL, required=False)
-    field_order = ["first_name", "last_name", "email", "marketing", "website"]
-
-
-class WaitlistForm(_Honeypot):
-    email = forms.EmailField(label="Email", max_length=254)
-    marketing = forms.BooleanField(label=MARKETING_LABEL, required=False)
-    field_order = ["email", "marketing", "website"]
 
 
 def serve_program_page(page, request, render_page):
@@ -63,7 +38,7 @@ def serve_program_page(page, request, render_page):
         return render_page({"form": form_class(), "sent": sent if sent in ("register", "waitlist") else ""})
     form = form_class(request.POST)
     status = 400
-    plan = referrals.plan_for(page.pk)
+    plan = plan_for(page.pk)
     if not ratelimit.allow(scope="register-ip", key=ratelimit.client_ip(request), limit=REGISTER_PER_IP):
         form.add_error(None, "Too many tries from here in a short time; please try again in a few minutes.")
         status = 429
@@ -75,7 +50,7 @@ def serve_program_page(page, request, render_page):
     elif form.is_valid():
         data = form.cleaned_data
         try:
-            friends.lead_register(
+            leads.lead_register(
                 program=page,
                 waitlist=not is_open,
                 first_name=data.get("first_name", ""),
@@ -96,7 +71,7 @@ def serve_program_page(page, request, render_page):
 
 
 def _after(page, plan, is_open: bool):
-    if is_open and friends.hands_off_to_checkout(plan) and plan.checkout_url:
+    if is_open and leads.hands_off_to_checkout(plan) and plan.checkout_url:
         # The creator's own checkout URL from the plan, never a URL from the request.
         return redirect(plan.checkout_url)
     # Post/redirect/get: a reload or the back button never posts the form again. The query only picks
@@ -106,30 +81,30 @@ def _after(page, plan, is_open: bool):
 
 @require_http_methods(["GET", "POST"])
 def confirm(request, token: str):
-    check = friends.read_confirm_token(token, code=friends.PROGRAM_PAGE_CODE)
+    check = leads.read_confirm_token(token, code=leads.PROGRAM_PAGE_CODE)
     # A friend's lead is confirmed at its own URL; checkout leads are never sent a link.
     if not check.ok or check.lead.via_link_id is not None or check.lead.status == LeadStatus.CHECKOUT:
         problem = check.problem or "invalid"
         return render(
             request,
-            "campaigns/registration/confirm_problem.html",
+            "referrals/registration/confirm_problem.html",
             {"problem": problem},
             status=410 if problem == "expired" else 400,
         )
     lead = check.lead
     if request.method == "POST":
-        friends.lead_confirm(lead_id=lead.pk)
+        leads.lead_confirm(lead_id=lead.pk)
         return redirect(request.path)  # post/redirect/get: a reload shows the outcome, never posts again
     context = {"lead": lead, "program": lead.program, "waitlist": lead.status == LeadStatus.WAITLIST}
     if lead.confirmed_at is None:
-        return render(request, "campaigns/registration/confirm.html", {**context, "state": "ask"})
+        return render(request, "referrals/registration/confirm.html", {**context, "state": "ask"})
     if lead.status == LeadStatus.WAITLIST:
-        return render(request, "campaigns/registration/confirm.html", {**context, "state": "waitlisted"})
+        return render(request, "referrals/registration/confirm.html", {**context, "state": "waitlisted"})
     enrollment = Enrollment.objects.filter(student_id=lead.student_id, program=lead.program).first()
     starts_later = enrollment is not None and timezone.localtime(enrollment.starts_at).date() > timezone.localdate()
     state = "enrolled" if lead.status == LeadStatus.ENROLLED else "already"
     return render(
         request,
-        "campaigns/registration/confirm.html",
+        "referrals/registration/confirm.html",
         {**context, "state": state, "starts_on": enrollment.starts_at if starts_later else None},
     )

@@ -1,8 +1,13 @@
 """Simulated graduates passing their special links on (for ``simulate_cohort``): friends click,
-mail scanners and link previews click too (they must not count), some friends register."""
+mail scanners and link previews click too (they must not count), some friends register.
 
-from campaigns import friends, referrals, simulation
-from referrals.models import ReferralLink
+Clicks go through the view's own path (``clicks.visit_record``: the robot check, then the click
+statement ``ReferralClick.objects.record``), so a simulated run records what real visits would.
+"""
+
+from campaigns import simulation
+from referrals import clicks, leads, services
+from referrals.models import FriendLead, ReferralLink
 
 SHARE_PER_DAY = 0.3  # chance a graduate with a link passes it on today
 PERSON = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 Mobile/15E148 Safari/604.1"
@@ -27,24 +32,31 @@ def graduates_share_links(*, program, cohort: str, day: int, now, rng) -> None:
     for link in links:
         if rng.random() >= SHARE_PER_DAY:
             continue
-        referrals.link_mark_shared(link=link, now=now)
+        services.link_mark_shared(link=link, now=now)
         for _ in range(rng.randint(0, 2)):  # scanners and previews open it as the message arrives
             method, agent = rng.choice(NOT_PEOPLE)
-            referrals.visit_record(
-                link_id=link.pk, visitor=f"{rng.getrandbits(128):032x}", method=method, user_agent=agent, now=now
+            clicks.visit_record(
+                code=link.code, visitor=f"{rng.getrandbits(128):032x}", method=method, user_agent=agent, now=now
             )
         for index in range(rng.randint(0, 2)):
             visitor = f"{rng.getrandbits(128):032x}"
             for _ in range(rng.randint(1, 2)):  # opening it twice the same day counts once
-                referrals.visit_record(link_id=link.pk, visitor=visitor, method="GET", user_agent=PERSON, now=now)
+                clicks.visit_record(code=link.code, visitor=visitor, method="GET", user_agent=PERSON, now=now)
             if rng.random() < REGISTERS:
-                lead = friends.lead_register(
+                lead = leads.lead_register(
                     link=link,
                     first_name=f"Friend{day}x{index}",
                     email=f"friend.{link.code.lower()}.{day}.{index}@example.test",
                     marketing_consent=True,
                     now=now,
                 )
-                friends.lead_confirm(lead_id=lead.pk, now=now)  # the simulated friend opens the email
+                leads.lead_confirm(lead_id=lead.pk, now=now)  # the simulated friend opens the email
                 # A friend is as simulated as the graduate who brought them (their student, now enrolled).
                 simulation.person_mark_simulated(email=lead.email)
+
+
+def friends_brought(*, cohort: str):
+    """The simulated people the cohort's graduates brought: the students of their confirmed friends (the
+    ticks act on them too) and every friend's address (the run's end withholds what is left to send them)."""
+    leads_of_cohort = FriendLead.objects.filter(link__student__enrollments__cohort=cohort)
+    return leads_of_cohort.filter(student__isnull=False).values("student_id"), leads_of_cohort.values("email")

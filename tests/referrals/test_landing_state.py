@@ -4,11 +4,11 @@ import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from cms.landing_state import landing_state
 from django.core.cache import cache
 from django.utils import timezone
 
 from campaigns import referrals
-from cms.landing_state import landing_state
 from referrals.models import ReferralClick
 from tests.factories import enroll, referral_plan
 
