@@ -7,10 +7,10 @@ from urllib.parse import urlsplit
 
 from django.utils import timezone
 
-from campaigns import referrals
 from campaigns.models import Student
 from mailers.models import Message
 from referrals.models import ReferralLink
+from referrals.services import link_for
 from testimonials import publishing, submissions
 from testimonials.models import Consent, ModerationStatus
 from tests.factories import enroll, program_page, referral_plan
@@ -35,7 +35,7 @@ def graduate_link(program, *, email: str, first_name: str, last_name: str = "", 
         now=now - timedelta(days=30),
         starts_at=now - timedelta(days=29),
     )
-    return referrals.link_for(student_id=enrollment.student_id, program_id=program.pk, now=now)
+    return link_for(student_id=enrollment.student_id, program_id=program.pk, now=now)
 
 
 def maria_of_calm(*, now=None):

@@ -1,14 +1,17 @@
-"""The creator writes the referral ask: the SMART-I report while editing and on publish; simulate_cohort."""
+"""The creator writes the referral ask: the SMART-I report while editing and on publish; simulate_cohort;
+the ask and the offer a new program starts from."""
 
 import json
+import re
 
 import pytest
 from django.core.management import call_command
 from django.urls import reverse
 
 from campaigns.models import ProgramPage
+from referrals.editor import smart_i_report
 from referrals.models import ReferralPlan
-from tests.factories import add_url, feedback_plan, program_form, referral_plan
+from tests.factories import add_url, feedback_plan, program_form, program_page, referral_plan
 
 pytestmark = pytest.mark.django_db
 
@@ -125,3 +128,47 @@ def test_a_money_thank_you_shows_in_the_rendered_ask(admin_client):
     payload = {**PLAN, "thank_you_text": "A $25 gift card for every parent who joins", "mission_statement": "calm"}
     relevant = admin_client.post(url, json.dumps(payload), "application/json").json()["criteria"]["relevant"]
     assert relevant["reason"].startswith("Relevant: offers money (“$25 gift card for every parent”)")
+
+
+# A new program's ask (moved here from tests/campaigns/test_program_defaults.py with the ask's code).
+
+PARENTING = re.compile(r"\b(parents?|kids?|child(ren)?|famil(y|ies)|coach)\b", re.IGNORECASE)
+
+
+def test_the_default_ask_is_smart_i_and_fits_any_program():
+    plan = ReferralPlan()
+    data = {name: getattr(plan, name) for name in PLAN_FIELDS_ALL}
+    report = smart_i_report(
+        data=data,
+        mission_statement="get 5,000 neighbours growing vegetables",
+        mission_unit="gardeners",
+        mission_goal=5000,
+    )
+    assert report.score == 6, report.as_json()
+    for text in (plan.ask_subject, plan.ask_body, plan.thank_you_text, plan.friend_offer_text):
+        assert not PARENTING.search(text), text
+
+
+PLAN_FIELDS_ALL = ("ask_subject", "ask_body", "ask_count_min", "ask_count_max", "ask_window_days")
+PLAN_FIELDS_ALL += ("friend_offer_text", "thank_you_text")
+
+
+def offer_in_empty_form(html: str) -> str:
+    template = html[html.index('id="id_referral_plans-EMPTY_FORM_TEMPLATE"') :]
+    return re.search(
+        r'name="referral_plans-__prefix__-friend_offer"[^>]*>.*?<option value="(\w+)"[^>]*selected', template, re.S
+    ).group(1)
+
+
+def test_a_new_open_program_offers_a_bonus_and_a_closed_one_a_place(admin_client):
+    page = admin_client.get(add_url()).content.decode()  # a new program is open by default
+    assert offer_in_empty_form(page) == "bonus"
+    closed = program_page(slug="closed", registration_status="closed")
+    edit = admin_client.get(reverse("wagtailadmin_pages:edit", args=[closed.pk])).content.decode()
+    assert offer_in_empty_form(edit) == "registration"
+
+
+def test_a_failed_publish_names_the_smart_i_reasons_once(admin_client):
+    vague = "Hi {{ first_name }}, please help spread the word!"
+    body = publish(admin_client, ask_subject="News", ask_body=vague).content.decode()
+    assert len(re.findall(r"SMART-I \d/6", body)) == 1

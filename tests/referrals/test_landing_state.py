@@ -4,12 +4,12 @@ import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from cms.landing_state import landing_state
 from django.core.cache import cache
 from django.utils import timezone
 
-from campaigns import referrals
+from referrals.landing_state import landing_state
 from referrals.models import ReferralClick
+from referrals.services import link_for
 from tests.factories import enroll, referral_plan
 
 pytestmark = pytest.mark.django_db
@@ -41,7 +41,7 @@ def clock(monkeypatch):
 def link(program):
     referral_plan(program=program, access_days=14)
     enrollment = enroll(program=program, email="maria@example.org", first_name="Maria")
-    return referrals.link_for(student_id=enrollment.student_id, program_id=program.pk)
+    return link_for(student_id=enrollment.student_id, program_id=program.pk)
 
 
 def until_on_page(client, link) -> str:
@@ -104,9 +104,9 @@ def test_before_any_click_the_window_is_offered_from_today_and_the_reused_page_f
 
 def test_the_first_click_is_read_in_the_one_statement(clock, link, django_assert_num_queries):
     first = DAY_ONE - timedelta(days=3, hours=2)
-    referrals.click_record(link_id=link.pk, visitor="a" * 32, now=first + timedelta(days=1))
-    referrals.click_record(link_id=link.pk, visitor="b" * 32, now=first)
-    referrals.click_record(link_id=link.pk, visitor="c" * 32, now=first + timedelta(hours=1))  # same day, later
+    ReferralClick.objects.record(code=link.code, visitor="a" * 32, now=first + timedelta(days=1))
+    ReferralClick.objects.record(code=link.code, visitor="b" * 32, now=first)
+    ReferralClick.objects.record(code=link.code, visitor="c" * 32, now=first + timedelta(hours=1))  # same day, later
     with django_assert_num_queries(1):
         state = landing_state(code=link.code)
     assert state.first_click == first

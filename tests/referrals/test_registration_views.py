@@ -1,5 +1,5 @@
 """Registering on the public program page, and its waitlist while registration is closed
-(campaigns/registration_views.py, campaigns/registration.py, friends.lead_register with no link)."""
+(campaigns/registration_views.py, campaigns/registration.py, leads.lead_register with no link)."""
 
 import re
 from datetime import date, timedelta
@@ -10,12 +10,13 @@ import pytest
 from django.core.cache import cache
 from django.test import Client
 
-from campaigns import friends, registration, tasks
+from campaigns import tasks
 from campaigns.models import Enrollment, JourneyEvent, ProgramPage, Student
 from mailers.models import Message
+from referrals import leads, waitlist
 from referrals.models import FriendLead
-from tests.campaigns.friend_cases import NOW, PERSON, maria_of_calm, sam_of_sleep, student_snapshot
 from tests.factories import enroll, program_page, referral_plan
+from tests.referrals.friend_cases import NOW, PERSON, maria_of_calm, sam_of_sleep, student_snapshot
 
 pytestmark = pytest.mark.django_db
 
@@ -184,7 +185,7 @@ def test_a_replayed_or_tampered_confirm_link_confirms_nothing(open_program):
 def test_an_expired_confirm_link_is_410(open_program):
     post(Client(), open_program)
     path = confirm_path("jo@example.org")
-    later = FriendLead.objects.get().confirmation_sent_at + timedelta(seconds=friends.CONFIRM_MAX_AGE + 1)
+    later = FriendLead.objects.get().confirmation_sent_at + timedelta(seconds=leads.CONFIRM_MAX_AGE + 1)
     with mock.patch("django.utils.timezone.now", return_value=later):
         response = Client().post(path)
     assert response.status_code == 410 and not Enrollment.objects.exists()
@@ -211,20 +212,20 @@ def test_the_closed_page_says_when_it_reopens_and_offers_the_waitlist(client, cl
 
 
 def test_the_waitlist_hears_once_when_it_opens(closed_program):
-    confirmed = friends.lead_register(
+    confirmed = leads.lead_register(
         program=closed_program, waitlist=True, first_name="", email="a@example.org", now=NOW
     )
-    friends.lead_confirm(lead_id=confirmed.pk, now=NOW)
-    friends.lead_register(program=closed_program, waitlist=True, first_name="", email="b@example.org", now=NOW)
+    leads.lead_confirm(lead_id=confirmed.pk, now=NOW)
+    leads.lead_register(program=closed_program, waitlist=True, first_name="", email="b@example.org", now=NOW)
     later = NOW + timedelta(days=3)
-    assert registration.waitlist_notify_open(now=later) == 0  # still closed: nobody is told
+    assert waitlist.waitlist_notify_open(now=later) == 0  # still closed: nobody is told
     program = ProgramPage.objects.get(pk=closed_program.pk)
     program.registration_status = "open"
     program.save_revision().publish()
     with mock.patch("django.utils.timezone.now", return_value=later):
         assert tasks.tick()["waitlist_open"] == 1  # the periodic tick tells them
         assert "waitlist_open" not in tasks.tick()  # a second tick: nobody twice
-    assert registration.waitlist_notify_open(now=later + timedelta(hours=1)) == 0
+    assert waitlist.waitlist_notify_open(now=later + timedelta(hours=1)) == 0
     [notice] = Message.objects.filter(kind="waitlist_open")
     assert notice.to_email == "a@example.org" and notice.category == "transactional"
     assert notice.context["program_url"].endswith(program.url)
@@ -233,19 +234,19 @@ def test_the_waitlist_hears_once_when_it_opens(closed_program):
 
 
 def test_a_waitlisted_address_registering_once_open_is_confirmed_afresh(closed_program):
-    lead = friends.lead_register(program=closed_program, waitlist=True, first_name="", email="a@example.org", now=NOW)
-    friends.lead_confirm(lead_id=lead.pk, now=NOW)
+    lead = leads.lead_register(program=closed_program, waitlist=True, first_name="", email="a@example.org", now=NOW)
+    leads.lead_confirm(lead_id=lead.pk, now=NOW)
     program = ProgramPage.objects.get(pk=closed_program.pk)
     program.registration_status = "open"
     program.save_revision().publish()
-    again = friends.lead_register(program=program, first_name="Ava", email="a@example.org", now=NOW + timedelta(days=1))
+    again = leads.lead_register(program=program, first_name="Ava", email="a@example.org", now=NOW + timedelta(days=1))
     assert again.pk == lead.pk and again.status == "pending" and again.confirmed_at is None
     assert not Enrollment.objects.exists()
     assert Message.objects.filter(kind="registration_confirm", to_email="a@example.org").count() == 1
-    friends.lead_confirm(lead_id=lead.pk, now=NOW + timedelta(days=1))
+    leads.lead_confirm(lead_id=lead.pk, now=NOW + timedelta(days=1))
     assert Enrollment.objects.filter(student__email="a@example.org", program=program).count() == 1
 
 
 def test_lead_register_needs_exactly_one_of_link_and_program(open_program):
     with pytest.raises(TypeError):
-        friends.lead_register(first_name="Jo", email="jo@example.org")
+        leads.lead_register(first_name="Jo", email="jo@example.org")

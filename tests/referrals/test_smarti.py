@@ -1,9 +1,10 @@
 """SMART-I: vague asks score low, the seed's better example scores 6, each criterion flips on one change."""
 
 import pytest
-from campaigns.smarti import CRITERIA, Criterion, SmartIReport, check_referral_ask, referral_ask_report, split_subject
 
-from campaigns import copy_checks, smarti
+from campaigns import copy_checks
+from referrals import smarti
+from referrals.smarti import CRITERIA, Criterion, SmartIReport, check_referral_ask, referral_ask_report, split_subject
 from tests import copy_corpus
 
 MISSION = (
@@ -412,7 +413,7 @@ def test_the_registry_report_notes_what_it_assumed():
     assert referral_ask_report("Send it to one friend.", assume_filled=True)["assumed_filled"] == []
 
 
-# The corpus (tests/campaigns/smarti_corpus.tsv): every tuned case must agree; held-out is reported.
+# The corpus (tests/referrals/smarti_corpus.tsv): every tuned case must agree; held-out is reported.
 CORPUS = copy_corpus.load(copy_corpus.SMARTI_CORPUS)
 
 

@@ -1,7 +1,8 @@
-"""The referral half as graduates and friends live it: the ask, the special link, the landing page."""
+"""The special link and the friend's landing page as friends live them: the click (people only, once per
+browser per day), the page (as consent allows), registering, confirming, the QR code."""
 
 import re
-from datetime import date, timedelta
+from datetime import timedelta
 from urllib.parse import urlsplit
 
 import pytest
@@ -11,248 +12,24 @@ from django.core.exceptions import ValidationError
 from django.db import connection
 from django.utils import timezone
 
-from campaigns import engine, friends, names, referrals
+from campaigns import names
 from campaigns.models import Enrollment, JourneyEvent, Student
-from mailers import services as mail_services
 from mailers.models import Message
+from referrals import leads
+from referrals.inboxes import mailbox
 from referrals.models import FriendLead, ReferralClick, ReferralLink
-from testimonials import publishing, submissions, support
-from testimonials import services as feedback
-from testimonials.models import CaseStatus, Consent, FeedbackResponse, ModerationStatus, Testimonial
-from tests.factories import enroll, feedback_plan, referral_plan
+from testimonials import publishing, submissions
+from testimonials.models import Consent, ModerationStatus, Testimonial
+from tests.factories import enroll
+from tests.referrals.graduates import PERSON, QUOTE, confirm, make_link, register, visit
 
 pytestmark = pytest.mark.django_db
-PERSON = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 Mobile/15E148"
-QUOTE = "Mornings used to be a battle. Now we leave on time and nobody shouts."
 
 
 @pytest.fixture(autouse=True)
 def clean():
     mail.outbox = []
     cache.clear()
-
-
-def graduate(
-    program, *, email="maria@example.org", consent=Consent.FIRST_NAME, score=10, now=None, approved=True, **plan
-):
-    """A graduate who gave happy feedback and wrote a testimonial, approved unless ``approved=False``
-    (the path to an ask)."""
-    now = now or timezone.now()
-    if not program.feedback_plans.exists():
-        feedback_plan(program=program, after_milestone_slug="first-win")
-    if not program.referral_plans.exists():
-        referral_plan(program=program, **plan)
-    enrollment = enroll(
-        program=program,
-        email=email,
-        first_name="Maria",
-        last_name="Lopez",
-        marketing_consent=True,
-        now=now - timedelta(days=3),
-        starts_at=now - timedelta(days=2),
-    )
-    engine.tick(now=now - timedelta(days=2))
-    from campaigns import services
-
-    services.enrollment_record_milestone(
-        enrollment=enrollment, milestone=program.milestones.get(slug="first-win"), source="t", actor="t", now=now
-    )
-    engine.tick(now=now)
-    response = FeedbackResponse.objects.get(enrollment=enrollment)
-    feedback.feedback_submit(response=response, score=score, answers=[QUOTE], now=now)
-    testimonial = submissions.testimonial_save(
-        student_id=enrollment.student_id, program_id=program.pk, text=QUOTE, consent=consent, now=now
-    )
-    if approved:
-        publishing.testimonial_moderate(testimonial=testimonial, status=ModerationStatus.APPROVED, user=None, now=now)
-    return Enrollment.objects.get(pk=enrollment.pk)
-
-
-def ask_messages():
-    return Message.objects.filter(kind="referral_ask")
-
-
-def test_the_ask_goes_after_the_delay_and_quotes_their_words_mission_count_window_and_link(program):
-    now = timezone.now()
-    enrollment = graduate(program, now=now, delay_after_testimonial_days=2)
-    # Her feedback and testimonial arrived before their requests could go: both requests are cancelled.
-    # Two program announcements spend the contact budget instead (2 marketing emails in 7 days).
-    for key in ("news-1", "news-2"):
-        mail_services.message_queue(
-            kind="announcement",
-            to_email="maria@example.org",
-            idempotency_key=key,
-            context={"subject": "News", "body": "A note."},
-            now=now,
-        )
-    mail_services.messages_send_due(now=now)
-    engine.tick(now=now + timedelta(days=1))
-    assert not ask_messages().exists()
-    engine.tick(now=now + timedelta(days=2, minutes=1))
-    [message] = ask_messages()
-    link = ReferralLink.objects.get(student=enrollment.student)
-    # The announcements spent the contact budget: the ask waits, and its window starts when it goes.
-    assert message.next_attempt_at > now + timedelta(days=6)
-    mail_services.messages_send_due(now=message.next_attempt_at + timedelta(hours=12))
-    [email] = [m for m in mail.outbox if m.to[0].endswith("<maria@example.org>") and "people" in m.subject]
-    assert email.subject.startswith("Maria, 1–3 people, by ")
-    assert f'"{QUOTE}"' in email.body
-    assert "We are out to help families raise focused kids." in email.body
-    assert "so far, toward 1,000." in email.body
-    assert "Think of 1–3 people in your life who are facing what you faced" in email.body
-    assert f"/r/{link.code}" in email.body
-    assert "When a friend joins, you get a free one-to-one session" in email.body
-    assert message.category == "referral"
-    assert JourneyEvent.objects.filter(enrollment=enrollment, kind="referral_asked").count() == 1
-
-
-def test_an_ask_that_quotes_the_testimonial_waits_for_its_approval_then_goes_once(program):
-    now = timezone.now()
-    enrollment = graduate(program, now=now, approved=False, delay_after_testimonial_days=2)
-    engine.tick(now=now + timedelta(days=2, minutes=1))
-    assert not ask_messages().exists()  # nothing approved: the ask would read 'you wrote: ""'
-    skipped = JourneyEvent.objects.get(enrollment=enrollment, kind="referral_ask_skipped")
-    assert "waits for a moderator's approval" in skipped.reason
-    testimonial = Testimonial.objects.get(student=enrollment.student)
-    approved_at = now + timedelta(days=3)
-    publishing.testimonial_moderate(
-        testimonial=testimonial, status=ModerationStatus.APPROVED, user=None, now=approved_at
-    )
-    engine.tick(now=approved_at + timedelta(days=1))
-    assert not ask_messages().exists()  # the plan's delay counts from the approval
-    engine.tick(now=approved_at + timedelta(days=2, minutes=1))
-    [message] = ask_messages()
-    assert message.context["testimonial_quote"] == QUOTE
-    assert JourneyEvent.objects.filter(enrollment=enrollment, kind="referral_asked").count() == 1
-
-
-def test_a_rejection_schedules_no_ask(program):
-    now = timezone.now()
-    enrollment = graduate(program, now=now, approved=False, delay_after_testimonial_days=2)
-    testimonial = Testimonial.objects.get(student=enrollment.student)
-    publishing.testimonial_moderate(testimonial=testimonial, status=ModerationStatus.REJECTED, user=None, now=now)
-    engine.tick(now=now + timedelta(days=30))
-    assert not ask_messages().exists()
-    assert not JourneyEvent.objects.filter(enrollment=enrollment, kind="referral_asked").exists()
-
-
-def test_a_code_is_short_readable_and_unique(program):
-    enrollment = graduate(program)
-    link = referrals.link_for(student_id=enrollment.student_id, program_id=program.pk)
-    assert re.fullmatch(r"[23456789ABCDEFGHJKMNPQRSTWXYZ]{8}", link.code)
-    assert referrals.link_for(student_id=enrollment.student_id, program_id=program.pk) == link
-    assert referrals.normalize_code(link.code.lower()[:4] + "-" + link.code.lower()[4:]) == link.code
-
-
-@pytest.mark.parametrize("blocker", ["open_case", "unhappy", "withdrawn", "unsubscribed_from_asks"])
-def test_no_ask_to_anyone_not_eligible(program, blocker):
-    now = timezone.now()
-    enrollment = graduate(program, now=now, score=3 if blocker == "unhappy" else 10)
-    student = enrollment.student
-    if blocker == "open_case":
-        response = FeedbackResponse.objects.get(enrollment=enrollment)
-        support.case_open(response=response, plan=None, reasons=["test"], now=now)
-    elif blocker == "withdrawn":
-        submissions.testimonial_withdraw(testimonial=Testimonial.objects.get(student=student), now=now)
-    elif blocker == "unsubscribed_from_asks":
-        mail_services.contact_set_preferences(email=student.email, program_emails=True, referral_asks=False)
-    engine.tick(now=now + timedelta(days=10))
-    assert not ask_messages().exists()
-    skipped = JourneyEvent.objects.filter(enrollment=enrollment, kind="referral_ask_skipped")
-    assert skipped.exists() or blocker == "unhappy"
-
-
-def reminders():
-    return [m.to_email for m in Message.objects.filter(kind="referral_reminder")]
-
-
-def asked_graduate(program, now, email="maria@example.org"):
-    """A graduate asked at ``now`` (reminder due 4 days later) and their link."""
-    enrollment = graduate(program, email=email, now=now, reminder_after_days=4)
-    engine.tick(now=now + timedelta(days=3))
-    return enrollment, ReferralLink.objects.get(student=enrollment.student)
-
-
-def visit(client, link, *, address="203.0.113.7", agent=PERSON):
-    return client.get(f"/r/{link.code}", HTTP_USER_AGENT=agent, REMOTE_ADDR=address)
-
-
-def as_if_on_earlier_days(link, *, index):
-    """Date the link's clicks so far back to a day of their own (a browser counts once a day)."""
-    ReferralClick.objects.filter(link=link, day__gte=date(2020, 1, 1)).update(day=date(2019, 1, 1 + index))
-
-
-def test_one_reminder_only_when_the_link_was_not_passed_on(program, client):
-    now = timezone.now()
-    quiet, _ = asked_graduate(program, now)
-    _, shared = asked_graduate(program, now, email="sam@example.org")
-    referrals.link_mark_shared(link=shared, now=now + timedelta(days=3))  # copied from their hub
-    _, opened = asked_graduate(program, now, email="ana@example.org")
-    visit(type(client)(), opened, address="203.0.113.7")  # a friend at home
-    visit(type(client)(), opened, address="198.51.100.20")  # another, on their phone's network
-    engine.tick(now=now + timedelta(days=8))
-    engine.tick(now=now + timedelta(days=20))
-    assert reminders() == [quiet.student.email]
-
-
-def test_one_scripted_visitor_does_not_cancel_the_reminder(program, client):
-    """A browser's User-Agent, several GETs, the cookie dropped every time: many visitor ids, one
-    address. (Before, any one recorded click cancelled the reminder.)"""
-    now = timezone.now()
-    enrollment, link = asked_graduate(program, now)
-    for _ in range(5):
-        client.cookies.clear()
-        assert visit(client, link).status_code == 302
-    assert ReferralClick.objects.filter(link=link).values("visitor").distinct().count() == 5
-    engine.tick(now=now + timedelta(days=8))
-    assert reminders() == [enrollment.student.email]
-
-
-@pytest.mark.parametrize(
-    ("addresses", "one_cookie"),
-    [
-        # One phone moving from home wifi to its mobile network keeps its cookie: one person.
-        (["203.0.113.7", "198.51.100.20"], True),
-        # A script cycling through an IPv6 /64 (any device may use any address in it) is one network.
-        (["2001:db8:1:2::10", "2001:db8:1:2:aaaa::1", "2001:db8:1:2:ffff:ffff:ffff:fffe"], False),
-        # Two people at one address count as one: the graduate gets the one reminder (the safe side).
-        (["203.0.113.7", "203.0.113.7"], False),
-    ],
-)
-def test_clicks_that_may_be_one_person_do_not_cancel_the_reminder(program, client, addresses, one_cookie):
-    now = timezone.now()
-    enrollment, link = asked_graduate(program, now)
-    for index, address in enumerate(addresses):
-        visit(client if one_cookie else type(client)(), link, address=address)
-        as_if_on_earlier_days(link, index=index)
-    assert ReferralClick.objects.filter(link=link).count() == len(addresses)
-    engine.tick(now=now + timedelta(days=8))
-    assert reminders() == [enrollment.student.email]
-
-
-def test_two_people_cancel_the_reminder_even_when_one_also_moved_networks(program, client):
-    now = timezone.now()
-    _, link = asked_graduate(program, now)
-    phone = type(client)()
-    visit(phone, link, address="203.0.113.7")
-    as_if_on_earlier_days(link, index=0)
-    visit(phone, link, address="198.51.100.20")  # the same cookie on a second network
-    visit(type(client)(), link, address="192.0.2.44")  # a second person, elsewhere
-    assert ReferralClick.objects.filter(link=link).count() == 3
-    engine.tick(now=now + timedelta(days=8))
-    assert reminders() == []
-
-
-def test_bots_and_clicks_without_a_network_never_cancel_the_reminder(program, client):
-    now = timezone.now()
-    enrollment, link = asked_graduate(program, now)
-    visit(type(client)(), link, address="203.0.113.7", agent="Mozilla/5.0 (compatible; AhrefsBot/7.0)")
-    visit(type(client)(), link, address="198.51.100.20", agent="HeadlessChrome/124.0.0.0")
-    # Clicks recorded before the network was kept (client "") are no evidence either way.
-    referrals.click_record(link_id=link.pk, visitor="a" * 32)
-    referrals.click_record(link_id=link.pk, visitor="b" * 32)
-    engine.tick(now=now + timedelta(days=8))
-    assert reminders() == [enrollment.student.email]
 
 
 def test_the_visitor_cookie_is_secure_under_secure_true(program, client, settings):
@@ -263,11 +40,6 @@ def test_the_visitor_cookie_is_secure_under_secure_true(program, client, setting
     response = visit(type(client)(), link)
     assert response.cookies["rv"]["secure"] and response.cookies["rv"]["httponly"]
     assert response.cookies["rv"]["samesite"] == "Lax"
-
-
-def make_link(program, **kwargs):
-    enrollment = graduate(program, **kwargs)
-    return referrals.link_for(student_id=enrollment.student_id, program_id=program.pk)
 
 
 def test_click_redirects_302_counts_people_once_per_browser_per_day(program, client):
@@ -292,12 +64,12 @@ def test_on_postgresql_a_click_commits_without_waiting_for_the_wal_flush_unless_
             return cursor.fetchone()[0]
 
     settings.CLICK_DURABLE_COMMIT = True
-    assert referrals.click_record_by_code(code=link.code, visitor="a" * 32)
+    assert ReferralClick.objects.record(code=link.code, visitor="a" * 32)
     assert synchronous_commit() == "on"
     settings.CLICK_DURABLE_COMMIT = False
-    assert referrals.click_record_by_code(code=link.code, visitor="b" * 32)
+    assert ReferralClick.objects.record(code=link.code, visitor="b" * 32)
     assert synchronous_commit() == "off"  # SET LOCAL: for the click's own transaction (here the test's)
-    assert not referrals.click_record_by_code(code=link.code, visitor="b" * 32)  # once per browser per day
+    assert not ReferralClick.objects.record(code=link.code, visitor="b" * 32)  # once per browser per day
     assert ReferralClick.objects.filter(link=link).count() == 2
 
 
@@ -419,19 +191,6 @@ def test_landing_says_the_link_opens_registration_while_it_is_closed(program, cl
     link = make_link(program)
     page = client.get(f"/join/{link.code}/").content.decode()
     assert "Registration is closed to the public" in page and "This link lets you register now, until" in page
-
-
-def register(client, link, REMOTE_ADDR="127.0.0.1", follow=True, **data):  # noqa: N803 (the WSGI name)
-    payload = {"first_name": "Jo", "last_name": "Park", "email": "jo@example.org", **data}
-    return client.post(f"/join/{link.code}/", payload, HTTP_USER_AGENT=PERSON, REMOTE_ADDR=REMOTE_ADDR, follow=follow)
-
-
-def confirm(client, email="jo@example.org"):
-    """The friend opens the link in the one email the registration sent, and presses the button."""
-    message = Message.objects.filter(kind="friend_confirm", to_email__iexact=email).latest("created_at")
-    path = urlsplit(message.context["confirm_url"]).path
-    assert "Yes, confirm my place" in client.get(path).content.decode()
-    return client.post(path, follow=True)
 
 
 def test_a_friend_registers_confirms_and_only_then_is_enrolled_and_both_are_told(
@@ -561,7 +320,7 @@ def test_an_alias_of_a_students_inbox_is_already_a_student(program, client):
     confirm(client, "bo@example.org")
     notes = dict(FriendLead.objects.values_list("email", "attribution_note"))
     assert notes == {"annlee+x@gmail.com": "already a student of this program: not attributed", "bo@example.org": ""}
-    assert referrals.mailbox("Bob+a+b@Example.org") == "bob@example.org"
+    assert mailbox("Bob+a+b@Example.org") == "bob@example.org"
 
 
 def test_an_alias_of_a_registered_friend_is_the_same_friend(program, client):
@@ -574,9 +333,9 @@ def test_an_alias_of_a_registered_friend_is_the_same_friend(program, client):
 def test_a_double_tap_on_register_keeps_the_first_registration(program, monkeypatch):
     """Two posts at once: both pass the "already registered?" read, the database keeps one."""
     link = make_link(program)
-    monkeypatch.setattr(friends, "_lead_of_inbox", lambda **kwargs: None)  # the second post's stale read
-    first = friends.lead_register(link=link, first_name="Jo", email="jo@example.org")
-    second = friends.lead_register(link=link, first_name="Jo", email="JO@example.org")
+    monkeypatch.setattr(leads, "_lead_of_inbox", lambda **kwargs: None)  # the second post's stale read
+    first = leads.lead_register(link=link, first_name="Jo", email="jo@example.org")
+    second = leads.lead_register(link=link, first_name="Jo", email="JO@example.org")
     assert second.pk == first.pk and FriendLead.objects.count() == 1
     assert Message.objects.filter(kind="friend_confirm").count() == 1
 
@@ -593,7 +352,7 @@ def test_checkout_mode_hands_off_with_the_ref_carried_and_credits_nothing_before
     assert Message.objects.count() == before
     assert not Enrollment.objects.filter(student__email="jo@example.org").exists()
     assert not JourneyEvent.objects.filter(kind="friend_registered").exists()
-    assert friends.lead_confirm(lead_id=lead.pk).status == "checkout"  # no confirmation enrolls them either
+    assert leads.lead_confirm(lead_id=lead.pk).status == "checkout"  # no confirmation enrolls them either
     assert not Enrollment.objects.filter(student__email="jo@example.org").exists()
 
 
@@ -628,7 +387,7 @@ def test_ordinary_names_are_welcome(program, client):
     for name in ("J. R.", "José", "St.John", "Mary.Kate", "Jo.Ann"):
         assert names.name_problem(name) == "", name
     with pytest.raises(ValidationError):  # the service refuses it too, whoever calls it
-        friends.lead_register(link=link, first_name="see www.spam.test", email="x@example.org")
+        leads.lead_register(link=link, first_name="see www.spam.test", email="x@example.org")
     assert list(FriendLead.objects.values_list("first_name", flat=True)) == ["Anne-Marie"]
 
 
@@ -677,52 +436,3 @@ def test_qr_codes_in_png_and_svg(program, client):
     assert svg.status_code == 200 and b"<svg" in svg.content
     assert client.get(f"/r/{link.code}/qr.gif").status_code == 404
     assert client.get("/r/NOPE2345/qr.png").status_code == 404
-
-
-def test_the_graduates_hub_shows_link_qr_messages_offer_thank_you_and_friends(program, client):
-    from campaigns import links
-
-    link = make_link(program)
-    register(client, link)
-    assert "<li>Jo <span" not in client.get(links.hub_path(link.student_id)).content.decode()  # not before they confirm
-    confirm(client)
-    page = client.get(links.hub_path(link.student_id)).content.decode()
-    assert link.code in page and f"/r/{link.code}/qr.png" in page
-    assert "Full disclosure: I get a thank-you from them if you join." in page
-    assert "<li>Jo <span" in page and "earned" in page
-    assert "We are out to help families raise focused kids" in page
-
-
-def test_case_status_gate_is_lifted_when_resolved(program):
-    now = timezone.now()
-    enrollment = graduate(program, now=now)
-    case = support.case_open(
-        response=FeedbackResponse.objects.get(enrollment=enrollment), plan=None, reasons=["x"], now=now
-    )
-    assert referrals.eligibility(enrollment=enrollment) == "a support case is open"
-    support.case_update(case=case, status=CaseStatus.MADE_RIGHT, note="fixed", actor="t", now=now)
-    assert referrals.eligibility(enrollment=enrollment) == ""
-
-
-def test_happy_feedback_first_and_a_testimonial_later_still_gets_one_ask(program):
-    now = timezone.now()
-    enrollment = graduate(program, now=now, delay_after_testimonial_days=2)
-    # graduate() gave feedback and the testimonial at once; here the testimonial came later:
-    testimonial = Testimonial.objects.get(student=enrollment.student)
-    submissions.testimonial_withdraw(testimonial=testimonial, now=now)
-    engine.tick(now=now + timedelta(days=3))  # the checks due by now find no testimonial: skipped
-    assert not ask_messages().exists()
-    later = submissions.testimonial_save(
-        student_id=enrollment.student_id,
-        program_id=program.pk,
-        text=QUOTE,
-        consent=Consent.ANONYMOUS,
-        now=now + timedelta(days=4),
-    )
-    publishing.testimonial_moderate(
-        testimonial=later, status=ModerationStatus.APPROVED, user=None, now=now + timedelta(days=4, hours=1)
-    )
-    engine.tick(now=now + timedelta(days=7))
-    engine.tick(now=now + timedelta(days=9))
-    assert ask_messages().count() == 1
-    assert JourneyEvent.objects.filter(enrollment=enrollment, kind="referral_asked").count() == 1

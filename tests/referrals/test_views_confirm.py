@@ -11,12 +11,13 @@ from django.core.cache import cache
 from django.test import Client
 from django.utils import timezone
 
-from campaigns import friends, links
+from campaigns import links
 from campaigns.models import Enrollment, JourneyEvent, Student
 from mailers.models import Message
+from referrals import leads
 from referrals.models import FriendLead
 from testimonials.models import Testimonial
-from tests.campaigns.friend_cases import (
+from tests.referrals.friend_cases import (
     PERSON,
     confirm_path,
     maria_of_calm,
@@ -99,7 +100,7 @@ def test_an_expired_link_says_so_and_registering_again_sends_a_fresh_one():
     link = sam_of_sleep()
     client = Client()
     eight_days_ago = timezone.now() - timedelta(days=8)
-    friends.lead_register(link=link, first_name="Jo", email="jo@example.org", now=eight_days_ago)
+    leads.lead_register(link=link, first_name="Jo", email="jo@example.org", now=eight_days_ago)
     path = confirm_path("jo@example.org")
     for method in ("get", "post"):
         response = getattr(client, method)(path)
@@ -184,7 +185,7 @@ def test_a_checkout_lead_is_never_confirmed_by_a_link():
     register(Client(), link)
     lead = FriendLead.objects.get()
     assert lead.status == "checkout" and not Message.objects.filter(kind="friend_confirm").exists()
-    token = signing.dumps({"l": lead.pk, "e": lead.email, "c": link.code}, salt=friends.CONFIRM_SALT, compress=True)
+    token = signing.dumps({"l": lead.pk, "e": lead.email, "c": link.code}, salt=leads.CONFIRM_SALT, compress=True)
     response = Client().post(f"/join/{link.code}/confirm/{token}/")
     assert response.status_code == 400
     assert not Enrollment.objects.filter(student__email="jo@example.org").exists()
