@@ -2,7 +2,7 @@
 
 For SQLite (a file in a temp dir) and PostgreSQL (a fresh database, dropped and created again):
 migrate, publish a program with a referral plan, enroll a graduate with an approved testimonial,
-give them a link (campaigns.referrals.link_for), then start `gunicorn cms.wsgi -w 2` with the
+give them a link (referrals.services.link_for), then start `gunicorn cms.wsgi -w 2` with the
 production settings and run wrk (-t2 -c16 --latency, a browser's User-Agent) for 10 s, two rounds
 (--rounds; each figure sums its rounds), against:
   - /healthz: a bare Django view of the same project, one SELECT 1 (the baseline, same run; first in
@@ -24,7 +24,7 @@ Targets (issue #6): /r/<code> >= 0.5x the baseline with every click recorded; la
 Production settings as deployed, with STATIC_ROOT in the temp dir (collectstatic runs there first,
 as a deployment would). Needs wrk: apt-get install -y wrk.
 
-    .venv/bin/python bench/click.py [--seconds 10] [--pg postgres://postgres@127.0.0.1:5432/bench_click]
+    .venv/bin/python bench/referral_clicks.py [--seconds 10] [--pg postgres://postgres@127.0.0.1:5432/bench_click]
                                     [--only sqlite|postgresql]
 """
 
@@ -122,10 +122,11 @@ def prepare() -> dict:
     from django.utils import timezone
     from wagtail.models import Locale, Page, Site
 
-    from campaigns import referrals, services
+    from campaigns import services
     from campaigns.models import Milestone, ProgramPage
     from cms.models import HomePage
-    from referrals.models import ReferralPlan
+    from referrals.models import ReferralClick, ReferralPlan
+    from referrals.services import link_for
     from testimonials.models import Consent, ModerationStatus, Testimonial
 
     call_command("migrate", verbosity=0)
@@ -169,8 +170,9 @@ def prepare() -> dict:
         consent=Consent.FIRST_NAME,
         status=ModerationStatus.APPROVED,
     )
-    link = referrals.link_for(student_id=enrollment.student_id, program_id=program.pk)
-    referrals.click_record(link_id=link.pk, visitor=VISITOR)  # the landing page's visitor came through /r/
+    link = link_for(student_id=enrollment.student_id, program_id=program.pk)
+    # The landing page's visitor came through /r/: recorded by the click's own statement.
+    ReferralClick.objects.record(code=link.code, visitor=VISITOR)
     settle_database()
     return {"code": link.code}
 
