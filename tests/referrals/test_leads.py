@@ -1,4 +1,4 @@
-"""Friends registering through a special link (campaigns/friends.py): a public form never changes an
+"""Friends registering through a special link (referrals/leads.py): a public form never changes an
 existing person, and nothing happens before the owner of the address confirms it."""
 
 from datetime import timedelta

@@ -1,5 +1,5 @@
 """Registering on the public program page, and its waitlist while registration is closed
-(campaigns/registration_views.py, campaigns/registration.py, leads.lead_register with no link)."""
+(referrals/registration_views.py, referrals/waitlist.py, leads.lead_register with no link)."""
 
 import re
 from datetime import date, timedelta
