@@ -63,7 +63,7 @@ lock: venv
 bench: venv
 	$(PY) bench/tick.py
 	$(PY) bench/send.py
-	$(PY) bench/click.py
+	$(PY) bench/referral_clicks.py
 
 clean:
 	rm -rf $(VENV) db.sqlite3 db.sqlite3-* .pytest_cache .ruff_cache

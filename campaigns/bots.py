@@ -4,7 +4,7 @@ Scanners (Microsoft Defender Safe Links, Proofpoint, Mimecast, Barracuda, Google
 proxy...) open every link of an email as it arrives. Their visits must not count as clicks or
 record a feedback score. Many identify themselves; those that don't are handled by design
 (score clicks are overwritten by the person's own click, and routing waits for it; a graduate's
-reminder waits for clicks from more than one person, see referrals.link_passed_on).
+reminder waits for clicks from more than one person, see referrals.services.link_passed_on).
 
 Robots are recognised by a maintained list, the ``crawlerdetect`` package (the patterns of the
 PHP CrawlerDetect project: search engines, SEO crawlers, headless browsers, HTTP libraries, link
@@ -30,7 +30,7 @@ BOT_USER_AGENT = re.compile(
 MAX_USER_AGENT = 1024
 # Distinct user agents whose verdict is kept per process. People arrive with a few hundred browser
 # builds; a sender who invents a new agent on every request pays ~0.1–0.3 ms of checking per request
-# (bench/click.py measures it) and only pushes out verdicts that are quickly made again.
+# (bench/referral_clicks.py measures it) and only pushes out verdicts that are quickly made again.
 VERDICTS_KEPT = 4096
 
 _crawlers = CrawlerDetect()

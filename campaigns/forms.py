@@ -21,29 +21,6 @@ def register_form_check(check: Callable) -> None:
 
 
 class ProgramPageForm(WagtailAdminPageForm):
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self._offer_fits_registration()
-
-    def _offer_fits_registration(self) -> None:
-        """A new referral ask (the editor's "Add referral ask" template) starts from an offer that fits
-        the program's registration state: a bonus while anyone may register, a place while closed."""
-        from campaigns.models.referrals import default_offer
-
-        formset = self.formsets.get("referral_plans")
-        if formset is None:
-            return
-        offer, text = default_offer(registration_open=self.instance.registration_status == RegistrationStatus.OPEN)
-        form_kwargs = formset.get_form_kwargs
-
-        def get_form_kwargs(index):
-            kwargs = form_kwargs(index)
-            if index is None:  # the empty form only: bound forms keep the model's initial for has_changed()
-                kwargs["initial"] = {**kwargs.get("initial", {}), "friend_offer": offer, "friend_offer_text": text}
-            return kwargs
-
-        formset.get_form_kwargs = get_form_kwargs
-
     @property
     def is_publishing(self) -> bool:
         """The editor pressed "Publish" (drafts may hold unfinished copy; the live page may not)."""

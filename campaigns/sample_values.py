@@ -7,7 +7,7 @@ the editor). Only the person is a sample: the viewer's name and a sample testimo
 Links depend on where they appear:
 - in a preview (inside the editor) they look like the real thing: this site's ``BASE_URL`` with
   ``SAMPLE`` where a student's token or code would be. ``SAMPLE`` holds an L, which no real code
-  has (``referrals.CODE_ALPHABET``), so it can never open a graduate's link; pages answer it as
+  has (``referrals.services.CODE_ALPHABET``), so it can never open a graduate's link; pages answer it as
   an unknown link.
 - in a test email sent to a team member they open mailers' "this is a test link" page, which
   says what the link opens for a student (a team member is no student: a link made up for them
@@ -18,11 +18,10 @@ from dataclasses import dataclass
 
 from django.urls import reverse
 
-from campaigns.selectors import program_mission_progress
 from mailers import test_links
 from mailers.rendering import absolute
 
-SAMPLE_CODE = "SAMPLE"  # "L" is not in referrals.CODE_ALPHABET: never a graduate's code
+SAMPLE_CODE = "SAMPLE"  # "L" is not in referrals.services.CODE_ALPHABET: never a graduate's code
 SAMPLE_TOKEN = "SAMPLE"  # noqa: S105 - not a secret: an unsigned token the hub answers as not valid
 # A sample graduate's words: neutral, so no program's preview borrows another program's story.
 SAMPLE_QUOTE = "A few months ago I kept putting it off. Now it is part of my week, and I can see what changed."
@@ -54,49 +53,8 @@ TEST_LINKS = SampleLinks(test=True)
 
 
 def mission_progress_line(*, reached: int, unit: str, goal: int | None) -> str:
-    """{{ mission_progress }} as the real ask says it (referrals.ask_values): "120 parents so far, toward 10,000."."""
+    """{{ mission_progress }} as the real ask says it (referrals.services.ask_values): "120 parents so
+    far, toward 10,000."."""
     if goal:
         return f"{reached:,} {unit} so far, toward {goal:,}."
     return f"{reached:,} {unit} so far."
-
-
-def program_values(*, program, plan=None, links: SampleLinks = PREVIEW_LINKS) -> dict[str, object]:
-    """Every program merge value of ``program`` (a draft is fine: its unsaved mission counts) and its
-    referral ``plan``, with sample personal values and ``links``."""
-    from campaigns.referral_forms import PLAN_FIELDS, sample_values
-
-    # A draft may not have its starting count yet (the preview defers required fields).
-    start = program.mission_start_count
-    reached = program_mission_progress(program=program).reached if start is not None else 0
-    values = sample_values(
-        data={name: getattr(plan, name) for name in PLAN_FIELDS} if plan is not None else {},
-        mission_statement=program.mission_statement or "",
-        mission_unit=program.mission_unit or "people",
-        mission_goal=program.mission_goal,
-        mission_reached=reached,
-        special_link=links.special_link(),
-    )
-    if plan is not None and not plan.has_thank_you:
-        values["thank_you"] = ""
-    milestones = list(program.milestones.all())
-    values.update(
-        {
-            "program_title": program.title,
-            "hub_url": links.hub(),
-            "milestone_title": milestones[0].title if milestones else "your first milestone",
-        }
-    )
-    return values
-
-
-def program_test_values(program) -> dict[str, object]:
-    """*Send a test email*: the merge fields of ``program`` as saved (what students get), test links."""
-    from campaigns import referrals
-
-    plan = referrals.plan_for(program.pk)
-    values = program_values(program=program, plan=plan, links=TEST_LINKS)
-    values.pop("first_name", None)  # the recipient's own
-    if plan is None:  # no ask yet: its fields stay "[friend offer]"-style placeholders, not invented values
-        for name in ("ask_count", "ask_deadline", "friend_offer", "thank_you"):
-            values.pop(name, None)
-    return values

@@ -9,6 +9,9 @@ transaction as the change that sent the signal, so an error in one rolls the cha
   now: datetime)``
 - ``event_recorded(sender=JourneyEvent, event: JourneyEvent)``: a phase app reported something
   through ``services.journey_record`` (e.g. a testimonial submitted); the referral half listens.
+- ``ticked(sender=ScheduledAction, processed: dict[str, int])``: the periodic tick (``tasks.tick``)
+  ran; a receiver may do its own periodic work and count it in ``processed`` (the referral half
+  tells the waitlist, once, that registration opened).
 """
 
 from django.dispatch import Signal
@@ -16,3 +19,4 @@ from django.dispatch import Signal
 milestones_reached = Signal()
 stages_changed = Signal()
 event_recorded = Signal()
+ticked = Signal()

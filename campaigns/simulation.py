@@ -27,7 +27,7 @@ from django.utils import timezone
 
 from campaigns import engine, selectors, services
 from campaigns.choices import Stage
-from campaigns.models import ActionStatus, Enrollment, FriendLead, ProgramPage, ScheduledAction, Student
+from campaigns.models import ActionStatus, Enrollment, ProgramPage, ScheduledAction, Student
 from mailers import services as mail
 
 SIMULATOR_ACTOR = "simulator"
@@ -37,6 +37,11 @@ TAIL_DAYS = 21
 # ``behaviour(program=, cohort=, day=, now=, rng=)`` registered from AppConfig.ready() runs once
 # per simulated day, after the platform's events and before the tick.
 _BEHAVIOURS: list[Callable] = []
+# The simulated people a phase app brings to a cohort besides its students (the friends graduates'
+# links bring): ``brought(cohort=) -> (student_ids, emails)``, querysets of ``student_id`` and of
+# ``email`` values, read afresh on every tick. The ticks act on those students' enrollments too, and the
+# end of the run withholds what is left to send to those addresses. Registered from AppConfig.ready().
+_BROUGHT: list[Callable] = []
 
 
 # (cohort, kind) -> {item id: whether it will never be answered}, decided the first time it is seen.
@@ -60,6 +65,11 @@ def person_mark_simulated(*, email: str) -> None:
 def register_behaviour(behaviour: Callable) -> None:
     if behaviour not in _BEHAVIOURS:
         _BEHAVIOURS.append(behaviour)
+
+
+def register_brought_people(brought: Callable) -> None:
+    if brought not in _BROUGHT:
+        _BROUGHT.append(brought)
 
 
 class Rollback(Exception):
@@ -128,10 +138,11 @@ def _run(*, program, students, rng, start, run, cohort) -> SimulationResult:
         person_mark_simulated(email=email)
         plans[enrollment.pk] = _plan_student(rng=rng, milestones=milestones, duration=program.duration_days)
     # The simulated people the ticks may act on: this cohort, and the friends its graduates bring.
-    friends = FriendLead.objects.filter(link__student__enrollments__cohort=cohort, student__isnull=False)
-    mine = Enrollment.objects.filter(student__simulated=True).filter(
-        models.Q(cohort=cohort) | models.Q(student_id__in=friends.values("student_id"))
-    )
+    brought = [people(cohort=cohort) for people in _BROUGHT]
+    ours = models.Q(cohort=cohort)
+    for student_ids, _ in brought:
+        ours |= models.Q(student_id__in=student_ids)
+    mine = Enrollment.objects.filter(student__simulated=True).filter(ours)
 
     # Three weeks past graduation: feedback, testimonials and asks happen after the program.
     last_day = program.duration_days + TAIL_DAYS
@@ -145,7 +156,7 @@ def _run(*, program, students, rng, start, run, cohort) -> SimulationResult:
         for kind, count in engine.tick(now=now, enrollments=mine).items():
             processed[kind] = processed.get(kind, 0) + count
         ticks += 1
-    _settle(enrollments=mine, friends=FriendLead.objects.filter(link__student__enrollments__cohort=cohort))
+    _settle(enrollments=mine, emails=[emails for _, emails in brought])
     return SimulationResult(
         program=program.slug,
         students=students,
@@ -156,16 +167,18 @@ def _run(*, program, students, rng, start, run, cohort) -> SimulationResult:
     )
 
 
-def _settle(*, enrollments, friends) -> None:
-    """The end of the run: what is left of the simulated people's journeys never happens for real."""
+def _settle(*, enrollments, emails: list) -> None:
+    """The end of the run: what is left of the simulated people's journeys never happens for real.
+    ``emails``: querysets of the addresses of the people phase apps brought (see register_brought_people)."""
     ScheduledAction.objects.filter(enrollment__in=enrollments, status=ActionStatus.PENDING).update(
         status=ActionStatus.CANCELLED, error="simulated student: the simulation is over"
     )
+    first, *others = emails or [None]
     mail.messages_withhold(
-        student_ids=enrollments.values("student_id"),
-        to_emails=friends.values("email"),
-        reason="simulated person: never sent",
+        student_ids=enrollments.values("student_id"), to_emails=first, reason="simulated person: never sent"
     )
+    for addresses in others:
+        mail.messages_withhold(to_emails=addresses, reason="simulated person: never sent")
 
 
 def _plan_student(*, rng: random.Random, milestones, duration: int) -> _Plan:

@@ -1,6 +1,7 @@
 """Queue entry points: thin, take ids, idempotent (the engine filters on state)."""
 
-from campaigns import engine, registration
+from campaigns import engine, signals
+from campaigns.models import ScheduledAction
 from mailers.runner import enqueue, task
 
 
@@ -8,9 +9,8 @@ from mailers.runner import enqueue, task
 def tick() -> dict[str, int]:
     """The periodic tick (django-q2 schedule or Celery beat)."""
     processed = engine.tick()
-    # Registration opened since the last tick (a publish, a scheduled publish): tell the waitlist, once.
-    if told := registration.waitlist_notify_open():
-        processed["waitlist_open"] = told
+    # Phase apps' periodic work, e.g. telling the waitlist, once, that registration opened since.
+    signals.ticked.send(sender=ScheduledAction, processed=processed)
     return processed
 
 

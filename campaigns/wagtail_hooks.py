@@ -1,9 +1,7 @@
 """Admin: students (with their timeline and per-student actions), enrollments and the journey log, as
 model viewsets under Students (business records, not content: no snippet, no revisions)."""
 
-from django.templatetags.static import static
 from django.urls import path, reverse
-from django.utils.html import format_html
 from wagtail import hooks
 from wagtail.admin.menu import MenuItem
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, ObjectList
@@ -11,7 +9,7 @@ from wagtail.admin.viewsets.model import ModelViewSet, ModelViewSetGroup
 from wagtail.permissions import register_permission_policy
 
 import mailers.converters  # noqa: F401 - registers <id:...>
-from campaigns import admin_referrals, import_views
+from campaigns import import_views
 from campaigns.admin_email_previews import SendEmailPreviewView
 from campaigns.admin_views import (
     EnrollmentCreateView,
@@ -114,9 +112,8 @@ def register_people():
 
 
 @hooks.register("register_admin_urls")
-def referral_admin_urls():
+def email_preview_admin_urls():
     return [
-        path("referral-ask/check/", admin_referrals.check_referral_ask, name="campaigns_referral_check"),
         path(
             "programs/<id:page_id>/emails/send-test/",
             SendEmailPreviewView.as_view(),
@@ -144,13 +141,3 @@ def import_admin_urls():
         path("students/import/<int:pk>/status.json", import_views.status_json, name="campaigns_import_status_json"),
         path("students/import/<int:pk>/rejected.csv", import_views.rejected, name="campaigns_import_rejected"),
     ]
-
-
-@hooks.register("insert_editor_js")
-def smart_i_live_js():
-    # The SMART-I report as the creator types (the same check runs again on publish).
-    return format_html(
-        '<script src="{}" data-check-url="{}" defer></script>',
-        static("campaigns/smarti_live.js"),
-        reverse("campaigns_referral_check"),
-    )

@@ -7,11 +7,13 @@ from django.db import transaction
 from django.utils import timezone
 from wagtail.models import Page, Site
 
-from campaigns import engine, links, referrals, services
+from campaigns import engine, links, services
 from campaigns.choices import RegistrationStatus
-from campaigns.models import Milestone, ProgramPage, ReferralPlan, Student
+from campaigns.models import Milestone, ProgramPage, Student
 from cms.models import HomePage
 from mailers import services as mail
+from referrals.models import ReferralPlan
+from referrals.selectors import graduate_links, link_url
 from sharing_prompts import services as prompts
 from sharing_prompts.models import PromptDelivery, SharingPrompt
 from testimonials import publishing, submissions
@@ -106,8 +108,8 @@ def demo_links() -> list[str]:
         student = Student.objects.filter(email=email).first()
         if student:
             lines.append(f"personal page of {who}: {links.hub_url(student.pk)}")
-    for link in referrals.graduate_links(student=Student.objects.filter(email=DEMO_GRADUATE).first() or Student()):
-        lines.append(f"Maria's special link (what her friends open): {referrals.link_url(link.code)}")
+    for link in graduate_links(student=Student.objects.filter(email=DEMO_GRADUATE).first() or Student()):
+        lines.append(f"Maria's special link (what her friends open): {link_url(link.code)}")
     return lines
 
 

@@ -4,9 +4,8 @@ from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 
-from campaigns import referral_views, registration_views
 from campaigns import views as campaign_views
-from cms import landing, landing_confirm, views
+from cms import views
 
 urlpatterns = [
     path("admin/", include(wagtailadmin_urls)),
@@ -21,16 +20,8 @@ urlpatterns = [
     path("me/<str:token>/", views.hub, name="hub"),
     path("me/<str:token>/prompts/", include("sharing_prompts.urls")),
     path("me/<str:token>/shared/<str:code>/", views.link_shared, name="hub_link_shared"),
-    # Special links: the click (counted, then 302), its QR code, and the friend's landing page.
-    # No trailing slash: APPEND_SLASH would answer /r/<code> with a 301 (a cached, uncounted redirect).
-    path("r/<str:code>", referral_views.click, name="referral_click"),
-    path("r/<str:code>/", referral_views.click),
-    path("r/<str:code>/qr.<str:fmt>", referral_views.qr, name="referral_qr"),
-    path("join/<str:code>/", landing.landing, name="referral_landing"),
-    path("join/<str:code>/welcome/<str:token>/", landing.welcome, name="referral_welcome"),
-    path("join/<str:code>/confirm/<str:token>/", landing_confirm.confirm, name="referral_confirm"),
-    # The confirmation link of a registration (or waitlist) on a public program page.
-    path("register/confirm/<str:token>/", registration_views.confirm, name="registration_confirm"),
+    # Special links (/r/), the friend's landing page (/join/) and the program page's confirmation link.
+    path("", include("referrals.urls")),
     # Feedback (from the email's score links) and the testimonial form under the hub.
     path("", include("testimonials.urls")),
 ]

@@ -42,7 +42,7 @@ def hub(request, token: str):
         for enrollment in Enrollment.objects.filter(student=student).select_related("program")
     ]
     prompts = student_prompts(student_id=student.pk)
-    from cms.referral_hub import referral_cards
+    from referrals.hub import referral_cards
 
     context = {
         "student": student,
@@ -59,16 +59,16 @@ def link_shared(request, token: str, code: str):
     """The hub's copy/share buttons report a share (no reminder goes to a graduate who shared)."""
     from django.http import HttpResponse, HttpResponseNotAllowed
 
-    from campaigns import referrals
     from campaigns.student_pages import student_from_link
+    from referrals import selectors, services
 
     if request.method != "POST":
         return HttpResponseNotAllowed(["POST"])
     student, problem = student_from_link(request, token)
     if problem:
         return problem
-    link = referrals.link_by_code(code)
+    link = selectors.link_by_code(code)
     if link is None or link.student_id != student.pk:
         return HttpResponse(status=404)
-    referrals.link_mark_shared(link=link)
+    services.link_mark_shared(link=link)
     return HttpResponse(status=204)

@@ -11,10 +11,11 @@ from decimal import Decimal
 from django.db import IntegrityError, transaction
 
 from campaigns import services as engine
-from campaigns.models import Enrollment, FriendLead, LeadStatus, ProgramPage, Stage
-from campaigns.referrals import alias_pattern
+from campaigns.models import Enrollment, ProgramPage, Stage
 from integrations import schemas
 from integrations.models import InboundEvent, Purchase
+from referrals.inboxes import alias_pattern
+from referrals.models import FriendLead, LeadStatus
 
 
 class Wait(Exception):

@@ -94,7 +94,7 @@ class Purchase(models.Model):
     coupon = models.CharField(max_length=64, blank=True)
     affiliate = models.CharField(max_length=64, blank=True, help_text="The platform's affiliate field.")
     friend_lead = models.ForeignKey(
-        "campaigns.FriendLead", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        "referrals.FriendLead", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     purchased_at = models.DateTimeField(default=timezone.now)
     refunded_at = models.DateTimeField(null=True, blank=True)

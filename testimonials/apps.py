@@ -10,11 +10,11 @@ class TestimonialsConfig(AppConfig):
     def ready(self) -> None:
         from wagtail.admin.panels import HelpPanel
 
-        from campaigns import email_previews, engine, events, referrals, selectors, simulation
+        from campaigns import email_previews, engine, events, selectors, simulation
         from campaigns import forms as campaign_forms
         from campaigns.models import programs
         from mailers import kinds
-        from testimonials import emails, previews, receivers, services, submissions  # noqa: F401
+        from testimonials import emails, previews, receivers, services  # noqa: F401
         from testimonials import forms as plan_forms
         from testimonials import simulation as feedback_simulation
         from testimonials.events import FeedbackEvent
@@ -51,5 +51,4 @@ class TestimonialsConfig(AppConfig):
         ):
             selectors.register_funnel_step(label, kind, position=position)
         simulation.register_behaviour(feedback_simulation.students_give_feedback)
-        referrals.register_merge_provider("testimonial_quote", submissions.quote_for)
         email_previews.register(previews.previews, order=20)

@@ -1,6 +1,6 @@
 """The copy checks measured on their corpora: agreement per kind, tuned and held-out.
 
-The corpora (``tests/sharing_prompts/salesy_corpus.tsv``, ``tests/campaigns/smarti_corpus.tsv``)
+The corpora (``tests/sharing_prompts/salesy_corpus.tsv``, ``tests/referrals/smarti_corpus.tsv``)
 hold prompts and asks written for this purpose, one per line: split, kind, text. The tests fail
 when a tuned case disagrees; the held-out cases were never tuned on and are reported, not asserted.
 
@@ -15,7 +15,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 SALESY_CORPUS = HERE / "sharing_prompts" / "salesy_corpus.tsv"
-SMARTI_CORPUS = HERE / "campaigns" / "smarti_corpus.tsv"
+SMARTI_CORPUS = HERE / "referrals" / "smarti_corpus.tsv"
 
 
 @dataclass(frozen=True)
@@ -57,7 +57,7 @@ def salesy_outcome(case: Case) -> Outcome:
 
 
 def smarti_outcome(case: Case) -> Outcome:
-    from campaigns import smarti
+    from referrals import smarti
 
     report = smarti.check_referral_ask(subject="", body=case.text)
     specific, relevant = report.criteria["specific"], report.criteria["relevant"]

@@ -167,7 +167,7 @@ def testimonial_wall(*, title: str = "What our graduates say", slug: str = "stor
 
 def referral_plan(*, program: ProgramPage, **fields):
     """Add the program's referral ask and publish it (the defaults are a SMART-I ask)."""
-    from campaigns.models import ReferralPlan
+    from referrals.models import ReferralPlan
 
     program = ProgramPage.objects.get(pk=program.pk)
     program.referral_plans.add(ReferralPlan(**fields))

@@ -3,27 +3,9 @@ from campaigns.choices import RegistrationStatus, Stage
 from .imports import ImportRowOutcome, ImportStatus, StudentImport, StudentImportRow
 from .journey import ActionStatus, AppendOnlyError, JourneyEvent, MilestoneReached, ScheduledAction
 from .programs import Milestone, ProgramPage
-from .referrals import (
-    EnrollmentMode,
-    FriendLead,
-    FriendOffer,
-    LeadStatus,
-    ReferralClick,
-    ReferralLink,
-    ReferralPlan,
-    ThankYou,
-)
 from .students import Enrollment, Student, validate_time_zone
 
 __all__ = [
-    "EnrollmentMode",
-    "FriendLead",
-    "FriendOffer",
-    "LeadStatus",
-    "ReferralClick",
-    "ReferralLink",
-    "ReferralPlan",
-    "ThankYou",
     "ActionStatus",
     "AppendOnlyError",
     "Enrollment",

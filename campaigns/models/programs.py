@@ -17,8 +17,8 @@ from campaigns.choices import RegistrationStatus
 from campaigns.forms import ProgramPageForm
 from campaigns.widgets import MilestoneSlugFromTitle
 
-# Phase apps add their editor tabs (sharing prompts, feedback, the referral ask) and preview
-# modes from AppConfig.ready(), so this page type does not import them.
+# Phase apps add their editor tabs (sharing prompts, feedback, the referral ask), preview modes and
+# the page's form from AppConfig.ready(), so this page type does not import them.
 _EDITOR_TABS: list[tuple[int, str, list]] = []
 _PREVIEW_MODES: dict[str, tuple[str, Callable]] = {}
 
@@ -33,6 +33,17 @@ def register_editor_tab(heading: str, panels: list, *, order: int = 100) -> None
 def register_preview_mode(name: str, label: str, render: Callable) -> None:
     """``render(page, request) -> HttpResponse`` shows the (draft) program as a student would see it."""
     _PREVIEW_MODES[name] = (label, render)
+
+
+# The public page's form (registration while open, "tell me when it opens" while closed) is the
+# referral half's: a registration is a pending lead. ``serve(page, request, render_page)`` takes the
+# request (GET renders through ``render_page(extra_context)``, POST takes the form and redirects).
+_PAGE_FORM: list[Callable] = []
+
+
+def register_page_form(serve: Callable) -> None:
+    """The one handler of the page's form, registered from AppConfig.ready()."""
+    _PAGE_FORM[:] = [serve]
 
 
 class ProgramPage(Page):
@@ -127,14 +138,14 @@ class ProgramPage(Page):
 
     def serve(self, request, *args, **kwargs):
         # The page carries the public registration form (or the waitlist's while closed): its POST.
-        from campaigns import registration_views
-
         def render_page(extra: dict):
             response = super(ProgramPage, self).serve(request, *args, **kwargs)
             response.context_data.update(extra)  # a TemplateResponse: rendered after this
             return response
 
-        return registration_views.serve_program_page(self, request, render_page)
+        if not _PAGE_FORM:
+            return render_page({})
+        return _PAGE_FORM[0](self, request, render_page)
 
     def get_context(self, request, *args, **kwargs):
         from campaigns.selectors import program_mission_progress

@@ -30,6 +30,7 @@ INSTALLED_APPS = [
     "integrations",
     "sharing_prompts",
     "testimonials",
+    "referrals",
     "campaigns",
     "mailers",
     "wagtail.contrib.forms",

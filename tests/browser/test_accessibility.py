@@ -21,8 +21,8 @@ from mailers import tokens
 from sharing_prompts.models import PromptDelivery
 from testimonials import services as feedback
 from testimonials.models import FeedbackResponse
-from tests.campaigns.friend_cases import confirm_path, maria_of_calm
 from tests.factories import enroll, feedback_plan, program_page, sharing_prompt, testimonial_wall
+from tests.referrals.friend_cases import confirm_path, maria_of_calm
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

@@ -7,8 +7,9 @@ from urllib.parse import urlsplit
 import pytest
 from django.core import mail
 
-from campaigns.models import Enrollment, FriendLead, Student
+from campaigns.models import Enrollment, Student
 from mailers.models import Message
+from referrals.models import FriendLead
 from tests.factories import program_page
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

@@ -11,9 +11,10 @@ from django.core import mail
 from django.utils import timezone
 
 from campaigns import engine, services
-from campaigns.models import Enrollment, FriendLead, ReferralClick, Student
+from campaigns.models import Enrollment, Student
 from mailers import services as mail_services
 from mailers.models import Message
+from referrals.models import FriendLead, ReferralClick
 from testimonials import publishing, submissions
 from testimonials import services as feedback
 from testimonials.models import Consent, FeedbackResponse, ModerationStatus, Testimonial
@@ -105,8 +106,9 @@ def test_graduate_shares_and_a_friend_registers_on_a_phone_while_registration_is
 
 
 def test_a_graduate_of_two_programs_edits_and_shares_each_message_on_its_own(browser, desktop, live_server):
-    from campaigns import links, referrals
-    from campaigns.models import ReferralLink
+    from campaigns import links
+    from referrals.models import ReferralLink
+    from referrals.services import link_for
 
     programs = [
         program_page(slug=slug, milestones=[("first-win", 7)], title=title)
@@ -115,7 +117,7 @@ def test_a_graduate_of_two_programs_edits_and_shares_each_message_on_its_own(bro
     for program in programs:
         referral_plan(program=program)
         enrollment = enroll(program=program, email="maria@example.org", first_name="Maria")
-        referrals.link_for(student_id=enrollment.student_id, program_id=program.pk)
+        link_for(student_id=enrollment.student_id, program_id=program.pk)
     calm, sleep = (ReferralLink.objects.get(program=program) for program in programs)
     desktop.context.grant_permissions(["clipboard-read", "clipboard-write"])
     desktop.goto(live_server.url + links.hub_path(calm.student_id))
@@ -152,7 +154,7 @@ def test_a_friend_registers_with_an_existing_students_address_and_nothing_about_
     name and the marketing box ticked. Maria's name, consent and pages stay as they are, the confirmation
     is the only email anyone gets, and opening it (twice) enrolls her once, under her own name."""
     from campaigns import links
-    from tests.campaigns.friend_cases import maria_of_calm, sam_of_sleep, student_snapshot
+    from tests.referrals.friend_cases import maria_of_calm, sam_of_sleep, student_snapshot
 
     maria = maria_of_calm()
     sam = sam_of_sleep()

@@ -3,7 +3,7 @@
 import pytest
 from crawlerdetect import CrawlerDetect
 
-from campaigns import bots, referrals
+from campaigns import bots
 
 PEOPLE = {
     "Chrome, Windows": "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) "
@@ -136,35 +136,3 @@ def test_the_verdict_is_kept_per_user_agent():
     assert not bots.is_bot_visit(method="GET", user_agent=agent)
     after = bots.is_robot_agent.cache_info()
     assert (after.misses - before.misses, after.hits - before.hits) == (1, 1)
-
-
-@pytest.mark.parametrize(
-    ("one", "other"),
-    [
-        ("203.0.113.7", "::ffff:203.0.113.7"),  # IPv4 as a dual-stack socket reports it
-        ("2001:db8:1:2::10", "2001:db8:1:2:ffff:ffff:ffff:fffe"),  # one /64
-    ],
-)
-def test_one_network_is_one_client(one, other):
-    assert referrals.click_client(one) == referrals.click_client(other) != ""
-    assert len(referrals.click_client(one)) == 16
-
-
-@pytest.mark.parametrize(
-    ("one", "other"),
-    [("203.0.113.7", "203.0.113.8"), ("2001:db8:1:2::10", "2001:db8:1:3::10")],
-)
-def test_two_networks_are_two_clients(one, other):
-    assert referrals.click_client(one) != referrals.click_client(other)
-
-
-@pytest.mark.parametrize("address", ["", "unknown", "203.0.113.7, 10.0.0.1", "not an address", "999.1.1.1"])
-def test_no_address_is_no_client(address):
-    assert referrals.click_client(address) == ""
-
-
-def test_the_client_is_a_keyed_hash_not_the_address(settings):
-    hashed = referrals.click_client("203.0.113.7")
-    assert "203" not in hashed
-    settings.SECRET_KEY = "another-key-" + "x" * 50
-    assert referrals.click_client("203.0.113.7") != hashed

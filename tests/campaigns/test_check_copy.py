@@ -202,7 +202,7 @@ def test_sharing_prompt_for_real():
 
 @pytest.mark.django_db
 def test_referral_ask_with_program_values_agrees_with_the_editor(program, tmp_path, capsys):
-    from campaigns.models import ReferralPlan
+    from referrals.models import ReferralPlan
     from tests.factories import referral_plan
 
     referral_plan(program=program)

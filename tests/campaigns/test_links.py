@@ -12,8 +12,9 @@ from django.core.cache import cache
 from django.urls import reverse
 from django.utils import timezone
 
-from campaigns import engine, links, referrals, services
+from campaigns import engine, links, services
 from campaigns.models import JourneyEvent, Student
+from referrals.services import link_for
 from sharing_prompts.models import PromptDelivery
 from testimonials import services as feedback
 from testimonials.models import FeedbackResponse
@@ -75,7 +76,7 @@ def busy_student(program):
         enrollment=enrollment, milestone=program.milestones.get(slug="first-win"), source="t", actor="t", now=now
     )
     engine.tick(now=now)
-    referrals.link_for(student_id=enrollment.student_id, program_id=program.pk, now=now)
+    link_for(student_id=enrollment.student_id, program_id=program.pk, now=now)
     assert PromptDelivery.objects.filter(enrollment=enrollment).exists()
     assert FeedbackResponse.objects.filter(enrollment=enrollment).exists()
     return Student.objects.get(pk=enrollment.student_id)

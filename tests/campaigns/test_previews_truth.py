@@ -117,8 +117,8 @@ def test_send_this_to_me_needs_edit_permission_csrf_and_a_known_email(admin_clie
 
 def test_send_this_to_me_sends_what_the_editor_previewed_unsaved(admin_client, garden):
     """From the editor's preview, the unsaved form data Wagtail keeps for the preview is what is sent."""
-    from tests.campaigns.test_referral_editor import PLAN
     from tests.factories import program_form
+    from tests.referrals.test_editor import PLAN
 
     plan = garden.referral_plans.get()
     data = program_form(referral_plans=[{**PLAN, "id": str(plan.pk), "ask_subject": "Unsaved: {{ ask_count }}?"}])

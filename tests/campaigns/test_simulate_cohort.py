@@ -13,17 +13,10 @@ from django.urls import reverse
 from django.utils import timezone
 
 from campaigns import engine, selectors, signals
-from campaigns.models import (
-    Enrollment,
-    FriendLead,
-    JourneyEvent,
-    MilestoneReached,
-    ProgramPage,
-    ScheduledAction,
-    Student,
-)
+from campaigns.models import Enrollment, JourneyEvent, MilestoneReached, ProgramPage, ScheduledAction, Student
 from mailers import services as mail_services
 from mailers.models import Message
+from referrals.models import FriendLead
 from sharing_prompts.selectors import cohorts as prompt_cohorts
 from sharing_prompts.selectors import prompt_stats
 from testimonials import support

@@ -10,7 +10,7 @@ import pytest
 from django.core.cache import cache
 from django.urls import reverse
 
-from campaigns import referrals
+from referrals.services import link_for
 from tests.factories import enroll, referral_plan
 from tests.private_redis import PrivateRedis, free_port
 
@@ -38,7 +38,7 @@ def redis(settings):
 def link(program):
     referral_plan(program=program)
     enrollment = enroll(program=program, email="maria@example.org", first_name="Maria", last_name="Lopez")
-    return referrals.link_for(student_id=enrollment.student_id, program_id=program.pk)
+    return link_for(student_id=enrollment.student_id, program_id=program.pk)
 
 
 def landing_get(client, link):

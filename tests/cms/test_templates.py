@@ -10,7 +10,7 @@ import pytest
 from django.template import engines
 
 ROOT = Path(__file__).resolve().parents[2]
-APPS = ("campaigns", "cms", "integrations", "mailers", "sharing_prompts", "testimonials")
+APPS = ("campaigns", "cms", "integrations", "mailers", "referrals", "sharing_prompts", "testimonials")
 TEMPLATES = sorted(path for app in APPS for path in (ROOT / app / "templates").rglob("*.html"))
 
 

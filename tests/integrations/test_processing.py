@@ -8,9 +8,10 @@ import pytest
 from django.db import OperationalError
 from django.utils import timezone
 
-from campaigns.models import Enrollment, FriendLead, JourneyEvent, LeadStatus, MilestoneReached, Stage, Student
+from campaigns.models import Enrollment, JourneyEvent, MilestoneReached, Stage, Student
 from integrations import handlers, services
 from integrations.models import InboundEvent, Outcome, Purchase
+from referrals.models import FriendLead, LeadStatus
 from tests.factories import enroll
 from tests.integrations.conftest import student_data
 

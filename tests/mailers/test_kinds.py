@@ -38,7 +38,11 @@ def test_a_worker_that_never_loads_the_urls_knows_every_kind_the_site_knows():
     get_resolver().url_patterns  # noqa: B018 - import every urls and views module
     assert worker_kinds == sorted(kinds._KINDS)
     assert "hub_link" in worker_kinds and "sharing_prompt" in worker_kinds and "support_case_opened" in worker_kinds
-    assert not [m for m in loaded if m.startswith(("campaigns", "cms", "sharing_prompts", "testimonials", "mailers"))]
+    assert not [
+        m
+        for m in loaded
+        if m.startswith(("campaigns", "cms", "referrals", "sharing_prompts", "testimonials", "mailers"))
+    ]
 
 
 def test_an_unknown_kind_is_an_error_that_names_the_known_ones():

@@ -17,9 +17,10 @@ import pytest
 from django.core.cache import cache
 from PIL import Image
 
-from campaigns import referrals
 from campaigns.models import Enrollment, JourneyEvent
 from cms.models import HomePage
+from referrals.selectors import link_by_code, plan_for
+from referrals.services import ask_values, link_for
 from testimonials import publishing, submissions
 from testimonials.models import Consent, ModerationStatus, Testimonial
 from tests.factories import enroll, home_page, referral_plan, testimonial_wall
@@ -81,7 +82,7 @@ def published_graduate(program, *, status, consent, photo=None, text=OLD) -> Gra
         photo=jpeg(photo) if photo else None,
         now=NOW,
     )
-    link = referrals.link_for(student_id=enrollment.student_id, program_id=program.pk, now=NOW)
+    link = link_for(student_id=enrollment.student_id, program_id=program.pk, now=NOW)
     graduate = Graduate(enrollment=enrollment, link_code=link.code)
     graduate.moderate(status, at=NOW + timedelta(minutes=5))
     return graduate
@@ -108,9 +109,9 @@ def public(client, graduate: Graduate) -> Public:
     card = client.get(f"/t/{pk}/card.png")
     photo = client.get(f"/t/{pk}/photo.jpg")
     enrollment = Enrollment.objects.select_related("student", "program").get(pk=graduate.enrollment.pk)
-    plan = referrals.plan_for(enrollment.program_id)
-    link = referrals.link_by_code(graduate.link_code)
-    values = referrals.ask_values(enrollment=enrollment, plan=plan, link=link, now=NOW)
+    plan = plan_for(enrollment.program_id)
+    link = link_by_code(graduate.link_code)
+    values = ask_values(enrollment=enrollment, plan=plan, link=link, now=NOW)
     return Public(
         wall=client.get(walls[False]).content.decode(),
         featured_wall=client.get(walls[True]).content.decode(),

@@ -54,7 +54,7 @@ class Command(BaseCommand):
                 flag = "--" + name.replace("_", "-")
                 raise CommandError(f"{flag} does not apply to --kind {kind}", returncode=BAD_INPUT)
         if program or values:
-            check_options["values"] = {**_program_values(program), **(_read_values(values) if values else {})}
+            check_options["values"] = {**_program_values(kind, program), **(_read_values(values) if values else {})}
         if not program and "assume_filled" in copy_checks.options(kind):
             # No program to render the engine's own fields with: they will be filled when it sends.
             check_options["assume_filled"] = True
@@ -63,26 +63,16 @@ class Command(BaseCommand):
         self.stdout.write(json.dumps(report, ensure_ascii=False))
 
 
-def _program_values(slug: str) -> dict:
-    """The values the program editor's SMART-I report uses for this program."""
+def _program_values(kind: str, slug: str) -> dict:
+    """The values the program editor's check of ``kind`` uses for this program."""
     if not slug:
         return {}
-    from campaigns import referrals
     from campaigns.models import ProgramPage
-    from campaigns.referral_forms import sample_values
 
     page = ProgramPage.objects.live().filter(slug=slug).first()
     if page is None:
         raise CommandError(f"no live program with slug {slug!r}", returncode=BAD_INPUT)
-    plan = referrals.plan_for(page.pk)
-    fields = ("ask_count_min", "ask_count_max", "ask_window_days", "friend_offer_text", "thank_you_text")
-    data = {name: getattr(plan, name) for name in fields} if plan else {}
-    return sample_values(
-        data=data,
-        mission_statement=page.mission_statement,
-        mission_unit=page.mission_unit,
-        mission_goal=page.mission_goal,
-    )
+    return copy_checks.program_values(kind, page)
 
 
 def _read_bytes(path: str) -> bytes | str:

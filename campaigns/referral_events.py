@@ -1,9 +1,0 @@
-"""The journey events the harvest half records (registered in CampaignsConfig.ready())."""
-
-from enum import StrEnum
-
-
-class ReferralEvent(StrEnum):
-    ASKED = "referral_asked"
-    ASK_SKIPPED = "referral_ask_skipped"
-    FRIEND_REGISTERED = "friend_registered"
