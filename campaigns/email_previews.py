@@ -1,13 +1,12 @@
 """The program editor's "Emails" preview: every email of the program's journey as a student would get
 it, from the draft being edited, with the editor as the sample student — and "send this to me".
 
-Phase apps register a ``preview(page, user, links) -> list[EmailPreview]`` from AppConfig.ready(); the
-referral half registers its own. ``links`` (sample_values.SampleLinks) decides what the links are:
+Each phase app writes a ``previews(page, user, links) -> list[EmailPreview]``; cms/program_editor.py
+lists them in the order a student gets the emails. ``links`` (sample_values.SampleLinks) decides what the links are:
 real-looking samples in the preview, "this is a test link" pages in a test email. Rendering errors
 (unknown merge fields) show as problems, not 500s.
 """
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from django.shortcuts import render
@@ -33,15 +32,6 @@ class EmailPreview:
         return self.context.get("subject") or kind.subject, self.context.get("body") or kind.body
 
 
-_PREVIEWS: list[tuple[int, Callable]] = []
-
-
-def register(preview: Callable, *, order: int) -> None:
-    if all(existing is not preview for _, existing in _PREVIEWS):
-        _PREVIEWS.append((order, preview))
-        _PREVIEWS.sort(key=lambda item: item[0])
-
-
 def sample_person(user) -> tuple[str, str]:
     name = (getattr(user, "get_full_name", lambda: "")() or getattr(user, "first_name", "") or "Sam Sample").strip()
     return (getattr(user, "email", "") or "you@example.com"), name
@@ -59,7 +49,7 @@ def render_email(*, title: str, when: str, kind: str, user, context: dict, key: 
 
 def email_previews(page, user, *, links: SampleLinks = PREVIEW_LINKS) -> list[EmailPreview]:
     emails: list[EmailPreview] = []
-    for _, preview in _PREVIEWS:
+    for preview in type(page).editor.email_previews:
         emails.extend(preview(page, user, links))
     return emails
 

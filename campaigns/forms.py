@@ -1,23 +1,12 @@
 """Admin forms: a program page that cannot be published in a broken state, and enrollments
 whose stage only changes through the service (so every change is on the timeline)."""
 
-from collections.abc import Callable
-
 from django import forms
 from django.utils import timezone
 from django.utils.text import slugify
 from wagtail.admin.forms import WagtailAdminModelForm, WagtailAdminPageForm
 
 from campaigns.choices import RegistrationStatus, Stage
-
-# Phase apps validate their part of the program (prompts, asks) with checks registered from
-# AppConfig.ready(): ``check(form)`` adds errors to the form or its formsets' forms.
-_FORM_CHECKS: list[Callable] = []
-
-
-def register_form_check(check: Callable) -> None:
-    if check not in _FORM_CHECKS:
-        _FORM_CHECKS.append(check)
 
 
 class ProgramPageForm(WagtailAdminPageForm):
@@ -42,7 +31,8 @@ class ProgramPageForm(WagtailAdminPageForm):
         ):
             self.add_error("next_launch_on", "The next launch date is in the past.")
         self._check_milestone_slugs()
-        for check in _FORM_CHECKS:
+        # Each phase app checks its own part (cms/program_editor.py lists them).
+        for check in self._meta.model.editor.publish_checks:
             check(self)
         return cleaned
 

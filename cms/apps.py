@@ -8,6 +8,10 @@ class CmsConfig(AppConfig):
     def ready(self) -> None:
         from django.conf import settings
 
+        from cms import program_editor
+
+        program_editor.install()
+
         if settings.TASK_RUNNER == "celery":
             # Makes our Celery app the current one, so enqueue() sends to its broker.
             import cms.celery  # noqa: F401

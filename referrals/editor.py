@@ -10,7 +10,7 @@ from datetime import timedelta
 
 from django.utils import timezone
 from modelcluster.forms import BaseChildFormSet
-from wagtail.admin.panels import InlinePanel
+from wagtail.admin.panels import HelpPanel, InlinePanel
 
 from campaigns.choices import RegistrationStatus
 from campaigns.sample_values import PREVIEW_LINKS, SAMPLE_QUOTE, mission_progress_line
@@ -175,3 +175,15 @@ class ReferralPlanInlinePanel(InlinePanel):
         options = super().get_form_options()
         options["formsets"][self.relation_name]["formset"] = ReferralPlanFormSet
         return options
+
+
+# The "Referral ask" tab (composed with the other tabs in cms/program_editor.py).
+PANELS = [
+    HelpPanel(
+        content="<p>Only happy graduates who wrote a testimonial are asked, and never while a "
+        "support case is open. Make the ask SMART-I: Specific people, a Measurable number, an "
+        "Actionable step (their special link), Relevant to your mission, Time-bound, Inspiring. "
+        "The report updates as you type and is checked again when you publish.</p>"
+    ),
+    ReferralPlanInlinePanel("referral_plans", heading="Referral ask", label="Referral ask", min_num=0, max_num=1),
+]

@@ -2,7 +2,7 @@ from campaigns.choices import RegistrationStatus, Stage
 
 from .imports import ImportRowOutcome, ImportStatus, StudentImport, StudentImportRow
 from .journey import ActionStatus, AppendOnlyError, JourneyEvent, MilestoneReached, ScheduledAction
-from .programs import Milestone, ProgramPage
+from .programs import Milestone, ProgramEditor, ProgramPage
 from .students import Enrollment, Student, validate_time_zone
 
 __all__ = [
@@ -13,6 +13,7 @@ __all__ = [
     "ImportStatus",
     "JourneyEvent",
     "Milestone",
+    "ProgramEditor",
     "MilestoneReached",
     "ProgramPage",
     "RegistrationStatus",

@@ -1,6 +1,7 @@
 """Programs: the Wagtail page a course creator authors, with its mission and milestones."""
 
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from django.core.validators import MinValueValidator
 from django.db import models
@@ -17,33 +18,21 @@ from campaigns.choices import RegistrationStatus
 from campaigns.forms import ProgramPageForm
 from campaigns.widgets import MilestoneSlugFromTitle
 
-# Phase apps add their editor tabs (sharing prompts, feedback, the referral ask), preview modes and
-# the page's form from AppConfig.ready(), so this page type does not import them.
-_EDITOR_TABS: list[tuple[int, str, list]] = []
-_PREVIEW_MODES: dict[str, tuple[str, Callable]] = {}
 
+@dataclass(frozen=True)
+class ProgramEditor:
+    """What the apps above the engine add to the program's page type: the editor's tabs between
+    Content and Promote, the checks a program must pass to be published, the preview modes, the
+    emails of the "Emails" preview, and the public page's form. Composed in one place,
+    ``cms/program_editor.py``, so this page type imports none of them."""
 
-def register_editor_tab(heading: str, panels: list, *, order: int = 100) -> None:
-    """Tabs show in ``order`` (the method's order: prompts 10, feedback 20, referral ask 30)."""
-    if all(existing != heading for _, existing, _ in _EDITOR_TABS):
-        _EDITOR_TABS.append((order, heading, panels))
-        _EDITOR_TABS.sort(key=lambda tab: tab[0])
-
-
-def register_preview_mode(name: str, label: str, render: Callable) -> None:
-    """``render(page, request) -> HttpResponse`` shows the (draft) program as a student would see it."""
-    _PREVIEW_MODES[name] = (label, render)
-
-
-# The public page's form (registration while open, "tell me when it opens" while closed) is the
-# referral half's: a registration is a pending lead. ``serve(page, request, render_page)`` takes the
-# request (GET renders through ``render_page(extra_context)``, POST takes the form and redirects).
-_PAGE_FORM: list[Callable] = []
-
-
-def register_page_form(serve: Callable) -> None:
-    """The one handler of the page's form, registered from AppConfig.ready()."""
-    _PAGE_FORM[:] = [serve]
+    tabs: tuple[tuple[str, list], ...] = ()  # (heading, panels)
+    publish_checks: tuple[Callable, ...] = ()  # check(form) adds errors to the form or its formsets
+    preview_modes: tuple[tuple[str, str, Callable], ...] = ()  # (name, label, render(page, request))
+    email_previews: tuple[Callable, ...] = ()  # previews(page, user, links) -> [EmailPreview]
+    # serve(page, request, render_page): the page's form (registration while open, the waitlist while
+    # closed); render_page(extra_context) renders the page itself.
+    serve_form: Callable | None = None
 
 
 class ProgramPage(Page):
@@ -104,6 +93,7 @@ class ProgramPage(Page):
     subpage_types: list[str] = []
     template = "campaigns/program_page.html"
     base_form_class = ProgramPageForm
+    editor = ProgramEditor()  # replaced by cms.program_editor.install() at start-up
 
     class Meta:
         verbose_name = "program"
@@ -120,7 +110,7 @@ class ProgramPage(Page):
     def get_edit_handler(cls):
         # Content first, then one tab per phase app, then Wagtail's own tabs.
         tabs = [ObjectList(cls.content_panels, heading=gettext_lazy("Content"))]
-        tabs += [ObjectList(panels, heading=heading) for _, heading, panels in _EDITOR_TABS]
+        tabs += [ObjectList(panels, heading=heading) for heading, panels in cls.editor.tabs]
         tabs += [
             ObjectList(cls.promote_panels, heading=gettext_lazy("Promote")),
             ObjectList(cls.settings_panels, heading=gettext_lazy("Settings")),
@@ -129,11 +119,12 @@ class ProgramPage(Page):
 
     @property
     def preview_modes(self):
-        return [("", "Program page"), *((name, label) for name, (label, _) in _PREVIEW_MODES.items())]
+        return [("", "Program page"), *((name, label) for name, label, _ in self.editor.preview_modes)]
 
     def serve_preview(self, request, mode_name):
-        if mode_name in _PREVIEW_MODES:
-            return _PREVIEW_MODES[mode_name][1](self, request)
+        for name, _, render in self.editor.preview_modes:
+            if name == mode_name:
+                return render(self, request)
         return super().serve_preview(request, mode_name)
 
     def serve(self, request, *args, **kwargs):
@@ -143,9 +134,9 @@ class ProgramPage(Page):
             response.context_data.update(extra)  # a TemplateResponse: rendered after this
             return response
 
-        if not _PAGE_FORM:
+        if self.editor.serve_form is None:
             return render_page({})
-        return _PAGE_FORM[0](self, request, render_page)
+        return self.editor.serve_form(self, request, render_page)
 
     def get_context(self, request, *args, **kwargs):
         from campaigns.selectors import program_mission_progress
