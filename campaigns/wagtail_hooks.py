@@ -10,7 +10,7 @@ from wagtail.permissions import register_permission_policy
 
 import mailers.converters  # noqa: F401 - registers <id:...>
 from campaigns import import_views
-from campaigns.admin_email_previews import SendEmailPreviewView
+from campaigns.admin_previews import SendEmailPreviewView
 from campaigns.admin_views import (
     EnrollmentCreateView,
     EnrollmentEditView,

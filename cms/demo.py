@@ -16,8 +16,7 @@ from referrals.models import ReferralPlan
 from referrals.selectors import graduate_links, link_url
 from sharing_prompts import services as prompts
 from sharing_prompts.models import PromptDelivery, SharingPrompt
-from testimonials import publishing, submissions
-from testimonials import services as feedback
+from testimonials import feedback, publishing, submissions
 from testimonials.models import Consent, FeedbackPlan, FeedbackResponse, ModerationStatus
 
 DEMO_SLUG = "demo"

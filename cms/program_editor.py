@@ -7,7 +7,7 @@ the editor has, in the method's order (sow, feedback and testimonials, harvest),
 on the page type when the site starts (``CmsConfig.ready()``).
 """
 
-from campaigns import email_previews
+from campaigns import previews as email_previews
 from campaigns.models import ProgramEditor, ProgramPage
 from referrals import editor as referral_editor
 from referrals import previews as referral_previews

@@ -2,7 +2,7 @@
 progress, count, window, offer and thank-you; a sample graduate and sample links. Also the program's
 merge values for previews and for *Send a test email* (mailers' admin)."""
 
-from campaigns.email_previews import EmailPreview, render_email
+from campaigns.previews import EmailPreview, render_email
 from campaigns.sample_values import PREVIEW_LINKS, TEST_LINKS, SampleLinks
 from campaigns.selectors import program_mission_progress
 from mailers.rendering import absolute

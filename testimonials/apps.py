@@ -11,14 +11,14 @@ class TestimonialsConfig(AppConfig):
 
         from campaigns import engine, events, selectors, simulation
         from mailers import kinds
-        from testimonials import emails, previews, receivers, services  # noqa: F401
+        from testimonials import emails, feedback, previews, receivers  # noqa: F401
         from testimonials import simulation as feedback_simulation
         from testimonials.events import FeedbackEvent
 
         events.register(FeedbackEvent)
         kinds.register_all(emails.KINDS)
-        engine.register_action_handler(services.ACTION_REQUEST, services.handle_request_actions)
-        engine.register_action_handler(services.ACTION_ROUTE, services.handle_route_actions)
+        engine.register_action_handler(feedback.ACTION_REQUEST, feedback.handle_request_actions)
+        engine.register_action_handler(feedback.ACTION_ROUTE, feedback.handle_route_actions)
         for position, (label, kind) in enumerate(
             (
                 ("feedback", FeedbackEvent.SCORED),

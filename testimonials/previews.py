@@ -2,7 +2,7 @@
 
 from django.urls import reverse
 
-from campaigns.email_previews import EmailPreview, render_email
+from campaigns.previews import EmailPreview, render_email
 from campaigns.sample_values import PREVIEW_LINKS, SAMPLE_TOKEN, SampleLinks
 from mailers import test_links
 from testimonials.emails import FEEDBACK_BODY, FEEDBACK_EMAIL, TESTIMONIAL_BODY, TESTIMONIAL_EMAIL

@@ -5,16 +5,16 @@ from django.dispatch import receiver
 
 from campaigns import signals
 from campaigns.models import Enrollment, MilestoneReached
-from testimonials import services
+from testimonials import feedback
 
 
 @receiver(signals.milestones_reached, sender=MilestoneReached, dispatch_uid="testimonials.after_milestones")
 def schedule_after_milestones(sender, *, reached, now, **kwargs) -> None:
-    services.feedback_schedule_after_milestones(reached=reached, now=now)
+    feedback.feedback_schedule_after_milestones(reached=reached, now=now)
 
 
 @receiver(signals.stages_changed, sender=Enrollment, dispatch_uid="testimonials.after_completion")
 def schedule_after_completion(sender, *, enrollment_ids, from_stage, to_stage, now, **kwargs) -> None:
-    services.feedback_schedule_after_completion(
+    feedback.feedback_schedule_after_completion(
         enrollment_ids=enrollment_ids, from_stage=from_stage, to_stage=to_stage, now=now
     )

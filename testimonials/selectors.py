@@ -15,7 +15,7 @@ class ProgramPhase:
 
 def student_feedback_and_testimonials(*, student_id: int, issued_at: int | None = None) -> dict[int, ProgramPhase]:
     """``issued_at``: the timestamp of the hub link being viewed; the feedback links expire with it."""
-    from testimonials.services import response_token
+    from testimonials.feedback import response_token
 
     phases: dict[int, ProgramPhase] = {}
     for response in FeedbackResponse.objects.filter(

@@ -6,7 +6,7 @@ it is in real life. Some never answer.
 """
 
 from campaigns import simulation
-from testimonials import publishing, services, submissions
+from testimonials import feedback, publishing, submissions
 from testimonials.models import Consent, FeedbackResponse, ModerationStatus, Route, Testimonial
 
 ANSWER_PER_DAY = 0.4
@@ -52,7 +52,7 @@ def students_give_feedback(*, program, cohort: str, day: int, now, rng) -> None:
         if never or rng.random() >= ANSWER_PER_DAY:
             continue
         score = _score(rng)
-        answered = services.feedback_submit(
+        answered = feedback.feedback_submit(
             response=response,
             score=score,
             answers=[_words(rng, score)] + [""] * (len(response.questions or []) - 1),

@@ -101,7 +101,7 @@ def case_update_notify(*, case: SupportCase, offset: int, now: datetime) -> None
     ``offset`` is where the addition starts in ``student_words``; it also names the update, so a
     retried task or a replayed queueing sends each addition once per channel.
     """
-    from testimonials.services import plans_for
+    from testimonials.feedback import plans_for
 
     plan = plans_for([case.program_id]).get(case.program_id)
     if plan is None:
@@ -152,7 +152,7 @@ def case_update(
             now=now,
         )
     if status == CaseStatus.MADE_RIGHT and was != CaseStatus.MADE_RIGHT:
-        from testimonials.services import feedback_ask_again, plans_for
+        from testimonials.feedback import feedback_ask_again, plans_for
 
         plan = plans_for([case.program_id]).get(case.program_id)
         cooloff = plan.cooloff_days if plan else 14

@@ -9,14 +9,15 @@ from django.views.decorators.http import require_http_methods
 
 from campaigns import bots, links, ratelimit
 from campaigns.student_pages import NewLinkForm, student_from_link
-from testimonials import services, submissions, support
+from testimonials import feedback as feedback_services
+from testimonials import submissions, support
 from testimonials.models import SCORES, Consent, FeedbackResponse, Route, SupportCase, Testimonial
 
 SCORE_CHOICES = [(s, str(s)) for s in SCORES]
 
 
 def _response_from_token(request, token: str) -> tuple[FeedbackResponse | None, HttpResponse | None]:
-    check = services.read_response_token(token)
+    check = feedback_services.read_response_token(token)
     response = (
         FeedbackResponse.objects.select_related("program", "student", "enrollment").filter(pk=check.student_id).first()
         if check.ok
@@ -44,7 +45,10 @@ class FeedbackForm(forms.Form):
         self.questions = questions
         for index, question in enumerate(questions):
             self.fields[f"answer_{index}"] = forms.CharField(
-                label=question, required=False, max_length=services.MAX_ANSWER, widget=forms.Textarea({"rows": 4})
+                label=question,
+                required=False,
+                max_length=feedback_services.MAX_ANSWER,
+                widget=forms.Textarea({"rows": 4}),
             )
 
     def answer_fields(self):
@@ -66,7 +70,7 @@ def score(request, token: str, value: str):
     if value not in SCORES:
         return render(request, "testimonials/bad_score.html", {"retry": _feedback_url(token)}, status=400)
     if not bots.is_bot(request):
-        services.feedback_record_score(response=response, score=value)
+        feedback_services.feedback_record_score(response=response, score=value)
         response.refresh_from_db()
     return _feedback_page(request, token, response, _feedback_form(response, value))
 
@@ -74,8 +78,8 @@ def score(request, token: str, value: str):
 def _feedback_form(response: FeedbackResponse, value: int | None) -> FeedbackForm:
     """The questions the score points to (happy, neutral or unhappy); none before a score is chosen."""
     score = value if value is not None else response.score
-    asked = services.score_route(response=response, score=score) if score is not None else ""
-    questions = services.questions_for(response=response, route=asked)
+    asked = feedback_services.score_route(response=response, score=score) if score is not None else ""
+    questions = feedback_services.questions_for(response=response, route=asked)
     initial = {"score": score, "asked": asked}
     earlier = {a.get("question", ""): a.get("answer", "") for a in response.answers or []}
     for index, question in enumerate(questions):
@@ -103,10 +107,14 @@ def feedback(request, token: str):
     asked = request.POST.get("asked")
     if asked not in ("", *Route.values):  # a page from before question sets, or a hand-made post
         raw = request.POST.get("score", "")
-        asked = services.score_route(response=response, score=int(raw)) if raw.isdigit() and int(raw) in SCORES else ""
+        asked = (
+            feedback_services.score_route(response=response, score=int(raw))
+            if raw.isdigit() and int(raw) in SCORES
+            else ""
+        )
     data = request.POST.copy()
     data["asked"] = asked
-    form = FeedbackForm(data, questions=services.questions_for(response=response, route=asked))
+    form = FeedbackForm(data, questions=feedback_services.questions_for(response=response, route=asked))
     if not ratelimit.allow(scope="feedback", key=f"{response.pk}:{ratelimit.client_ip(request)}"):
         form.add_error(None, "Too many attempts in a short time; wait a few minutes and send again.")
         return _feedback_page(request, token, response, form, status=429)
@@ -114,18 +122,18 @@ def feedback(request, token: str):
         return _feedback_page(request, token, response, form, status=400)
     chosen = form.cleaned_data["score"]
     answers = [form.cleaned_data.get(f"answer_{i}", "") for i in range(len(form.questions))]
-    if asked != services.score_route(response=response, score=chosen) and not any(a.strip() for a in answers):
+    if asked != feedback_services.score_route(response=response, score=chosen) and not any(a.strip() for a in answers):
         # A score chosen (or changed) on this page, nothing written yet: ask the questions that
         # fit it before routing. Words already typed are sent as they are.
         try:
-            services.feedback_record_score(response=response, score=chosen)
+            feedback_services.feedback_record_score(response=response, score=chosen)
         except ValidationError as exc:
             form.add_error(None, exc)
             return _feedback_page(request, token, response, form, status=400)
         response.refresh_from_db()
         return _feedback_page(request, token, response, _feedback_form(response, chosen))
     try:
-        services.feedback_submit(response=response, score=chosen, answers=answers, asked_route=asked)
+        feedback_services.feedback_submit(response=response, score=chosen, answers=answers, asked_route=asked)
     except ValidationError as exc:
         form.add_error(None, exc)
         return _feedback_page(request, token, response, form, status=400)
@@ -160,7 +168,7 @@ def _hub_links(response: FeedbackResponse, token: str) -> dict[str, str]:
     expire with it (a page view never extends a link), and none for a feedback link sent before the
     student was signed out everywhere (they get the "email me a fresh link" page instead)."""
     student = response.student
-    issued_at = links.issued_at(token, salt=services.TOKEN_SALT)
+    issued_at = links.issued_at(token, salt=feedback_services.TOKEN_SALT)
     revoked_at = student.links_revoked_at
     if issued_at is None or (revoked_at is not None and issued_at <= revoked_at.timestamp()):
         fresh = reverse("hub_new_link")
@@ -210,7 +218,7 @@ def testimonial_form(request, token: str, program_id: int):
     if enrollment is None:
         hub = links.page_path(token)
         return render(request, "campaigns/student/not_found.html", {"hub_url": hub}, status=404)
-    plan = services.plans_for([program_id]).get(program_id)
+    plan = feedback_services.plans_for([program_id]).get(program_id)
     questions = plan.testimonial_question_list if plan else []
     testimonial = Testimonial.objects.filter(student=student, program_id=program_id).first()
     status = 200

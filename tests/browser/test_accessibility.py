@@ -19,7 +19,7 @@ from campaigns import services as journey
 from mailers import services as mail_services
 from mailers import tokens
 from sharing_prompts.models import PromptDelivery
-from testimonials import services as feedback
+from testimonials import feedback
 from testimonials.models import FeedbackResponse
 from tests.factories import enroll, feedback_plan, program_page, sharing_prompt, testimonial_wall
 from tests.referrals.friend_cases import confirm_path, maria_of_calm

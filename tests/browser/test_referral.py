@@ -15,8 +15,7 @@ from campaigns.models import Enrollment, Student
 from mailers import services as mail_services
 from mailers.models import Message
 from referrals.models import FriendLead, ReferralClick
-from testimonials import publishing, submissions
-from testimonials import services as feedback
+from testimonials import feedback, publishing, submissions
 from testimonials.models import Consent, FeedbackResponse, ModerationStatus, Testimonial
 from tests.factories import enroll, feedback_plan, program_page, referral_plan
 

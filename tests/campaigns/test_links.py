@@ -16,7 +16,7 @@ from campaigns import engine, links, services
 from campaigns.models import JourneyEvent, Student
 from referrals.services import link_for
 from sharing_prompts.models import PromptDelivery
-from testimonials import services as feedback
+from testimonials import feedback
 from testimonials.models import FeedbackResponse
 from tests.factories import StudentFactory, enroll, feedback_plan, referral_plan, sharing_prompt
 

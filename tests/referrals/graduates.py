@@ -10,8 +10,7 @@ from campaigns import engine
 from campaigns.models import Enrollment
 from mailers.models import Message
 from referrals.services import link_for
-from testimonials import publishing, submissions
-from testimonials import services as feedback
+from testimonials import feedback, publishing, submissions
 from testimonials.models import Consent, FeedbackResponse, ModerationStatus
 from tests.factories import enroll, feedback_plan, referral_plan
 

@@ -21,10 +21,10 @@ from campaigns import engine, services
 from campaigns.models import JourneyEvent, ScheduledAction
 from mailers import services as mail_services
 from mailers.models import Message
+from testimonials import feedback as feedback_services
 from testimonials import outbound, support
-from testimonials import services as feedback_services
+from testimonials.feedback import feedback_route
 from testimonials.models import CaseStatus, FeedbackResponse, Route, SupportCase
-from testimonials.services import feedback_route
 from tests.factories import enroll, feedback_plan
 
 pytestmark = pytest.mark.django_db

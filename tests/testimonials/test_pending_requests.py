@@ -18,7 +18,7 @@ from campaigns import services as journey
 from campaigns.models import JourneyEvent
 from mailers import services as mail_services
 from mailers.models import Message, Status
-from testimonials import services, submissions
+from testimonials import feedback, submissions
 from testimonials.models import Consent, FeedbackResponse
 from tests.factories import enroll, feedback_plan
 
@@ -82,7 +82,7 @@ def test_a_testimonial_written_at_0757_cancels_the_request_waiting_for_0800(prog
     """Before: the deferred request went out at 08:00 and asked for what she had just written."""
     response = student_with_feedback_out(program)
     clock.at(7, 55)  # her happy answers arrive in quiet hours: the request waits for 08:00
-    services.feedback_submit(response=response, score=10, answers=["Mornings are calm now."])
+    feedback.feedback_submit(response=response, score=10, answers=["Mornings are calm now."])
     mail_services.messages_send_due()
     request = Message.objects.get(kind="testimonial_request")
     assert request.status == Status.DEFERRED
@@ -111,7 +111,7 @@ def test_a_testimonial_written_at_0757_cancels_the_request_waiting_for_0800(prog
 def test_a_request_already_sent_is_left_as_it_is(program, clock):
     response = student_with_feedback_out(program)
     clock.at(9, 0)
-    services.feedback_submit(response=response, score=10, answers=["Mornings are calm now."])
+    feedback.feedback_submit(response=response, score=10, answers=["Mornings are calm now."])
     mail_services.messages_send_due()
     submissions.testimonial_save(
         student_id=response.student_id, program_id=program.pk, text=TEXT, consent=Consent.FIRST_NAME
@@ -143,7 +143,7 @@ def test_feedback_given_from_the_hub_cancels_the_request_waiting_for_quiet_hours
     hub = client.get(links.hub_path(enrollment.student_id)).content.decode()
     assert "Give your feedback" in hub
     response = FeedbackResponse.objects.get(enrollment=enrollment)
-    token = services.response_token(response.pk)
+    token = feedback.response_token(response.pk)
     client.post(
         reverse("testimonials:feedback", args=[token]),
         {"score": "8", "answer_0": "Good, mostly."},

@@ -11,8 +11,8 @@ from django.http import Http404
 from django.template.response import TemplateResponse
 from wagtail.admin.views.pages.preview import PreviewOnEditView
 
-from campaigns.email_previews import email_previews
 from campaigns.models import ProgramPage
+from campaigns.previews import email_previews
 from campaigns.sample_values import TEST_LINKS
 from mailers import services as mail
 from mailers.merge import MergeError
