@@ -1,4 +1,4 @@
-"""Benchmark: a 50,000-row CSV import on SQLite (issue #14: <= 30 s), with peak memory.
+"""Benchmark: a 50,000-row CSV import on SQLite (target <= 30 s), with peak memory.
 
 In one child process on a fresh SQLite file: write a CSV of N students (names with accents, time
 zones, consent, a milestone for one row in ten, a few bad rows), then time

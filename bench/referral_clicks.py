@@ -19,7 +19,7 @@ Clicks: no response may be other than 302, and the rows recorded during the run 
 the 302 responses wrk counted and the requests it sent (requests in flight when wrk stops are
 still served and recorded, but not counted by wrk).
 
-Targets (issue #6): /r/<code> >= 0.5x the baseline with every click recorded; landing >= 0.3x.
+Targets: /r/<code> >= 0.5x the baseline with every click recorded; landing >= 0.3x.
 
 Production settings as deployed, with STATIC_ROOT in the temp dir (collectstatic runs there first,
 as a deployment would). Needs wrk: apt-get install -y wrk.

@@ -1,6 +1,6 @@
 """Benchmark: 20,000 outbox messages rendered and handed to anymail's test backend by one
 worker process, on SQLite and on PostgreSQL, one call per message and batched (anymail's
-batch send, MAIL_BATCH_SIZE recipients per call). Target (issue #3): >= 1,000 messages/second.
+batch send, MAIL_BATCH_SIZE recipients per call). Target: >= 1,000 messages/second.
 
 The backend is anymail's test backend with an O(1) message id (bench/fast_test_backend.py).
 Baseline, measured in the same run: the same 20,000 messages rendered and handed to the

@@ -7,7 +7,7 @@ then time, each in its own process so peak memory is the tick's own:
 Baseline, measured in the same run on the same file: the bare SQL the due tick must at
 least do (UPDATE N enrollments, INSERT N events, UPDATE N actions) through sqlite3 directly.
 
-Targets (issue #2): the 100k due tick <= 10 s and <= 300 MB peak RSS; cost linear in N.
+Targets: the 100k due tick <= 10 s and <= 300 MB peak RSS; cost linear in N.
 
     .venv/bin/python bench/tick.py [--sizes 10000,100000]
 """

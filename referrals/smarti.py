@@ -1,4 +1,4 @@
-"""The SMART-I check for the referral ask (issue #6).
+"""The SMART-I check for the referral ask.
 
 Seed 002: "'Please help spread the word' is ten kinds of lame" — an ask must be Specific,
 Measurable, Actionable, Relevant to the mission, Time-bound and Inspiring. This module scores a
@@ -16,7 +16,7 @@ value they count as present, and their reasons say they were assumed filled. ``m
 uses it without ``--program``, where no program's values exist to render them with.
 
 Money offered for referring ("earn $20 for every friend", "10% commission") fails Relevant to the
-mission with its reason (seed 002: the thank-you is never money); see ``campaigns.cash_offers``.
+mission with its reason (the method's rule: the thank-you is never money); see ``campaigns.cash_offers``.
 
 The criteria are word heuristics (English), not a reader: they reward the shapes the seed
 teaches ("think of 1–3 parents you know whose kids struggle with focus … in the next 7 days …

@@ -1,4 +1,4 @@
-"""The non-salesy check for sharing prompts (issue #4).
+"""The non-salesy check for sharing prompts.
 
 A sharing prompt is the student-facing ask at a milestone ("tell three people close to you how
 it felt to reach your first milestone"). Seed 002: "the absolute worst thing to do at this point is

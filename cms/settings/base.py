@@ -134,7 +134,7 @@ WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.databa
 WAGTAILDOCS_EXTENSIONS = ["csv", "pdf", "txt"]
 
 # Wagtail 8 runs its own background work through Django's tasks framework; it stays on
-# the immediate backend (see ENGINEERING.md) while our engine uses TASK_RUNNER below.
+# the immediate backend while our engine uses TASK_RUNNER below.
 TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
 
 # --- The journey engine -------------------------------------------------------------

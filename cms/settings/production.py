@@ -13,7 +13,7 @@ if EMAIL_BACKEND == "django.core.mail.backends.console.EmailBackend":  # noqa: F
         "EMAIL_PROVIDER is not set: set EMAIL_PROVIDER (e.g. postmark, sendgrid, smtp) and its ANYMAIL_* credentials."
     )
 
-# Unsubscribe, preference and (later) special-access links in emails are built from it.
+# Unsubscribe, preference, hub and special-access links in emails are built from it.
 if not env_str("BASE_URL"):
     raise ConfigError("BASE_URL is not set: set BASE_URL to the public address, e.g. https://engine.example.org.")
 

@@ -1,4 +1,4 @@
-"""Previews and test emails tell the truth: the program's own figures, links that work (issue 12)."""
+"""Previews and test emails tell the truth: the program's own figures, links that work."""
 
 import re
 from urllib.parse import urlsplit

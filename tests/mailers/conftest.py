@@ -19,7 +19,7 @@ def webhook_provider(settings):
 
 @pytest.fixture
 def queue(db, django_capture_on_commit_callbacks):
-    """Queue a message the way later phases will; the send task runs on commit (django-q2 sync)."""
+    """Queue a message the way the phase apps do; the send task runs on commit (django-q2 sync)."""
 
     counter = itertools.count()
 

@@ -1,4 +1,4 @@
-"""Queue and send as later phases will: once per key, through anymail, retried when the provider is down."""
+"""Queue and send as the phase apps do: once per key, through anymail, retried when the provider is down."""
 
 from datetime import timedelta
 from unittest import mock

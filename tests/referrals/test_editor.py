@@ -111,7 +111,7 @@ MONEY_ASK = PLAN["ask_body"] + "\n\nAnd you earn $20 for every parent who joins!
 
 
 def test_an_ask_that_pays_for_referrals_fails_relevant_in_the_editor(admin_client):
-    # Issue 12 / seed 002: the thank-you is never money. The live report and the publish check say so.
+    # The method's rule: the thank-you is never money. The live report and the publish check say so.
     url = reverse("campaigns_referral_check")
     payload = {**PLAN, "ask_body": MONEY_ASK, "mission_statement": "help 10,000 parents stay calm"}
     relevant = admin_client.post(url, json.dumps(payload), "application/json").json()["criteria"]["relevant"]

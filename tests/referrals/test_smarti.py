@@ -332,7 +332,7 @@ def test_generic_asks_still_fail_specific_and_name_the_vague_words(body, named):
     assert specific.reason.startswith(f"Specific: “{named}” does not say who")
 
 
-# Issue 12 / seed 002: the thank-you is never money. An ask that pays for referrals fails Relevant.
+# The method's rule: the thank-you is never money. An ask that pays for referrals fails Relevant.
 @pytest.mark.parametrize(
     ("body", "phrase"),
     [

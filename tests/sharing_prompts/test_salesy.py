@@ -7,7 +7,7 @@ from sharing_prompts import checks, salesy
 from sharing_prompts.salesy import Finding, check_sharing_prompt
 from tests import copy_corpus
 
-# Prompts a creator would write from seed 002's examples (weight-loss milestones, self-talk
+# Prompts a creator would write from the method's own examples (weight-loss milestones, self-talk
 # breakthroughs, victory posts), including words that are salesy only in another sense.
 HONEST = [
     "Tell three people close to you how it felt to reach your first weight-loss milestone.",

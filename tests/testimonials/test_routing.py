@@ -158,7 +158,7 @@ def test_the_vader_lexicon_loads_offline_from_the_wheel(monkeypatch):
     assert analyzer.polarity_scores("terrible")["compound"] < -0.4
 
 
-# --- Kinds of text, not examples (issue 12) ----------------------------------------------------
+# --- Kinds of text, not examples ----------------------------------------------------------------
 
 CORPUS = ROOT / "tests" / "testimonials" / "routing_corpus.tsv"
 HOLDOUT = ROOT / "tests" / "testimonials" / "routing_holdout.tsv"
