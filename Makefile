@@ -64,6 +64,7 @@ bench: venv
 	$(PY) bench/tick.py
 	$(PY) bench/send.py
 	$(PY) bench/referral_clicks.py
+	$(PY) bench/dashboard.py
 
 clean:
 	rm -rf $(VENV) db.sqlite3 db.sqlite3-* .pytest_cache .ruff_cache

@@ -45,6 +45,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.databases import fresh_pg_database  # noqa: E402 - after the path is set
+
 USER_AGENT = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0 Safari/537.36"
 VISITOR = "0123456789abcdef0123456789abcdef"  # the friend's browser cookie on the landing page
 # Distinct User-Agents for the uncached robot verdict (each a browser build never seen before).
@@ -325,24 +327,6 @@ def bench_database(name: str, database_url: str, tmp: str, script: str, seconds:
     return results
 
 
-def ensure_pg_database(url: str, *, drop_only: bool = False) -> bool:
-    """A fresh benchmark database (dropped and created again: dead rows from a previous run skew it)."""
-    try:
-        import psycopg
-    except ImportError:
-        return False
-    name = url.rsplit("/", 1)[-1]
-    admin = url.rsplit("/", 1)[0] + "/postgres"
-    try:
-        with psycopg.connect(admin, autocommit=True, connect_timeout=3) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-            if not drop_only:
-                conn.execute(f'CREATE DATABASE "{name}"')
-        return True
-    except psycopg.OperationalError:
-        return False
-
-
 def verdict_costs() -> dict:
     """What deciding "robot or person" costs per click: for a User-Agent never seen before (crawlerdetect's
     patterns run) and for one seen before (the cached verdict), in microseconds, in this process."""
@@ -459,7 +443,7 @@ def main() -> None:
         runs = [] if args.only == "postgresql" else [("SQLite", f"sqlite:///{tmp}/bench.sqlite3")]
         if args.only == "sqlite":
             pass
-        elif ensure_pg_database(args.pg):
+        elif fresh_pg_database(args.pg):
             runs.append(("PostgreSQL", args.pg))
         else:
             print(f"PostgreSQL not reachable at {args.pg}: skipped")
@@ -468,7 +452,7 @@ def main() -> None:
                 verdicts[name] = report(name, bench_database(name, url, tmp, script, args.seconds, args.rounds))
             finally:
                 if name == "PostgreSQL":
-                    ensure_pg_database(url, drop_only=True)
+                    fresh_pg_database(url, drop_only=True)
     print()
     for name, ok in verdicts.items():
         print(f"{name}: targets and click count -> {'PASS' if ok else 'FAIL'}")

@@ -29,6 +29,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.databases import fresh_pg_database  # noqa: E402 - after the path is set
+
 CONTEXT = {
     "subject": "A milestone worth sharing, {{ first_name }}",
     "body": "Hi {{ first_name }},\n\nYou reached a real win in {{ program_title }} this week.\n\n"
@@ -177,7 +179,7 @@ def main() -> None:
             rows.append((f"outbox on SQLite{label}", _child(["outbox", mode, f"sqlite:///{tmp}/bench.sqlite3"], n)))
         if not args.pg:
             print("PostgreSQL: skipped (--pg is empty)")
-        elif _ensure_pg_database(args.pg):
+        elif fresh_pg_database(args.pg):
             rows.append((f"outbox on PostgreSQL{label}", _child(["outbox", mode, args.pg], n)))
         else:
             print(f"PostgreSQL not reachable at {args.pg}: skipped")
@@ -208,23 +210,6 @@ def _child(args: list[str], options: list[str]) -> dict:
         # The child's own error (e.g. which messages were not sent), not just "exit status 1".
         sys.exit(f"bench child {' '.join(args)} failed:\n{out.stderr.strip()}")
     return json.loads(out.stdout.strip().splitlines()[-1])
-
-
-def _ensure_pg_database(url: str) -> bool:
-    """A fresh benchmark database (dropped and created again: dead rows from a previous run skew it)."""
-    try:
-        import psycopg
-    except ImportError:
-        return False
-    name = url.rsplit("/", 1)[-1]
-    admin = url.rsplit("/", 1)[0] + "/postgres"
-    try:
-        with psycopg.connect(admin, autocommit=True, connect_timeout=3) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-            conn.execute(f'CREATE DATABASE "{name}"')
-        return True
-    except psycopg.OperationalError:
-        return False
 
 
 if __name__ == "__main__":

@@ -9,7 +9,7 @@ from django.http import Http404, HttpResponseForbidden
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.views.decorators.http import require_POST
-from wagtail.admin.views.generic import CreateView, EditView, InspectView
+from wagtail.admin.views.generic import CreateView, DeleteView, EditView, InspectView
 from wagtail.log_actions import log
 
 from campaigns import selectors, services
@@ -36,11 +36,29 @@ class StudentInspectView(InspectView):
         context["messages_sent"] = selectors.student_messages(student=self.object)[:200]
         context["can_sign_out"] = self.request.user.has_perm("campaigns.change_student")
         context["sign_out_url"] = reverse("campaigns_student:sign_out", args=[self.object.pk])
+        # Data rights live at the top layer (cms.student_data); reached by URL name, not imported.
+        context["can_export"] = self.request.user.has_perm("campaigns.change_student")
+        context["can_erase"] = self.request.user.has_perm("campaigns.delete_student")
+        context["export_url"] = reverse("student_data_export", args=[self.object.pk])
+        context["erase_url"] = reverse("student_data_erase", args=[self.object.pk])
+        # The erasure's audit entry (who, when, why), read through its reverse relation: None until erased.
+        context["erasure"] = getattr(self.object, "erasure", None)
         context["action_urls"] = {
             name: reverse(f"campaigns_student:{name}", args=[self.object.pk])
             for name in ("milestone", "graduate", "withdraw", "resend_link")
         }
         return context
+
+
+class StudentDeleteView(DeleteView):
+    """A student is never deleted (counts and the journey would go with them): "Delete" is the erasure,
+    which anonymises them everywhere and asks why."""
+
+    def get(self, request, *args, **kwargs):
+        return redirect("student_data_erase", self.kwargs["pk"])
+
+    def post(self, request, *args, **kwargs):
+        return redirect("student_data_erase", self.kwargs["pk"])
 
 
 @require_POST

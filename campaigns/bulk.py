@@ -1,7 +1,10 @@
 """Set-based enrollment of many people at once (CSV imports, benchmarks).
 
 Writes the same rows ``services.student_enroll`` writes for one person (student, enrollment,
-"enrolled" event, scheduled actions), in batches of one transaction each.
+"enrolled" event, scheduled actions), in batches of one transaction each, and in a few statements
+per batch whatever its size: the students in one ``executemany``, the rest as ``INSERT … SELECT``
+on the managers (tests/campaigns/test_import_matches_services.py compares the two paths). Unlike
+``student_enroll`` it queues no task to run a start that is due already: the next tick runs it.
 """
 
 from collections.abc import Iterable
@@ -15,8 +18,9 @@ from django.utils import timezone
 
 from campaigns.events import EngineEvent
 from campaigns.models import Enrollment, JourneyEvent, ProgramPage, ScheduledAction, Stage, Student, validate_time_zone
+from campaigns.models.inserts import insert_values
 from campaigns.names import name_problem
-from campaigns.services import journey_actions, normalize_email
+from campaigns.services import journey_schedule, normalize_email
 
 
 def students_bulk_enroll(
@@ -78,12 +82,14 @@ def enroll_chunk(
     actor: str,
     now: datetime,
     source: str = "",
+    reason: str = "",
 ) -> ChunkResult:
     """One transaction: create the missing students and enrollments of ``people``.
 
     A person may carry its own ``cohort`` and ``starts_at`` (an import's columns); otherwise the
     call's apply. ``source`` (e.g. "import:12") is written on every "enrolled" event. Existing
-    students keep their details; existing enrollments are left alone.
+    students keep their details; existing enrollments are left alone. ``reason`` replaces "enrolled in
+    cohort …" on the "enrolled" events; a person's own ``actor`` (an event's sender) replaces ``actor``.
     """
     cohort = (cohort or f"{starts_at:%Y-%m}")[:60]
     by_email: dict[str, dict] = {}
@@ -99,21 +105,19 @@ def enroll_chunk(
     existing = _student_ids_by_lower_email(by_email)
     missing = [p for key, p in by_email.items() if key not in existing]
     result = ChunkResult()
-    Student.objects.bulk_create(
-        [
-            Student(
-                email=p["email"],
-                first_name=(p.get("first_name") or "")[:100],
-                last_name=(p.get("last_name") or "")[:100],
-                time_zone=p.get("time_zone") or "UTC",
-                marketing_consent=consent(p.get("marketing_consent")),
-                marketing_consent_at=now if consent(p.get("marketing_consent")) else None,
-                created_at=now,
-            )
+    Student.objects.insert_new(
+        rows=[
+            {
+                "email": p["email"],
+                "first_name": (p.get("first_name") or "")[:100],
+                "last_name": (p.get("last_name") or "")[:100],
+                "time_zone": p.get("time_zone") or "UTC",
+                "marketing_consent": consent(p.get("marketing_consent")),
+                "marketing_consent_at": now if consent(p.get("marketing_consent")) else None,
+                "created_at": now,
+            }
             for p in missing
-        ],
-        batch_size=1000,
-        ignore_conflicts=True,  # someone enrolled the same address meanwhile: reuse theirs
+        ]
     )
     created_now = _student_ids_by_lower_email({p["email"].lower() for p in missing})
     existing.update(created_now)
@@ -124,55 +128,61 @@ def enroll_chunk(
             "student_id", flat=True
         )
     )
+    # One group per (cohort, start): every row of a group is the same constants, so the enrollments,
+    # their "enrolled" events and each step of their schedule are one INSERT … SELECT per group.
+    groups: dict[tuple[str, str], tuple[str, datetime, list[int]]] = {}
+    for key, student_id in existing.items():
+        if student_id not in already:
+            person = by_email[key]
+            group_cohort = (person.get("cohort") or cohort)[:60]
+            group_start = person.get("starts_at") or starts_at
+            groups.setdefault((group_cohort, group_start.isoformat()), (group_cohort, group_start, []))[2].append(
+                student_id
+            )
     emails_by_student = {student_id: key for key, student_id in existing.items()}
-    enrollments = Enrollment.objects.bulk_create(
-        [
-            Enrollment(
-                student_id=student_id,
-                program=program,
-                cohort=(by_email[key].get("cohort") or cohort)[:60],
-                stage=Stage.ENROLLED,
-                enrolled_at=now,
-                starts_at=by_email[key].get("starts_at") or starts_at,
-                updated_at=now,
-            )
-            for key, student_id in existing.items()
-            if student_id not in already
-        ],
-        batch_size=1000,
-    )
-    if enrollments and enrollments[0].pk is None:  # backends that cannot return ids from a bulk insert
-        enrollments = list(
-            Enrollment.objects.filter(
-                program=program, student_id__in=[e.student_id for e in enrollments], enrolled_at=now
-            )
+    for group_cohort, group_start, student_ids in groups.values():
+        created = Enrollment.objects.insert_for_students(
+            student_ids=student_ids, program_id=program.pk, cohort=group_cohort, starts_at=group_start, now=now
         )
-    JourneyEvent.objects.bulk_create(
-        [
-            JourneyEvent(
-                student_id=e.student_id,
-                enrollment=e,
-                program=program,
+        enrollment_ids = [pk for pk, _ in created]
+        group_reason = reason or f"enrolled in cohort {group_cohort}"
+        group_data = {
+            "cohort": group_cohort,
+            "starts_at": group_start.isoformat(),
+            **({"source": source} if source else {}),
+        }
+        if any(by_email[emails_by_student[student_id]].get("actor") for _, student_id in created):
+            # One sender per person (the events API): the same rows, one executemany instead of a SELECT.
+            insert_values(
+                JourneyEvent,
+                rows=[
+                    {
+                        "student": student_id,
+                        "enrollment": pk,
+                        "program": program.pk,
+                        "kind": str(EngineEvent.ENROLLED),
+                        "to_stage": Stage.ENROLLED,
+                        "reason": group_reason[:255],
+                        "actor": (by_email[emails_by_student[student_id]].get("actor") or actor)[:150],
+                        "occurred_at": now,
+                        "data": group_data,
+                    }
+                    for pk, student_id in created
+                ],
+            )
+        else:
+            JourneyEvent.objects.insert_for_enrollments(
+                enrollment_ids=enrollment_ids,
                 kind=EngineEvent.ENROLLED,
                 to_stage=Stage.ENROLLED,
-                reason=f"enrolled in cohort {e.cohort}",
+                reason=group_reason,
                 actor=actor,
-                occurred_at=now,
-                data={
-                    "cohort": e.cohort,
-                    "starts_at": e.starts_at.isoformat(),
-                    **({"source": source} if source else {}),
-                },
+                now=now,
+                data=group_data,
             )
-            for e in enrollments
-        ],
-        batch_size=1000,
-    )
-    actions: list[ScheduledAction] = []
-    for enrollment in enrollments:
-        actions.extend(journey_actions(enrollment=enrollment, program=program, now=now))
-    ScheduledAction.objects.bulk_create(actions, batch_size=1000)
-    result.enrolled = {emails_by_student[e.student_id]: e.pk for e in enrollments}
+        for step in journey_schedule(program=program, starts_at=group_start):
+            ScheduledAction.objects.insert_for_enrollments(enrollment_ids=enrollment_ids, now=now, **step)
+        result.enrolled.update({emails_by_student[student_id]: pk for pk, student_id in created})
     return result
 
 

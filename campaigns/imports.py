@@ -19,10 +19,11 @@ import csv
 import io
 import logging
 from collections.abc import Callable, Iterator
-from datetime import datetime
+from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.db.models.functions import Lower
 from django.utils import timezone
 
@@ -179,6 +180,22 @@ def student_import_run(
     return StudentImport.objects.get(pk=student_import.pk)
 
 
+def student_imports_resume(*, now: datetime | None = None) -> int:
+    """Run the imports that wait for a task: queued ones (their task may have been lost) and running ones
+    that started ``IMPORT_STALLED_SECONDS`` ago or more (their worker may have stopped). A second run of
+    an import that is in fact still going costs a read of the file: each chunk is taken under the
+    import's row lock only at the offset it expects, so the runs never import a row twice."""
+    now = now or timezone.now()
+    stalled = now - timedelta(seconds=settings.IMPORT_STALLED_SECONDS)
+    waiting = StudentImport.objects.filter(
+        Q(status=ImportStatus.QUEUED) | Q(status=ImportStatus.RUNNING, started_at__lte=stalled)
+    ).order_by("pk")
+    ids = list(waiting.values_list("pk", flat=True))
+    for pk in ids:
+        student_import_run(student_import_id=pk)
+    return len(ids)
+
+
 def _fail(student_import: StudentImport, message: str) -> StudentImport:
     StudentImport.objects.filter(pk=student_import.pk).update(
         status=ImportStatus.FAILED, error=message, finished_at=timezone.now()
@@ -192,15 +209,13 @@ def _run_chunk(student_import, program, milestones, mapping, rows, offset, seen,
     if locked.processed_rows != offset:
         return False
     source, actor = student_import.source, student_import.actor
-    skipped: list[StudentImportRow] = []
+    skipped: list[dict] = []
     valid: list[tuple[int, dict]] = []
     for line, cells in rows:
         person, errors = _read(cells, mapping, milestones, line, seen)
         if errors:
             reason = "; ".join(f"{FIELD_LABELS[name]}: {message}" for name, message in errors.items())
-            skipped.append(
-                StudentImportRow(line=line, outcome=ImportRowOutcome.REJECTED, reason=reason, cells=list(cells))
-            )
+            skipped.append({"line": line, "outcome": ImportRowOutcome.REJECTED, "reason": reason, "cells": list(cells)})
             continue
         person["cohort"] = person.get("cohort") or student_import.cohort or f"{person.get('starts_at') or now:%Y-%m}"
         valid.append((line, person))
@@ -241,13 +256,9 @@ def _run_chunk(student_import, program, milestones, mapping, rows, offset, seen,
             note = NO_CONSENT_ON if person.get("marketing_consent") and not before[key][3] else ""
             if enrollments[result.student_ids[key]][1] == Stage.WITHDRAWN and person.get("milestone_ids"):
                 note += " (withdrawn from the program: milestones not recorded)"
-            skipped.append(
-                StudentImportRow(line=line, outcome=ImportRowOutcome.UNCHANGED, reason=ALREADY_ENROLLED + note)
-            )
-    for row in skipped:
-        row.student_import_id = student_import.pk
-    StudentImportRow.objects.bulk_create(skipped, batch_size=1000)
-    rejected = sum(1 for row in skipped if row.outcome == ImportRowOutcome.REJECTED)
+            skipped.append({"line": line, "outcome": ImportRowOutcome.UNCHANGED, "reason": ALREADY_ENROLLED + note})
+    StudentImportRow.objects.insert_many(rows=[{**row, "student_import": student_import.pk} for row in skipped])
+    rejected = sum(1 for row in skipped if row["outcome"] == ImportRowOutcome.REJECTED)
     StudentImport.objects.filter(pk=student_import.pk).update(
         processed_rows=offset + len(rows),
         created_count=F("created_count") + created,
@@ -266,15 +277,15 @@ def _update_existing(valid, before, program, actor, source, now) -> set[str]:
         if key not in before or key in changes:
             continue
         pk, first_name, last_name, has_consent = before[key]
-        student, what = Student(pk=pk, first_name=first_name, last_name=last_name), []
+        what = []
         if not first_name and person.get("first_name"):
-            student.first_name, what = person["first_name"], [*what, "first name filled in"]
+            first_name, what = person["first_name"], [*what, "first name filled in"]
         if not last_name and person.get("last_name"):
-            student.last_name, what = person["last_name"], [*what, "last name filled in"]
+            last_name, what = person["last_name"], [*what, "last name filled in"]
         if has_consent and person.get("marketing_consent") is False:
             what.append("marketing consent withdrawn")
         if what:
-            changes[key] = (student, what)
+            changes[key] = (Student(pk=pk, first_name=first_name, last_name=last_name), what)
     if not changes:
         return set()
     names = [s for s, what in changes.values() if any("name" in w for w in what)]

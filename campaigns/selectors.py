@@ -1,5 +1,8 @@
 """Reads: mission progress, a student's timeline, a program's funnel."""
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import date
 
@@ -43,12 +46,36 @@ class MissionProgress:
         return f"{self.reached:,} of {self.goal:,} {self.unit} ({self.percent}%)"
 
 
+# Set only by the dashboard and its door lists when staff ask to see the simulated cohorts (the demo,
+# simulate_cohort --keep) beside the real ones; nothing that sends, and no public page, ever sets it.
+_COUNTING_SIMULATED: ContextVar[bool] = ContextVar("counting_simulated", default=False)
+
+
+@contextmanager
+def counting_simulated(include: bool = True) -> Iterator[None]:
+    """Within the block, ``simulated_students()`` excludes nobody: the reads count simulated students too."""
+    token = _COUNTING_SIMULATED.set(include)
+    try:
+        yield
+    finally:
+        _COUNTING_SIMULATED.reset(token)
+
+
+def simulated_students():
+    """The simulated students' ids as a subquery: few, behind a partial index, so ``exclude(student_id__in=
+    simulated_students())`` reads a handful of rows where joining every student to read its flag reads
+    them all (the dashboard's counts, the program page's mission). Inside ``counting_simulated()``: none."""
+    if _COUNTING_SIMULATED.get():
+        return Student.objects.none().values("pk")
+    return Student.objects.filter(simulated=True).values("pk")
+
+
 def program_mission_progress(*, program: ProgramPage) -> MissionProgress:
     """The starting count plus every student who joined and did not withdraw."""
     joined = (
         Enrollment.objects.filter(program_id=program.pk)
         .exclude(stage=Stage.WITHDRAWN)
-        .exclude(student__simulated=True)  # simulate_cohort's students advance no mission
+        .exclude(student_id__in=simulated_students())  # simulate_cohort's students advance no mission
         .count()
     )
     return MissionProgress(

@@ -273,34 +273,41 @@ def actions_schedule(*, actions: list[ScheduledAction]) -> None:
     ScheduledAction.objects.bulk_create(actions, batch_size=1000, ignore_conflicts=True)
 
 
-def journey_actions(*, enrollment: Enrollment, program: ProgramPage, now: datetime) -> list[ScheduledAction]:
-    """The foundation's schedule: start, each milestone's day-offset fallback, graduation."""
-    start = enrollment.starts_at
-    actions = [
-        ScheduledAction(enrollment=enrollment, kind=ACTION_START, key=ACTION_START, due_at=start, created_at=now)
-    ]
+def journey_schedule(*, program: ProgramPage, starts_at: datetime) -> list[dict]:
+    """The foundation's schedule for an enrollment starting at ``starts_at``: start, each milestone's
+    day-offset fallback, graduation; each step's ``kind``, ``key``, ``due_at`` and ``payload``.
+
+    One enrollment gets them as rows (``journey_actions``), many at once as one ``INSERT … SELECT``
+    per step (``bulk.enroll_chunk``).
+    """
+    steps = [{"kind": ACTION_START, "key": ACTION_START, "due_at": starts_at, "payload": {}}]
     for milestone in program.ordered_milestones:
         if milestone.day_offset is not None:
-            actions.append(
-                ScheduledAction(
-                    enrollment=enrollment,
-                    kind=ACTION_MILESTONE,
-                    key=f"{ACTION_MILESTONE}:{milestone.pk}",
-                    due_at=start + timedelta(days=milestone.day_offset),
-                    payload={"milestone_id": milestone.pk},
-                    created_at=now,
-                )
+            steps.append(
+                {
+                    "kind": ACTION_MILESTONE,
+                    "key": f"{ACTION_MILESTONE}:{milestone.pk}",
+                    "due_at": starts_at + timedelta(days=milestone.day_offset),
+                    "payload": {"milestone_id": milestone.pk},
+                }
             )
-    actions.append(
-        ScheduledAction(
-            enrollment=enrollment,
-            kind=ACTION_COMPLETE,
-            key=ACTION_COMPLETE,
-            due_at=start + timedelta(days=program.duration_days),
-            created_at=now,
-        )
+    steps.append(
+        {
+            "kind": ACTION_COMPLETE,
+            "key": ACTION_COMPLETE,
+            "due_at": starts_at + timedelta(days=program.duration_days),
+            "payload": {},
+        }
     )
-    return actions
+    return steps
+
+
+def journey_actions(*, enrollment: Enrollment, program: ProgramPage, now: datetime) -> list[ScheduledAction]:
+    """The foundation's schedule for one enrollment, as rows to create."""
+    return [
+        ScheduledAction(enrollment=enrollment, created_at=now, **step)
+        for step in journey_schedule(program=program, starts_at=enrollment.starts_at)
+    ]
 
 
 @transaction.atomic
@@ -415,13 +422,12 @@ def milestones_record_reached(
     enrollment_ids = {e for e, _ in pairs}
     # Lock the enrollments first: a platform report and the schedule's fallback for the same
     # milestone then run one after the other, and the second sees the first's row.
-    live = {
-        pk: (student_id, program_id)
-        for pk, student_id, program_id in Enrollment.objects.select_for_update()
+    live = set(
+        Enrollment.objects.select_for_update()
         .filter(pk__in=enrollment_ids)
         .exclude(stage=Stage.WITHDRAWN)
-        .values_list("pk", "student_id", "program_id")
-    }
+        .values_list("pk", flat=True)
+    )
     already = set(
         MilestoneReached.objects.filter(enrollment_id__in=enrollment_ids).values_list("enrollment_id", "milestone_id")
     )
@@ -429,25 +435,30 @@ def milestones_record_reached(
     if not fresh:
         return []
     milestones = {m.pk: m for m in Milestone.objects.filter(pk__in={m for _, m in fresh})}
-    created = MilestoneReached.objects.bulk_create(
-        [MilestoneReached(enrollment_id=e, milestone_id=m, reached_at=now, source=source) for e, m in fresh],
-        batch_size=1000,
-    )
-    JourneyEvent.objects.bulk_create(
-        [
-            JourneyEvent(
-                student_id=live[e][0],
-                enrollment_id=e,
-                program_id=live[e][1],
-                kind=EngineEvent.MILESTONE_REACHED,
-                reason=f"reached {milestones[m].title!r} ({source})",
-                actor=actor,
-                occurred_at=now,
-                data={"milestone": milestones[m].slug, "milestone_id": m, "source": source},
-            )
-            for e, m in fresh
-        ],
-        batch_size=1000,
+    by_milestone: dict[int, list[int]] = {}
+    for e, m in fresh:
+        by_milestone.setdefault(m, []).append(e)
+    # Set-based, one milestone at a time: the tick's fallbacks and an import reach thousands at once.
+    for m, ids in by_milestone.items():
+        MilestoneReached.objects.insert_for_enrollments(
+            enrollment_ids=ids, milestone_id=m, reached_at=now, source=source
+        )
+        JourneyEvent.objects.insert_for_enrollments(
+            enrollment_ids=ids,
+            kind=EngineEvent.MILESTONE_REACHED,
+            reason=f"reached {milestones[m].title!r} ({source})",
+            actor=actor,
+            now=now,
+            data={"milestone": milestones[m].slug, "milestone_id": m, "source": source},
+        )
+    order = {pair: i for i, pair in enumerate(fresh)}
+    created = sorted(
+        (
+            r
+            for r in MilestoneReached.objects.filter(enrollment_id__in={e for e, _ in fresh})
+            if (r.enrollment_id, r.milestone_id) in order
+        ),
+        key=lambda r: order[(r.enrollment_id, r.milestone_id)],
     )
     signals.milestones_reached.send(sender=MilestoneReached, reached=created, now=now)
     return created

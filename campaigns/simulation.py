@@ -2,8 +2,12 @@
 
 Students enroll through the same service the events API uses; simulated time advances one
 day at a time, the course platform's events (milestones reached early, withdrawals) are
-fed through the services, and the engine's tick does everything else. Nothing is shortcut:
-the funnel is read back from the journey the engine recorded.
+fed through the services (or, ``--via api``, posted signed to the events API and processed as its
+worker would: ``integrations/simulation.py``), and the engine's tick does everything else. Nothing is shortcut:
+the funnel is read back from the journey the engine recorded. The phase apps' behaviours get the platform
+too, so the friends' purchases and refunds (``referrals/simulation.py``) are the platform's events, and
+they add their own report beside the funnel (the friends' conversions) and the days they need past the
+tail (the refund hold).
 
 Real students are never touched. Simulated time runs weeks ahead of the clock, so an
 unrestricted tick would graduate, ask and email every real student whose steps fall due in
@@ -33,10 +37,17 @@ from mailers import services as mail
 SIMULATOR_ACTOR = "simulator"
 TAIL_DAYS = 21
 
-# What simulated students do in the phase apps (complete a prompt, give feedback...):
-# ``behaviour(program=, cohort=, day=, now=, rng=)`` registered from AppConfig.ready() runs once
-# per simulated day, after the platform's events and before the tick.
+# What simulated students do in the phase apps (complete a prompt, give feedback, friends buy...):
+# ``behaviour(program=, cohort=, day=, now=, rng=, platform=)`` registered from AppConfig.ready() runs once
+# per simulated day, after the platform's events and before the tick (``platform`` reports what a course
+# platform would: a friend's purchase goes through it when it has ``purchase``).
 _BEHAVIOURS: list[Callable] = []
+# How many days a phase app needs past the tail (referrals: the refund hold, so some are released):
+# ``extra_days(program=) -> int``; the run lasts for the longest.
+_EXTRA_DAYS: list[Callable] = []
+# What a phase app adds to the result besides the funnel: ``report(cohort=) -> (name, dict)``, read once
+# at the end of the run (before a rollback), printed by the command and in ``--json``.
+_REPORTS: list[Callable] = []
 # The simulated people a phase app brings to a cohort besides its students (the friends graduates'
 # links bring): ``brought(cohort=) -> (student_ids, emails)``, querysets of ``student_id`` and of
 # ``email`` values, read afresh on every tick. The ticks act on those students' enrollments too, and the
@@ -72,6 +83,62 @@ def register_brought_people(brought: Callable) -> None:
         _BROUGHT.append(brought)
 
 
+def register_extra_days(extra_days: Callable) -> None:
+    if extra_days not in _EXTRA_DAYS:
+        _EXTRA_DAYS.append(extra_days)
+
+
+def register_report(report: Callable) -> None:
+    if report not in _REPORTS:
+        _REPORTS.append(report)
+
+
+def run_days(program: ProgramPage) -> int:
+    """How many simulated days past the first a run lasts: three weeks past graduation (feedback, testimonials
+    and asks happen after the program), and what the phase apps need past that (register_extra_days)."""
+    return program.duration_days + TAIL_DAYS + max([extra(program=program) for extra in _EXTRA_DAYS] or [0])
+
+
+def student_address(*, run: str, index: int) -> str:
+    """A simulated student's address, never a real inbox. Most are ``@example.test`` (reserved, RFC 2606);
+    every other one is at Gmail, so the dotted-Gmail self-referral can be tried, with hyphens and more than 30
+    characters: Gmail allows neither in a username, so no such inbox exists there."""
+    if index % 2:
+        return f"sim-{run}-{index}-not-a-real-inbox@gmail.com"
+    return f"sim.{run}.{index}@example.test"
+
+
+class ServicesPlatform:
+    """The course platform's reports, fed straight to the engine's services (the default)."""
+
+    def enroll(self, *, email, program, first_name, time_zone, marketing_consent, cohort, starts_at, now):
+        return services.student_enroll(
+            email=email,
+            program=program,
+            first_name=first_name,
+            time_zone=time_zone,
+            marketing_consent=marketing_consent,
+            cohort=cohort,
+            starts_at=starts_at,
+            actor=SIMULATOR_ACTOR,
+            now=now,
+        )
+
+    def withdraw(self, *, enrollment, now):
+        services.enrollment_change_stage(
+            enrollment=enrollment,
+            to_stage=Stage.WITHDRAWN,
+            actor=SIMULATOR_ACTOR,
+            reason="left the program (simulated platform event)",
+            now=now,
+        )
+
+    def milestone(self, *, enrollment, milestone, now):
+        services.enrollment_record_milestone(
+            enrollment=enrollment, milestone=milestone, source="platform", actor=SIMULATOR_ACTOR, now=now
+        )
+
+
 class Rollback(Exception):
     """Raised to undo a simulation that should leave no trace in the database."""
 
@@ -84,9 +151,10 @@ class SimulationResult:
     stages: dict[str, int]
     ticks: int
     processed: dict[str, int] = field(default_factory=dict)
+    reports: dict[str, dict] = field(default_factory=dict)  # the phase apps' (register_report)
 
     def as_json(self) -> dict:
-        return {"program": self.program, "students": self.students, "stages": self.stages}
+        return {"program": self.program, "students": self.students, "stages": self.stages, **self.reports}
 
 
 @dataclass
@@ -98,16 +166,33 @@ class _Plan:
 
 
 def simulate_cohort(
-    *, program: ProgramPage, students: int, seed: int, keep: bool = False, start: datetime | None = None
+    *,
+    program: ProgramPage,
+    students: int,
+    seed: int,
+    keep: bool = False,
+    start: datetime | None = None,
+    platform=None,
 ) -> SimulationResult:
+    """``platform``: who reports enrollments, milestones and withdrawals (``ServicesPlatform`` by default;
+    ``integrations.simulation.ApiPlatform`` posts them to the events API instead). Same seed, same funnel."""
+    platform = platform or ServicesPlatform()
     rng = random.Random(seed)
     start = (start or timezone.now()).replace(microsecond=0)
     run = uuid.uuid4().hex[:8]
     cohort = f"sim-{seed}-{run}"
     result: SimulationResult | None = None
+    if getattr(platform, "commits", False):
+        # The platform is another process writing to this database (a server the events go to): one
+        # transaction around the run would hold the rows (on SQLite, the whole database) it must write.
+        if not keep:
+            raise ValueError("a platform that commits what it is told cannot be rolled back: keep=True")
+        return _run(program=program, students=students, rng=rng, start=start, run=run, cohort=cohort, platform=platform)
     try:
         with transaction.atomic():
-            result = _run(program=program, students=students, rng=rng, start=start, run=run, cohort=cohort)
+            result = _run(
+                program=program, students=students, rng=rng, start=start, run=run, cohort=cohort, platform=platform
+            )
             if not keep:
                 raise Rollback
     except Rollback:
@@ -116,15 +201,15 @@ def simulate_cohort(
     return result
 
 
-def _run(*, program, students, rng, start, run, cohort) -> SimulationResult:
+def _run(*, program, students, rng, start, run, cohort, platform) -> SimulationResult:
     milestones = program.ordered_milestones
     starts_at = start + timedelta(days=1)  # the cohort starts tomorrow: the tick activates it
     plans: dict[int, _Plan] = {}
     for i in range(students):
-        email = f"sim.{run}.{i}@example.test"  # example.test: reserved, undeliverable (RFC 2606)
+        email = student_address(run=run, index=i)
         if Student.objects.filter(email__iexact=email).exists():
             raise RuntimeError(f"{email} already belongs to a student; a simulation only creates its own")
-        enrollment = services.student_enroll(
+        enrollment = platform.enroll(
             email=email,
             program=program,
             first_name=f"Student{i}",
@@ -132,7 +217,6 @@ def _run(*, program, students, rng, start, run, cohort) -> SimulationResult:
             marketing_consent=rng.random() < 0.9,
             cohort=cohort,
             starts_at=starts_at,
-            actor=SIMULATOR_ACTOR,
             now=start,
         )
         person_mark_simulated(email=email)
@@ -144,19 +228,19 @@ def _run(*, program, students, rng, start, run, cohort) -> SimulationResult:
         ours |= models.Q(student_id__in=student_ids)
     mine = Enrollment.objects.filter(student__simulated=True).filter(ours)
 
-    # Three weeks past graduation: feedback, testimonials and asks happen after the program.
-    last_day = program.duration_days + TAIL_DAYS
+    last_day = run_days(program)
     processed: dict[str, int] = {}
     ticks = 0
     for day in range(0, last_day + 1):
         now = start + timedelta(days=day, hours=12)
-        _platform_events(day=day, plans=plans, milestones={m.pk: m for m in milestones}, now=now)
+        _platform_events(platform, day=day, plans=plans, milestones={m.pk: m for m in milestones}, now=now)
         for behaviour in _BEHAVIOURS:
-            behaviour(program=program, cohort=cohort, day=day, now=now, rng=rng)
+            behaviour(program=program, cohort=cohort, day=day, now=now, rng=rng, platform=platform)
         for kind, count in engine.tick(now=now, enrollments=mine).items():
             processed[kind] = processed.get(kind, 0) + count
         ticks += 1
     _settle(enrollments=mine, emails=[emails for _, emails in brought])
+    reports = dict(report(cohort=cohort) for report in _REPORTS)
     return SimulationResult(
         program=program.slug,
         students=students,
@@ -164,6 +248,7 @@ def _run(*, program, students, rng, start, run, cohort) -> SimulationResult:
         stages=selectors.program_funnel(program=program, cohort=cohort, include_simulated=True),
         ticks=ticks,
         processed=processed,
+        reports=reports,
     )
 
 
@@ -202,25 +287,13 @@ def _plan_student(*, rng: random.Random, milestones, duration: int) -> _Plan:
     return _Plan(platform_milestones=reported, withdraw_on=withdraw_on)
 
 
-def _platform_events(*, day: int, plans: dict[int, _Plan], milestones: dict, now: datetime) -> None:
+def _platform_events(platform, *, day: int, plans: dict[int, _Plan], milestones: dict, now: datetime) -> None:
     for enrollment_id, plan in plans.items():
         if plan.withdraw_on == day:
             enrollment = Enrollment.objects.get(pk=enrollment_id)
             if enrollment.stage in (Stage.ENROLLED, Stage.ACTIVE):
-                services.enrollment_change_stage(
-                    enrollment=enrollment,
-                    to_stage=Stage.WITHDRAWN,
-                    actor=SIMULATOR_ACTOR,
-                    reason="left the program (simulated platform event)",
-                    now=now,
-                )
+                platform.withdraw(enrollment=enrollment, now=now)
         for milestone_id in plan.platform_milestones.get(day, []):
             enrollment = Enrollment.objects.get(pk=enrollment_id)
             if enrollment.stage != Stage.WITHDRAWN:
-                services.enrollment_record_milestone(
-                    enrollment=enrollment,
-                    milestone=milestones[milestone_id],
-                    source="platform",
-                    actor=SIMULATOR_ACTOR,
-                    now=now,
-                )
+                platform.milestone(enrollment=enrollment, milestone=milestones[milestone_id], now=now)

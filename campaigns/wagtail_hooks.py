@@ -10,10 +10,12 @@ from wagtail.permissions import register_permission_policy
 
 import mailers.converters  # noqa: F401 - registers <id:...>
 from campaigns import import_views
+from campaigns.admin_filters import StudentFilterSet
 from campaigns.admin_previews import SendEmailPreviewView
 from campaigns.admin_views import (
     EnrollmentCreateView,
     EnrollmentEditView,
+    StudentDeleteView,
     StudentInspectView,
     student_graduate,
     student_milestone_reached,
@@ -24,20 +26,33 @@ from campaigns.admin_views import (
 from campaigns.forms import EnrollmentForm
 from campaigns.models import Enrollment, JourneyEvent, Student
 from campaigns.widgets import TimeZoneSelect
+from mailers.exports import SafeExportViewSet
 from mailers.permissions import ViewOnlyPolicy
 
 
-class StudentViewSet(ModelViewSet):
+class StudentViewSet(SafeExportViewSet, ModelViewSet):
     model = Student
+    list_export = [
+        "email",
+        "first_name",
+        "last_name",
+        "time_zone",
+        "marketing_consent",
+        "marketing_consent_at",
+        "simulated",
+        "created_at",
+    ]
+    export_filename = "students"
     name = "campaigns_student"
     url_prefix = "students"
     icon = "user"
     menu_label = "Students"
     list_display = ["email", "first_name", "last_name", "time_zone", "marketing_consent", "simulated", "created_at"]
-    list_filter = ["marketing_consent", "simulated"]
+    filterset_class = StudentFilterSet  # marketing consent, simulated, and the dashboard's doors
     search_fields = ["email", "first_name", "last_name"]
     inspect_view_enabled = True
     inspect_view_class = StudentInspectView
+    delete_view_class = StudentDeleteView
     inspect_view_fields = ["email", "first_name", "last_name", "time_zone", "marketing_consent", "created_at"]
     panels = [
         FieldPanel("email"),
@@ -57,8 +72,10 @@ class StudentViewSet(ModelViewSet):
         ]
 
 
-class EnrollmentViewSet(ModelViewSet):
+class EnrollmentViewSet(SafeExportViewSet, ModelViewSet):
     model = Enrollment
+    list_export = ["student", "program", "cohort", "stage", "enrolled_at", "starts_at", "completed_at"]
+    export_filename = "enrollments"
     name = "campaigns_enrollment"
     url_prefix = "enrollments"
     icon = "group"
@@ -79,10 +96,12 @@ class EnrollmentViewSet(ModelViewSet):
     )
 
 
-class JourneyEventViewSet(ModelViewSet):
+class JourneyEventViewSet(SafeExportViewSet, ModelViewSet):
     """Read-only: the append-only log, filterable (the student's page shows it per person)."""
 
     model = JourneyEvent
+    list_export = ["occurred_at", "student", "program", "kind", "from_stage", "to_stage", "reason", "actor"]
+    export_filename = "journey"
     name = "campaigns_journeyevent"
     url_prefix = "journey"
     icon = "history"

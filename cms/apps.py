@@ -9,8 +9,11 @@ class CmsConfig(AppConfig):
         from django.conf import settings
 
         from cms import program_editor
+        from cms.staff_emails import emails
+        from mailers import kinds
 
         program_editor.install()
+        kinds.register_all(emails.KINDS)
 
         if settings.TASK_RUNNER == "celery":
             # Makes our Celery app the current one, so enqueue() sends to its broker.

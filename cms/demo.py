@@ -1,16 +1,20 @@
 """The demo `make run` loads: a home page, one program (slug ``demo``) with sharing prompts, and a
-demo student who has just reached the first milestone, and a demo graduate with a special link."""
+demo student who has just reached the first milestone, and a demo graduate with a special link; beside
+them a simulated cohort (``settings.DEMO_SIMULATED_STUDENTS``) that ran through the real engine and ended
+today, its friends' purchases judged, released and refunded, all of it marked simulated."""
 
 from datetime import date, timedelta
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from wagtail.models import Page, Site
 
-from campaigns import engine, links, services
+from campaigns import engine, links, services, simulation
 from campaigns.choices import RegistrationStatus
-from campaigns.models import Milestone, ProgramPage, Student
+from campaigns.models import Enrollment, Milestone, ProgramPage, Student
 from cms.models import HomePage
+from integrations.simulation import ServicesPlatform
 from mailers import services as mail
 from referrals.models import ReferralPlan
 from referrals.selectors import graduate_links, link_url
@@ -70,6 +74,7 @@ Through your link they get something they cannot get on their own: {{ friend_off
 
 Thank you for being part of this."""
 DEMO_THANK_YOU = "When a friend joins, you get a free one-to-one session with a coach, as our thank-you."
+DEMO_COHORT_SEED = 1
 DEMO_STUDENT = "sam.demo@example.com"
 DEMO_GRADUATE = "maria.demo@example.com"
 DEMO_REFLECTION = "Told my sister and two friends how calm the house felt. Saying it out loud made it real."
@@ -97,6 +102,10 @@ def load_demo() -> list[str]:
     if not Student.objects.filter(email=DEMO_GRADUATE).exists() and program.referral_plans.exists():
         _graduate_demo_student(program)
         done.append(f"graduated the demo student {DEMO_GRADUATE}: happy feedback, an approved testimonial, a link")
+    students = settings.DEMO_SIMULATED_STUDENTS
+    simulated = Enrollment.objects.filter(program=program, cohort__startswith="sim-", student__simulated=True)
+    if students and not simulated.exists():
+        done.append(_simulate_demo_cohort(program, students))
     return done
 
 
@@ -145,6 +154,22 @@ def _graduate_demo_student(program: ProgramPage) -> None:
     )
     publishing.testimonial_moderate(testimonial=testimonial, status=ModerationStatus.FEATURED, user=None, now=now)
     engine.tick(now=now)  # the referral ask (the plan asks at once after a testimonial)
+
+
+def _simulate_demo_cohort(program: ProgramPage, students: int) -> str:
+    """A cohort that started weeks ago and ends today, through the same run as ``simulate_cohort --keep``:
+    marked simulated, so it never counts, is never emailed, fires no webhook, and stays out of the queues."""
+    start = timezone.now() - timedelta(days=simulation.run_days(program) + 1)
+    result = simulation.simulate_cohort(
+        program=program, students=students, seed=DEMO_COHORT_SEED, keep=True, start=start, platform=ServicesPlatform()
+    )
+    c = result.reports.get("conversions", {})
+    return (
+        f"simulated a cohort of {students} students that ended today (cohort {result.cohort}): "
+        f"{c.get('conversions', 0)} friends' conversions, {c.get('released', 0)} released, "
+        f"{c.get('revoked', 0)} revoked; marked simulated, so the counts leave it out unless you tick "
+        "'Include simulated students' on the program's dashboard"
+    )
 
 
 def _enroll_demo_student(program: ProgramPage) -> None:

@@ -9,6 +9,7 @@ on the page type when the site starts (``CmsConfig.ready()``).
 
 from campaigns import previews as email_previews
 from campaigns.models import ProgramEditor, ProgramPage
+from integrations import editor as integrations_editor
 from referrals import editor as referral_editor
 from referrals import previews as referral_previews
 from referrals import registration_views
@@ -25,12 +26,15 @@ PROGRAM_EDITOR = ProgramEditor(
         ("Sharing prompts", prompt_editor.PANELS),
         ("Feedback & testimonials", feedback_editor.PANELS),
         ("Referral ask", referral_editor.PANELS),
+        # Which of the course platform's ids mean this program, and which lessons its milestones.
+        ("Integrations", integrations_editor.PANELS),
     ),
     # Publishing runs every check (drafts may hold unfinished copy; see ProgramPageForm.is_publishing).
     publish_checks=(
         prompt_forms.check_program_form,
         feedback_forms.check_program_form,
         referral_editor.check_program_form,
+        integrations_editor.check_program_form,
     ),
     # The editor's Preview menu, after the program page itself.
     preview_modes=(

@@ -3,8 +3,11 @@ their model viewsets, so links already out in the world (team emails about a sup
 tickets, bookmarks) still lead to the record. Delete a line once nothing can point at it any more."""
 
 from django.http import HttpResponsePermanentRedirect
-from django.urls import re_path, reverse
+from django.urls import path, re_path, reverse
 from wagtail import hooks
+
+from cms import student_data_views
+from cms.dashboard import wagtail_hooks as dashboard_hooks  # noqa: F401 - the dashboard's URL and home panel
 
 # /admin/snippets/<app_label>/<model_name>/… → the URL namespace of the viewset that took it over.
 MOVED_SNIPPETS = {
@@ -33,3 +36,20 @@ def moved_snippet_urls():
         re_path(rf"^snippets/{app_label}/{model_name}/(?P<rest>.*)$", moved_snippet, {"namespace": namespace})
         for (app_label, model_name), namespace in MOVED_SNIPPETS.items()
     ]
+
+
+@hooks.register("register_admin_urls")
+def student_data_urls():
+    # Under the students' own admin path; the student page and its "Delete" lead here.
+    return [
+        path("students/data/<int:pk>/export/", student_data_views.export, name="student_data_export"),
+        path("students/data/<int:pk>/erase/", student_data_views.erase, name="student_data_erase"),
+    ]
+
+
+@hooks.register("register_account_settings_panel")
+def staff_emails_panel(request, user, profile):
+    # Imported when the account page asks: a worker loads the hooks, never the admin's views.
+    from cms.staff_emails.account import StaffEmailsPanel
+
+    return StaffEmailsPanel(request, user, profile)

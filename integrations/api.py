@@ -6,10 +6,13 @@ message (and, for a 400, the field errors). Whatever the answer, the request is 
 """
 
 import json
+import time
 
+from django.dispatch import receiver
 from django.http import HttpRequest, JsonResponse
 from ninja import NinjaAPI, Redoc, Schema, Status
 from pydantic import ValidationError as PydanticValidationError
+from wagtail.signals import page_published, page_unpublished
 
 from integrations import schemas, services, signing
 from integrations.handlers import live_program
@@ -95,18 +98,48 @@ def error(status: int, message: str, errors: list[dict] | None = None) -> Status
     return Status(status, {"message": message, "errors": errors or []})
 
 
+# What the door knows of a live program (its title, its milestones' slugs), kept per process for a few
+# seconds: a Wagtail page query was the dearest part of accepting an event. Publishing or unpublishing
+# clears it here at once; another process may accept for a few seconds more an event for a program just
+# unpublished, and processing (which reads the program afresh) then fails it with the reason.
+DOOR_CACHE_SECONDS = 5.0
+_door_programs: dict[str, tuple[float, str, frozenset[str]]] = {}
+
+
+def _door_program(slug: str) -> tuple[str, frozenset[str]] | None:
+    now = time.monotonic()
+    hit = _door_programs.get(slug)
+    if hit is not None and hit[0] > now:
+        return hit[1], hit[2]
+    program = live_program(slug)
+    if program is None:
+        return None  # not kept: a program published a moment later is known at once
+    milestones = frozenset(program.milestones.values_list("slug", flat=True))
+    if len(_door_programs) > 1000:
+        _door_programs.clear()
+    _door_programs[slug] = (now + DOOR_CACHE_SECONDS, program.title, milestones)
+    return program.title, milestones
+
+
+@receiver(page_published)
+@receiver(page_unpublished)
+def _forget_door_programs(**kwargs) -> None:
+    _door_programs.clear()
+
+
 def _door_errors(envelope) -> list[dict]:
     """Cheap checks against the database, so a typo is a 400 the sender sees rather than a failure later."""
     data = envelope.data
     slug = getattr(data, "program", None)
     if slug is None:
         return []
-    program = live_program(slug)
+    program = _door_program(slug)
     if program is None:
         return [{"field": "data.program", "message": f"No published program has the slug {slug!r}."}]
+    title, milestones = program
     milestone = getattr(data, "milestone", None)
-    if milestone is not None and not program.milestones.filter(slug=milestone).exists():
-        return [{"field": "data.milestone", "message": f"{program.title} has no milestone {milestone!r}."}]
+    if milestone is not None and milestone not in milestones:
+        return [{"field": "data.milestone", "message": f"{title} has no milestone {milestone!r}."}]
     return []
 
 

@@ -14,6 +14,7 @@ from campaigns import services as engine
 from campaigns.models import Enrollment, ProgramPage, Stage
 from integrations import schemas
 from integrations.models import InboundEvent, Purchase
+from referrals.conversions import services as conversions
 from referrals.inboxes import alias_pattern
 from referrals.models import FriendLead, LeadStatus
 
@@ -179,6 +180,15 @@ def purchase_completed(event: InboundEvent, data: schemas.PurchaseCompleted, now
             )
     except IntegrityError:
         return  # another event for the same order won the race; it stands
+    conversions.conversion_record(
+        program=program,
+        email=data.email,
+        source=event.source,
+        order_id=data.order_id,
+        codes={"ref": data.ref, "coupon": data.coupon, "affiliate": data.affiliate},
+        occurred_at=now,
+        now=now,
+    )
     _wake(purchase_key(event.source, data.order_id), now)
     _wake(enrollment_key(data.email, program.pk), now)
 
@@ -198,6 +208,7 @@ def purchase_refunded(event: InboundEvent, data: schemas.PurchaseRefunded, now: 
     purchase.refund_amount = sum(amounts, Decimal(0)) if amounts else None
     purchase.refunded_at = purchase.refunded_at or now
     purchase.save(update_fields=["refunds", "refund_amount", "refunded_at"])
+    conversions.conversion_refund(source=event.source, order_id=data.order_id, now=now)
 
 
 HANDLERS = {

@@ -1,9 +1,15 @@
-"""Every request that comes in from outside (our events API, later the platforms' webhooks), stored
-before anything is done with it, and the purchases those requests report."""
+"""Every request that comes in from outside (our events API, the course platforms' webhooks), stored
+before anything is done with it, the purchases those requests report, and what connects a platform to
+a program (its ids in the program editor, the secret token in the URL of the platforms that do not sign)."""
 
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from modelcluster.fields import ParentalKey
+from wagtail.admin.panels import FieldPanel, FieldRowPanel
+from wagtail.models import Orderable
+
+from campaigns.widgets import MilestoneSlugInput
 
 
 class Outcome(models.TextChoices):
@@ -14,10 +20,21 @@ class Outcome(models.TextChoices):
     DUPLICATE = "duplicate", "Duplicate (acted on once, as the first)"
     REJECTED = "rejected", "Rejected at the door (bad body)"
     UNVERIFIED = "unverified", "Unverified (never processed)"
+    # A platform's event for a product, course or lesson no program is mapped to (the program editor's
+    # Integrations tab): kept, and processed when replayed after the mapping is added.
+    UNMAPPED = "unmapped", "Unmapped (no program has this platform id)"
+    IGNORED = "ignored", "Ignored (a type or state we do not act on)"
 
 
 # Outcomes of an event that owns its id and is (or was) handed to the task runner.
-ACCEPTED_OUTCOMES = (Outcome.PENDING, Outcome.PROCESSED, Outcome.WAITING, Outcome.FAILED)
+ACCEPTED_OUTCOMES = (
+    Outcome.PENDING,
+    Outcome.PROCESSED,
+    Outcome.WAITING,
+    Outcome.FAILED,
+    Outcome.UNMAPPED,
+    Outcome.IGNORED,
+)
 
 
 class InboundEvent(models.Model):
@@ -109,3 +126,89 @@ class Purchase(models.Model):
 
     def __str__(self) -> str:
         return f"{self.source} order {self.order_id} ({self.email})"
+
+
+class Platform(models.TextChoices):
+    STRIPE = "stripe", "Stripe"
+    THINKIFIC = "thinkific", "Thinkific"
+    TEACHABLE = "teachable", "Teachable"
+    KAJABI = "kajabi", "Kajabi"
+
+
+class PlatformIdKind(models.TextChoices):
+    # A purchase names what was sold, an enrollment or a completion the course: the same number can be
+    # a product on one and a course on the other, so each id says which it is.
+    PRODUCT = "product", "Product, offer, price or payment link (what is sold)"
+    COURSE = "course", "Course (what is taken)"
+
+
+class ProgramPlatformId(Orderable):
+    """One of a course platform's ids that means this program: a Stripe price or payment link, a Thinkific
+    product or course, a Teachable course, a Kajabi offer. Edited in the program editor's Integrations tab."""
+
+    wagtail_reference_index_ignore = True
+
+    program = ParentalKey("campaigns.ProgramPage", on_delete=models.CASCADE, related_name="platform_ids")
+    platform = models.CharField(max_length=20, choices=Platform.choices)
+    kind = models.CharField(max_length=10, choices=PlatformIdKind.choices, default=PlatformIdKind.PRODUCT)
+    external_id = models.CharField(
+        "platform id",
+        max_length=200,
+        help_text="As the platform shows it, e.g. price_1Q2w3E or plink_1Q2w3E (Stripe), 1234 (Thinkific product), "
+        "987 (Teachable course), 2148123 (Kajabi offer).",
+    )
+
+    panels = [FieldRowPanel([FieldPanel("platform"), FieldPanel("kind"), FieldPanel("external_id")])]
+
+    class Meta(Orderable.Meta):
+        indexes = [models.Index(fields=["platform", "external_id"], name="program_platform_id_lookup")]
+        verbose_name = "platform id"
+
+    def __str__(self) -> str:
+        return f"{self.get_platform_display()} {self.kind} {self.external_id}"
+
+
+class MilestonePlatformId(Orderable):
+    """A lesson, lecture or chapter on a course platform whose completion means a milestone of this program."""
+
+    wagtail_reference_index_ignore = True
+
+    program = ParentalKey("campaigns.ProgramPage", on_delete=models.CASCADE, related_name="milestone_platform_ids")
+    platform = models.CharField(max_length=20, choices=Platform.choices)
+    external_id = models.CharField(
+        "lesson id", max_length=200, help_text="The lesson (Thinkific), lecture (Teachable) or chapter id."
+    )
+    milestone_slug = models.SlugField(
+        "milestone", max_length=60, help_text="The milestone's id (slug) from the Content tab, e.g. first-win."
+    )
+
+    panels = [
+        FieldRowPanel(
+            [FieldPanel("platform"), FieldPanel("external_id"), FieldPanel("milestone_slug", widget=MilestoneSlugInput)]
+        )
+    ]
+
+    class Meta(Orderable.Meta):
+        indexes = [models.Index(fields=["platform", "external_id"], name="milestone_platform_id_lookup")]
+        verbose_name = "lesson that means a milestone"
+
+    def __str__(self) -> str:
+        return f"{self.get_platform_display()} lesson {self.external_id} → {self.milestone_slug}"
+
+
+class PlatformToken(models.Model):
+    """The secret in the webhook URL of a platform that does not sign its webhooks (Teachable, Kajabi).
+    Only its SHA-256 is kept: the URL is shown once, when it is made, and a rotation replaces it."""
+
+    wagtail_reference_index_ignore = True
+
+    source = models.CharField(max_length=20, choices=Platform.choices, unique=True)
+    token_sha256 = models.CharField(max_length=64)
+    rotated_at = models.DateTimeField(default=timezone.now)
+    rotated_by = models.CharField(max_length=150, blank=True)
+
+    class Meta:
+        verbose_name = "platform token"
+
+    def __str__(self) -> str:
+        return f"{self.get_source_display()} token (since {self.rotated_at:%Y-%m-%d})"

@@ -6,18 +6,22 @@ work it did, so a crash half-way leaves the event pending and the work undone, n
 """
 
 import hashlib
+import hmac
 import json
 import logging
+import secrets
+from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
+from django.db.models import F, Q
 from django.utils import timezone
 
-from integrations import handlers
-from integrations.models import InboundEvent, Outcome
+from integrations import adapters, handlers
+from integrations.models import InboundEvent, Outcome, PlatformToken
 from integrations.schemas import EVENT_ADAPTER
 
 logger = logging.getLogger(__name__)
@@ -28,8 +32,11 @@ MAX_HEADERS = 50
 MAX_HEADER_CHARS = 1000
 # Never stored: they carry the signature or a credential.
 SECRET_HEADER_WORDS = ("signature", "authorization", "cookie", "token", "secret", "hmac", "api-key")
-# A pending event gets this long for its task before the periodic pass takes it (a lost enqueue).
-PENDING_GRACE = timedelta(minutes=2)
+
+
+def pending_grace() -> timedelta:
+    """How long a pending event waits for its task before the periodic pass takes it (a lost enqueue)."""
+    return timedelta(seconds=settings.EVENTS_PENDING_GRACE_SECONDS)
 
 
 def body_sha256(body: bytes) -> str:
@@ -71,8 +78,10 @@ def event_store_refused(
     event_type: str = "",
     body_size: int | None = None,
     now: datetime | None = None,
+    outcome: str | None = None,
 ) -> InboundEvent:
-    """Keep a request we refused, for the record; it never acts. Unverified bodies are cut to 4 KB."""
+    """Keep a request we refused (or, verified, chose to ignore), for the record; it never acts.
+    Unverified bodies are cut to 4 KB."""
     text, truncated = _text(body, None if verified else UNVERIFIED_BODY_BYTES)
     return InboundEvent.objects.create(
         source=source,
@@ -85,7 +94,7 @@ def event_store_refused(
         body_sha256=body_sha256(body) if verified else "",
         verified=verified,
         status_code=status_code,
-        outcome=Outcome.REJECTED if verified else Outcome.UNVERIFIED,
+        outcome=outcome or (Outcome.REJECTED if verified else Outcome.UNVERIFIED),
         error=_no_nul(error),
         received_at=now or timezone.now(),
     )
@@ -126,7 +135,7 @@ def event_receive(
     try:
         with transaction.atomic():
             event = InboundEvent.objects.create(
-                **fields, accepted=True, status_code=202, outcome=Outcome.PENDING, next_attempt_at=now + PENDING_GRACE
+                **fields, accepted=True, status_code=202, outcome=Outcome.PENDING, next_attempt_at=now + pending_grace()
             )
     except IntegrityError:
         first = InboundEvent.objects.get(source=source, external_id=external_id, accepted=True)
@@ -165,8 +174,13 @@ def event_process(*, event_id: int, now: datetime | None = None) -> str:
         event.attempts += 1
         try:
             with transaction.atomic():  # a savepoint: a failed handler leaves none of its writes behind
-                data = EVENT_ADAPTER.validate_python(json.loads(event.body))
+                data = EVENT_ADAPTER.validate_python(_our_event(event))
                 handlers.handle(event=event, envelope=data, now=now)
+        except adapters.Unmapped as exc:
+            # Nothing to retry until the creator maps the id (the program editor): then a replay.
+            _settle(event, now, Outcome.UNMAPPED, str(exc))
+        except adapters.Ignored as exc:
+            _settle(event, now, Outcome.IGNORED, str(exc))
         except handlers.Wait as wait:
             _wait_or_give_up(event, wait, now)
         except (handlers.Permanent, ValidationError, ValueError) as exc:
@@ -189,6 +203,61 @@ def event_process(*, event_id: int, now: datetime | None = None) -> str:
             event.next_attempt_at = None
         event.save()
         return event.outcome
+
+
+def event_process_queued(*, event_id: int, now: datetime | None = None) -> str:
+    """The queue's task for one event. Cheap when a batch pass took it already (one read); otherwise batch
+    passes (``events_process_batch``, settings.EVENTS_BATCH_SIZE each) with it and the pending events
+    queued beside it until none is left, so the tasks of those find them done."""
+    size = settings.EVENTS_BATCH_SIZE
+    if size <= 1:
+        return event_process(event_id=event_id, now=now)
+    outcome = InboundEvent.objects.filter(pk=event_id, accepted=True).values_list("outcome", flat=True).first()
+    if outcome is None:
+        return "missing"
+    if outcome not in (Outcome.PENDING, Outcome.WAITING):
+        return outcome
+    # The whole backlog queued meanwhile, a batch (one transaction) at a time: the tasks of the others
+    # then read one row each instead of taking a batch of their own.
+    outcome = _drain(now=now).get(event_id)
+    if outcome is not None:
+        return outcome
+    # Not due, or held by another pass: the row lock waits for that pass and then sees its outcome.
+    return event_process(event_id=event_id, now=now)
+
+
+def events_process_pending(*, now: datetime | None = None) -> dict[str, int]:
+    """Every pending or due event, a batch (``EVENTS_BATCH_SIZE``, one transaction) at a time, until none is
+    left; returns how many ended in each outcome."""
+    return dict(Counter(_drain(now=now).values()))
+
+
+def _drain(*, now: datetime | None) -> dict[int, str]:
+    """Batch passes (fresh events included) until one takes fewer than a batch; each event's outcome."""
+    size = settings.EVENTS_BATCH_SIZE
+    outcomes: dict[int, str] = {}
+    while True:
+        done = events_process_batch(now=now, limit=size, fresh=True, stamp=now is None)
+        outcomes.update(done)
+        if len(done) < size:
+            return outcomes
+
+
+def _our_event(event: InboundEvent) -> dict:
+    """The stored body as one of our events: the API's as sent, a platform's through its adapter."""
+    if event.source == "api":
+        return json.loads(event.body)
+    from integrations import platforms
+
+    return platforms.translate(event)
+
+
+def _settle(event: InboundEvent, now: datetime, outcome: str, error: str) -> None:
+    event.outcome = outcome
+    event.processed_at = now
+    event.error = error[:4000]
+    event.waiting_for = ""
+    event.next_attempt_at = None
 
 
 def _message(exc: Exception) -> str:
@@ -217,28 +286,173 @@ def _wait_or_give_up(event: InboundEvent, wait: "handlers.Wait", now: datetime) 
 
 def events_process_due(*, now: datetime | None = None, chunk: int = 500) -> dict[str, int]:
     """The periodic pass: retries whose time has come, waiting events to look at again, and pending events
-    whose task never ran (the queue was down). Oldest first, so an enrollment comes before its milestone."""
+    whose task never ran (the queue was down). Oldest first, so an enrollment comes before its milestone.
+
+    The whole backlog, a batch (``events_process_batch``) at a time: after a queue outage it is every event
+    of the outage. Each event it processes leaves the due set (done, or due again after ``now``), so it ends."""
     now = now or timezone.now()
     counts: dict[str, int] = {}
-    ids = list(
-        InboundEvent.objects.filter(
-            accepted=True, outcome__in=[Outcome.PENDING, Outcome.WAITING], next_attempt_at__lte=now
-        )
-        .order_by("received_at", "pk")
-        .values_list("pk", flat=True)[:chunk]
-    )
-    for pk in ids:
-        outcome = event_process(event_id=pk, now=now)
-        counts[outcome] = counts.get(outcome, 0) + 1
-    return counts
+    seen: set[int] = set()
+    while True:
+        done = events_process_batch(now=now, limit=chunk, exclude=seen)
+        for outcome in done.values():
+            counts[outcome] = counts.get(outcome, 0) + 1
+        seen.update(done)
+        if len(done) < chunk:
+            return counts
+
+
+def events_process_batch(
+    *, now: datetime | None = None, limit: int = 500, fresh: bool = False, exclude=(), stamp: bool = False
+) -> dict[int, str]:
+    """Process up to ``limit`` due events in one transaction, oldest first; returns each one's outcome.
+
+    Due: a retry or a wait whose time has come; with ``fresh``, also every pending event not tried yet (the
+    queue's task for one event takes its neighbours along). Rows another worker holds are skipped
+    (PostgreSQL), so two passes at once share the backlog and act once. Consecutive ``enrollment.created``
+    events of one program for people who are not students yet are written together by the set-based
+    enrollment of the CSV import (``campaigns.bulk.enroll_chunk``): the same rows ``student_enroll``
+    writes, in a few statements; every other event, and any of those the bulk path cannot take (an existing
+    student, whose details the API may correct; a bad name), goes through ``event_process`` in its place
+    in the order. ``stamp``: ``processed_at`` is when each run was written rather than ``now``.
+    """
+
+    now = now or timezone.now()
+    due = Q(outcome__in=[Outcome.PENDING, Outcome.WAITING], next_attempt_at__lte=now)
+    if fresh:
+        due |= Q(outcome=Outcome.PENDING, attempts=0)
+    outcomes: dict[int, str] = {}
+    with transaction.atomic():
+        events = InboundEvent.objects.filter(due, accepted=True).exclude(pk__in=list(exclude))
+        if connection.features.has_select_for_update_skip_locked:
+            events = events.select_for_update(skip_locked=True)
+        events = list(events.order_by("received_at", "pk")[:limit])
+        run: list[tuple[InboundEvent, object]] = []
+        for event in events:
+            data = _bulk_enrollment(event)
+            if run and (
+                data is None
+                or data.program != run[0][1].program
+                or any(data.student.email.lower() == other.student.email.lower() for _, other in run)
+            ):
+                outcomes.update(_enroll_run(run, now, stamp))
+                run = []
+            if data is not None:
+                run.append((event, data))
+            else:
+                outcomes[event.pk] = event_process(event_id=event.pk, now=now)
+        if run:
+            outcomes.update(_enroll_run(run, now, stamp))
+    return outcomes
+
+
+def _bulk_enrollment(event: InboundEvent):
+    """The event's data if it is an API ``enrollment.created`` the bulk path may take, else None."""
+    # A platform's event is translated by its adapter (which may ask the platform's API): one by one.
+    if event.source != "api" or event.event_type != "enrollment.created":
+        return None
+    # The bulk path writes what this handler writes; another one registered in its place runs as it is.
+    if handlers.HANDLERS.get("enrollment.created") is not handlers.enrollment_created:
+        return None
+    try:
+        envelope = EVENT_ADAPTER.validate_python(json.loads(event.body))
+    except Exception:  # noqa: BLE001 - the per-event path records what is wrong with it
+        return None
+    return envelope.data if envelope.type == "enrollment.created" else None
+
+
+def _enroll_run(run: list, now: datetime, stamp: bool) -> dict[int, str]:
+    """One program's consecutive enrollments of new people, in bulk; the others one by one."""
+    from campaigns import bulk
+    from campaigns import tasks as campaign_tasks
+    from campaigns.models import validate_time_zone
+    from campaigns.names import name_problem
+    from campaigns.services import normalize_email
+
+    outcomes: dict[int, str] = {}
+    program = handlers.live_program(run[0][1].program)
+    people, by_key, one_by_one = [], {}, []
+    if program is not None:
+        taken = bulk._student_ids_by_lower_email([data.student.email.lower() for _, data in run])
+        for event, data in run:
+            student = data.student
+            first, last = " ".join(student.first_name.split()), " ".join(student.last_name.split())
+            try:
+                email = normalize_email(student.email)
+                if student.timezone:
+                    validate_time_zone(student.timezone)
+            except (ValidationError, ValueError):
+                email = None
+            if email is None or email.lower() in taken or name_problem(first) or name_problem(last):
+                one_by_one.append(event)
+                continue
+            starts_at = data.starts_at or now
+            by_key[email.lower()] = event
+            people.append(
+                {
+                    "email": email,
+                    "first_name": first,
+                    "last_name": last,
+                    "time_zone": student.timezone or "",
+                    "marketing_consent": bool(student.marketing_consent),
+                    "cohort": (data.cohort or f"{starts_at:%Y-%m}")[:60],
+                    "starts_at": starts_at,
+                    "actor": handlers.actor(event),
+                }
+            )
+    else:
+        one_by_one = [event for event, _ in run]
+    if people:
+        try:
+            with transaction.atomic():  # a savepoint: if the bulk path fails, each goes its own way
+                result = bulk.enroll_chunk(
+                    program=program,
+                    people=people,
+                    cohort="",
+                    starts_at=now,
+                    actor="api",
+                    now=now,
+                    reason=f"enrolled through the events API ({run[0][0].source})",
+                )
+                done = [by_key[key] for key in result.enrolled if key in result.new_students]
+                # Someone became a student meanwhile (another worker): the per-event path corrects the details.
+                one_by_one += [event for key, event in by_key.items() if key not in result.new_students]
+                for person in people:
+                    key = person["email"].lower()
+                    if key in result.enrolled and person["starts_at"] <= now:
+                        campaign_tasks.enqueue_advance(result.enrolled[key])
+                events_wake_many(keys=[handlers.enrollment_key(key, program.pk) for key in result.enrolled], now=now)
+                InboundEvent.objects.filter(pk__in=[event.pk for event in done]).update(
+                    outcome=Outcome.PROCESSED,
+                    processed_at=timezone.now() if stamp else now,
+                    error="",
+                    waiting_for="",
+                    next_attempt_at=None,
+                    attempts=F("attempts") + 1,
+                )
+                outcomes.update({event.pk: Outcome.PROCESSED for event in done})
+        except Exception:
+            logger.exception("bulk enrollment of %s events failed; processing them one by one", len(people))
+            one_by_one += list(by_key.values())
+    for event in sorted(one_by_one, key=lambda e: (e.received_at, e.pk)):
+        if event.pk not in outcomes:
+            outcomes[event.pk] = event_process(event_id=event.pk, now=now)
+    return outcomes
 
 
 def events_wake(*, key: str, now: datetime) -> int:
     """What ``key`` waited for has arrived: process the events waiting on it (after this commit)."""
+    return events_wake_many(keys=[key], now=now)
+
+
+def events_wake_many(*, keys: list[str], now: datetime) -> int:
+    """``events_wake`` for many keys in one query (a bulk enrollment)."""
     from integrations import tasks
 
+    if not keys:
+        return 0
     ids = list(
-        InboundEvent.objects.filter(outcome=Outcome.WAITING, waiting_for=key)
+        InboundEvent.objects.filter(outcome=Outcome.WAITING, waiting_for__in=keys)
         .order_by("received_at", "pk")
         .values_list("pk", flat=True)
     )
@@ -265,8 +479,34 @@ def event_replay(*, event: InboundEvent, actor: str, now: datetime | None = None
         raise NotReplayable(f"A {event.get_outcome_display().lower()} request is never processed.")
     event.outcome = Outcome.PENDING
     event.attempts = 0
-    event.next_attempt_at = now + PENDING_GRACE
+    event.next_attempt_at = now + pending_grace()
     event.error = f"replayed by {actor} at {now:%Y-%m-%d %H:%M:%S} UTC"
     event.save()
     tasks.enqueue_process(event.pk)
     return event
+
+
+def token_sha256(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8", errors="replace")).hexdigest()
+
+
+@transaction.atomic
+def platform_token_rotate(*, source: str, actor: str, now: datetime | None = None) -> str:
+    """A new secret token for a platform that does not sign (its webhook URL carries it); the old one
+    stops working at once. Only its SHA-256 is kept: the caller shows the token once."""
+    token = secrets.token_urlsafe(32)  # 256 bits: guessing is not an attack
+    PlatformToken.objects.update_or_create(
+        source=source,
+        defaults={"token_sha256": token_sha256(token), "rotated_at": now or timezone.now(), "rotated_by": actor[:150]},
+    )
+    logger.info("webhook token of %s rotated by %s", source, actor)  # never the token itself
+    return token
+
+
+def platform_token_check(*, source: str, token: str) -> bool | None:
+    """True when ``token`` is the platform's, False when not, None when it has no token yet."""
+    stored = PlatformToken.objects.filter(source=source).values_list("token_sha256", flat=True).first()
+    if stored is None:
+        return None
+    # Constant-time: the time taken says nothing about how much of a guess was right.
+    return hmac.compare_digest(stored, token_sha256(token))

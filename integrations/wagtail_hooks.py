@@ -1,5 +1,7 @@
-"""Admin: Integrations → Inbound events (list, filters, the full record, replay), purchases, the API docs."""
+"""Admin: Integrations → Inbound events (list, filters, the full record, replay), purchases, the platform
+connections (webhook URLs, Rotate), the API docs."""
 
+from django.contrib.auth.models import Permission
 from django.urls import path, reverse_lazy
 from wagtail import hooks
 from wagtail.admin.menu import MenuItem
@@ -9,13 +11,27 @@ from wagtail.permissions import register_permission_policy
 
 from integrations import admin_views
 from integrations.models import InboundEvent, Purchase
+from mailers.exports import SafeExportViewSet
 from mailers.permissions import ViewOnlyPolicy
 
 
-class InboundEventViewSet(ModelViewSet):
+class InboundEventViewSet(SafeExportViewSet, ModelViewSet):
     """Read-only: the record of what came in; the only action is Replay."""
 
     model = InboundEvent
+    list_export = [
+        "received_at",
+        "source",
+        "event_type",
+        "external_id",
+        "verified",
+        "accepted",
+        "outcome",
+        "status_code",
+        "processed_at",
+        "error",
+    ]
+    export_filename = "inbound-events"
     name = "integrations_inboundevent"
     icon = "download"
     menu_label = "Inbound events"
@@ -47,10 +63,26 @@ class InboundEventViewSet(ModelViewSet):
     form_fields = ["source"]
 
 
-class PurchaseViewSet(ModelViewSet):
+class PurchaseViewSet(SafeExportViewSet, ModelViewSet):
     """Read-only: purchases reported by the platforms, with their referral evidence."""
 
     model = Purchase
+    list_export = [
+        "purchased_at",
+        "source",
+        "order_id",
+        "email",
+        "program",
+        "amount",
+        "currency",
+        "ref",
+        "coupon",
+        "affiliate",
+        "friend_lead",
+        "refunded_at",
+        "refund_amount",
+    ]
+    export_filename = "purchases"
     name = "integrations_purchase"
     icon = "tag"
     menu_label = "Purchases"
@@ -73,6 +105,11 @@ class PurchaseViewSet(ModelViewSet):
     form_fields = ["source"]
 
 
+class ConnectionsMenuItem(MenuItem):
+    def is_shown(self, request):
+        return request.user.has_perm(admin_views.VIEW_PERMISSION)
+
+
 class IntegrationsGroup(ViewSetGroup):
     menu_label = "Integrations"
     menu_icon = "link"
@@ -82,6 +119,9 @@ class IntegrationsGroup(ViewSetGroup):
     def get_submenu_items(self):
         return [
             *super().get_submenu_items(),
+            ConnectionsMenuItem(
+                "Platform connections", reverse_lazy("integrations_platform_connections"), icon_name="link", order=800
+            ),
             MenuItem("Events API docs", reverse_lazy("integrations_api:openapi-view"), icon_name="doc-full", order=900),
         ]
 
@@ -97,4 +137,18 @@ def register_integrations():
 
 @hooks.register("register_admin_urls")
 def integrations_admin_urls():
-    return [path("integrations/events/<int:pk>/replay/", admin_views.event_replay, name="integrations_event_replay")]
+    return [
+        path("integrations/events/<int:pk>/replay/", admin_views.event_replay, name="integrations_event_replay"),
+        path("integrations/connections/", admin_views.platform_connections, name="integrations_platform_connections"),
+        path(
+            "integrations/connections/<str:source>/rotate/",
+            admin_views.platform_token_rotate,
+            name="integrations_platform_rotate",
+        ),
+    ]
+
+
+@hooks.register("register_permissions")
+def platform_token_permissions():
+    # "Can change platform token" lets a group rotate the Teachable and Kajabi webhook URLs.
+    return Permission.objects.filter(content_type__app_label="integrations", codename="change_platformtoken")

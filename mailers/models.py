@@ -211,3 +211,19 @@ class MessageEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.event_type} for {self.recipient}"
+
+
+class ErasedAddress(models.Model):
+    """An address whose owner was erased, kept only as a one-way hash so it is never mailed again.
+
+    The send path hashes every recipient and refuses these; nothing here can be turned back
+    into the address (see ``mailers.erasure.address_hash``).
+    """
+
+    email_sha256 = models.CharField(max_length=64, unique=True)
+    erased_at = models.DateTimeField(default=timezone.now)
+
+    wagtail_reference_index_ignore = True
+
+    def __str__(self) -> str:
+        return f"erased address {self.email_sha256[:12]}…"

@@ -28,7 +28,7 @@ from django.db.models import F
 from django.db.models.functions import Lower
 from django.utils import timezone
 
-from mailers import batching, policy, rendering
+from mailers import batching, erasure, policy, rendering
 from mailers.models import Category, Contact, Message, MessageEvent, Status
 from mailers.outcomes import Outcome, send_failed
 
@@ -76,10 +76,14 @@ def claim(*, ids, now: datetime, chunk: int, counts: Counter) -> list[Message] |
         # its messages stay queued for the next pass, and the two can never deadlock.
         batch = [m for m in batch if m.to_email.lower() in contacts]
         recent = policy.recent_marketing_sends([m.to_email for m in batch if m.category in Category.marketing()], now)
+        erased = erasure.erased_hashes({m.to_email for m in batch})
         approved: list[Message] = []
         for message in batch:
             contact = contacts[message.to_email.lower()]
-            if not contact.accepts(message.category):
+            if erased and erasure.address_hash(message.to_email) in erased:
+                # Its owner was erased: only the hash is left, and it is never mailed again.
+                message.status, message.deferred_reason = Status.SUPPRESSED, "address erased at its owner's request"
+            elif not contact.accepts(message.category):
                 message.status = Status.SUPPRESSED if contact.is_suppressed else Status.OPTED_OUT
                 message.deferred_reason = contact.get_suppressed_reason_display() or "opted out of this kind of email"
             elif later := policy.next_allowed(

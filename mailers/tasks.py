@@ -4,7 +4,7 @@ from mailers import services
 from mailers.runner import enqueue, task
 
 
-@task
+@task(recovered_by="mailers.tasks.send_due")
 def send_message(message_id: int) -> str:
     return services.message_send(message_id=message_id)
 

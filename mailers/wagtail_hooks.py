@@ -10,12 +10,29 @@ from wagtail.permissions import register_permission_policy
 
 import mailers.converters  # noqa: F401 - registers <id:...>
 from mailers import admin_views
+from mailers.exports import SafeExportViewSet
 from mailers.models import Contact, Message
 from mailers.permissions import ViewOnlyPolicy
 
 
-class MessageViewSet(ModelViewSet):
+class MessageViewSet(SafeExportViewSet, ModelViewSet):
     model = Message
+    list_export = [
+        "created_at",
+        "to_email",
+        "kind",
+        "category",
+        "program_title",
+        "status",
+        "subject",
+        "sent_at",
+        "delivered_at",
+        "opened_at",
+        "clicked_at",
+        "bounced_at",
+        "attempts",
+    ]
+    export_filename = "messages"
     name = "mailers_message"
     url_prefix = "mail/messages"
     icon = "mail"
@@ -53,8 +70,17 @@ class MessageViewSet(ModelViewSet):
     form_fields = ["to_email"]
 
 
-class ContactViewSet(ModelViewSet):
+class ContactViewSet(SafeExportViewSet, ModelViewSet):
     model = Contact
+    list_export = [
+        "email",
+        "wants_program_emails",
+        "wants_referral_asks",
+        "unsubscribed_at",
+        "suppressed_reason",
+        "suppressed_at",
+    ]
+    export_filename = "contacts"
     name = "mailers_contact"
     url_prefix = "mail/contacts"
     icon = "user"

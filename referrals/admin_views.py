@@ -10,6 +10,7 @@ from campaigns.selectors import program_mission_progress
 from mailers.converters import parse_id
 from mailers.permissions import pages_user_can_edit
 from referrals.editor import smart_i_report
+from referrals.rewards import rules
 
 MAX_CHARS = 20_000
 
@@ -51,7 +52,11 @@ def check_referral_ask(request):
         "ask_window_days": _int(data.get("ask_window_days"), 7),
         "friend_offer_text": str(data.get("friend_offer_text", ""))[:500],
         "thank_you_text": str(data.get("thank_you_text", ""))[:500],
+        "reward_kind": str(data.get("reward_kind", ""))[:20],
     }
+    tiers = rules.tiers_from_json(data.get("tiers"))
+    if tiers:
+        fields["thank_you"] = rules.promise_of(tiers)
     report = smart_i_report(
         mission_reached=_reached(request, data),
         data=fields,

@@ -17,11 +17,15 @@ class ReferralsConfig(AppConfig):
         from referrals import selectors as referral_selectors
         from referrals import simulation as referral_simulation
         from referrals.events import ReferralEvent
+        from referrals.rewards import receivers as reward_receivers  # noqa: F401
 
         events.register(ReferralEvent)
         kinds.register_all(emails.KINDS)
         simulation.register_behaviour(referral_simulation.graduates_share_links)
         simulation.register_brought_people(referral_simulation.friends_brought)
+        simulation.register_brought_people(referral_simulation.buyers_brought)
+        simulation.register_extra_days(referral_simulation.extra_days)
+        simulation.register_report(referral_simulation.conversions_report)
         engine.register_action_handler(services.ACTION_ASK, services.handle_ask_actions)
         engine.register_action_handler(services.ACTION_REMINDER, services.handle_reminder_actions)
         selectors.register_funnel_step("asked", ReferralEvent.ASKED, position=40)

@@ -17,6 +17,8 @@ from campaigns.sample_values import PREVIEW_LINKS, SAMPLE_QUOTE, mission_progres
 from mailers import merge
 from referrals import smarti
 from referrals.models import EnrollmentMode, FriendOffer, default_offer
+from referrals.rewards import rules
+from referrals.rewards.models import ACCESS_KINDS, NO_THANK_YOU, RewardKind
 from referrals.selectors import plan_for
 
 REFERRAL_FIELDS = {
@@ -36,7 +38,21 @@ for _name, _description in REFERRAL_FIELDS.items():
         merge.register_field(_name, _description)
 
 # The plan's fields the sample values read (previews, the live report, check_copy --program).
-PLAN_FIELDS = ("ask_count_min", "ask_count_max", "ask_window_days", "friend_offer_text", "thank_you_text")
+PLAN_FIELDS = (
+    "ask_count_min",
+    "ask_count_max",
+    "ask_window_days",
+    "friend_offer_text",
+    "thank_you_text",
+    "reward_kind",
+)
+
+
+def plan_data(plan, tiers: list | None = None) -> dict:
+    """The sample values' input from a saved (or draft) plan: its fields and the promise it makes."""
+    if plan is None:
+        return {}
+    return {**{name: getattr(plan, name) for name in PLAN_FIELDS}, "thank_you": rules.promise(plan, tiers)}
 
 
 def sample_values(
@@ -64,15 +80,24 @@ def sample_values(
         "ask_deadline": f"by {deadline:%A %-d %B}",
         "special_link": special_link or PREVIEW_LINKS.special_link(),
         "friend_offer": data.get("friend_offer_text") or "",
-        "thank_you": data.get("thank_you_text") or "",
+        "thank_you": _promised(data),
     }
+
+
+def _promised(data: dict) -> str:
+    """{{ thank_you }}: the promise already built from the plan and its tiers, or the plan's words (none
+    when its kind is "no thank-you")."""
+    if "thank_you" in data:
+        return data["thank_you"] or ""
+    if data.get("reward_kind") == NO_THANK_YOU:
+        return ""
+    return data.get("thank_you_text") or ""
 
 
 def program_check_values(program) -> dict:
     """``check_copy --kind referral_ask --program SLUG``: the values the program editor's SMART-I report
     uses for this program (its mission, its ask's count and window, sample personal values)."""
-    plan = plan_for(program.pk)
-    data = {name: getattr(plan, name) for name in PLAN_FIELDS} if plan else {}
+    data = plan_data(plan_for(program.pk))
     return sample_values(
         data=data,
         mission_statement=program.mission_statement,
@@ -100,6 +125,7 @@ def smart_i_report(
 
 
 def check_program_form(form) -> None:
+    tiers = check_tiers(form)
     formset = form.formsets.get("referral_plans")
     if formset is None or not formset.is_bound:
         return
@@ -108,9 +134,69 @@ def check_program_form(form) -> None:
     for plan_form in formset.forms:
         if plan_form in deleted or not plan_form.is_valid() or not plan_form.cleaned_data:
             continue
-        _check_one(plan_form, page=page, publishing=form.is_publishing, reached=_reached(form))
-    if any(f.errors for f in formset.forms if f not in deleted):
+        _check_one(
+            plan_form,
+            page=page,
+            publishing=form.is_publishing,
+            reached=_reached(form),
+            tiers=tiers,
+            own=form.instance.pk,
+        )
+    tier_forms = form.formsets.get("reward_tiers")
+    tier_errors = tier_forms is not None and tier_forms.is_bound and bool(tier_forms.non_form_errors())
+    if tier_errors or any(f.errors for f in formset.forms if f not in deleted):
         form.add_error(None, "The referral ask needs attention (see the Referral ask tab).")
+
+
+def _live(formset) -> list:
+    """The formset's forms that stay (not deleted, not an untouched extra form), in the editor's order."""
+    forms = [f for f in formset.forms if (f.has_changed() or f.instance.pk) and not f.data.get(f.add_prefix("DELETE"))]
+    return sorted(forms, key=lambda f: (f.cleaned_data.get("ORDER") or 0) if hasattr(f, "cleaned_data") else 0)
+
+
+def check_tiers(form) -> list:
+    """The thank-you tiers' checks (every save, drafts too: a tier is a rule money-free and unambiguous or
+    nothing); the tiers that stay, as unsaved rows, for the ask's promise."""
+    formset = form.formsets.get("reward_tiers")
+    if formset is None or not formset.is_bound:
+        return []
+    formset.is_valid()  # runs each form's own validation first
+    live = _live(formset)
+    for tier_form in live:
+        data = getattr(tier_form, "cleaned_data", {})
+        _check_delivery(
+            tier_form,
+            data,
+            kind=data.get("kind"),
+            url="booking_url",
+            target="target_program",
+            ref="target_ref",
+            own=form.instance.pk,
+        )
+    # In the editor's order: each threshold higher than the one above it.
+    thresholds = [f.cleaned_data.get("friends") for f in live if f.cleaned_data.get("friends")]
+    problems = []
+    for n in sorted({n for n in thresholds if thresholds.count(n) > 1}):
+        problems.append(f"Two tiers are at {n} friends: give each tier its own number of friends.")
+    if not problems and thresholds != sorted(thresholds):
+        order = ", ".join(str(n) for n in thresholds)
+        problems.append(f"Put the tiers in order, fewest friends first (now {order}).")
+    if problems:
+        formset._non_form_errors = formset.error_class(problems, renderer=formset.renderer)
+    return [f.instance for f in live if not f.errors]
+
+
+def _check_delivery(f, data: dict, *, kind, url: str, target: str, ref: str, own) -> None:
+    """What a kind needs to be delivered: a booking link its address; access a target (a program here,
+    not this one, or your platform's name for it)."""
+    if kind == RewardKind.BOOKING_LINK and not data.get(url):
+        f.add_error(url, "A booking link needs the address where they book.")
+    if kind in ACCESS_KINDS:
+        program = data.get(target)
+        if program is None and not (data.get(ref) or "").strip():
+            f.add_error(target, "Choose the program they get, or name it as your platform knows it.")
+        elif program is not None and own and program.pk == own:
+            f.add_error(target, "Choose another program: graduates of this one are in it already.")
 
 
 def _reached(form) -> int:
@@ -123,8 +209,23 @@ def _reached(form) -> int:
     return start + program_mission_progress(program=form.instance).reached - (form.instance.mission_start_count or 0)
 
 
-def _check_one(plan_form, *, page: dict, publishing: bool, reached: int = 0) -> None:
+def _check_one(
+    plan_form, *, page: dict, publishing: bool, reached: int = 0, tiers: list | None = None, own=None
+) -> None:
     data = plan_form.cleaned_data
+    kind = data.get("reward_kind")
+    if not tiers and kind and kind != NO_THANK_YOU and not (data.get("thank_you_text") or "").strip():
+        plan_form.add_error("thank_you_text", "Say in plain words what the graduate gets, or choose “No thank-you”.")
+    if not tiers and kind in ACCESS_KINDS:
+        _check_delivery(
+            plan_form,
+            data,
+            kind=kind,
+            url="reward_booking_url",
+            target="reward_target_program",
+            ref="reward_target_ref",
+            own=own,
+        )
     if (data.get("ask_count_min") or 0) > (data.get("ask_count_max") or 0):
         plan_form.add_error("ask_count_max", "The most people to ask for must be at least the fewest.")
     if data.get("enrollment_mode") == EnrollmentMode.CHECKOUT and not data.get("checkout_url"):
@@ -137,7 +238,7 @@ def _check_one(plan_form, *, page: dict, publishing: bool, reached: int = 0) -> 
     if not publishing or plan_form.errors:
         return
     report = smart_i_report(
-        data=data,
+        data={**data, "thank_you": rules.promise(plan_form.instance, tiers or [])} if tiers else data,
         mission_statement=page.get("mission_statement") or "",
         mission_unit=page.get("mission_unit") or "people",
         mission_goal=page.get("mission_goal"),
@@ -186,4 +287,10 @@ PANELS = [
         "The report updates as you type and is checked again when you publish.</p>"
     ),
     ReferralPlanInlinePanel("referral_plans", heading="Referral ask", label="Referral ask", min_num=0, max_num=1),
+    HelpPanel(
+        content="<p><strong>Thank-you tiers</strong> (optional): a different thank-you at, say, 1, 3 and 5 "
+        "friends, each given once when the graduate's friends who joined reach it. With tiers, the ask promises "
+        "them ({{ thank_you }}) instead of the thank-you above and its “one for every N”.</p>"
+    ),
+    InlinePanel("reward_tiers", heading="Thank-you tiers", label="Thank-you tier", min_num=0, max_num=10),
 ]

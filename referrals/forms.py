@@ -8,7 +8,8 @@ from campaigns.names import validate_person_name
 
 
 class FriendForm(forms.Form):
-    # The name reaches the graduate's inbox ("Jo joined through your link"): a name, never a message.
+    # The name may reach the graduate's inbox ("Jo joined through your link", with share_name): a name,
+    # never a message.
     first_name = forms.CharField(label="First name", max_length=100, validators=[validate_person_name])
     last_name = forms.CharField(
         label="Last name (optional)", max_length=100, required=False, validators=[validate_person_name]
@@ -18,6 +19,11 @@ class FriendForm(forms.Form):
     marketing = forms.BooleanField(
         label="Also email me about the program: short prompts at milestones and asking how it is going "
         "(optional; you can stop them at any time).",
+        required=False,
+    )
+    # Whether the graduate's emails name them ("Jo joined through your link") or say "a friend": their choice.
+    share_name = forms.BooleanField(
+        label="Let the person who invited me know it was me: they see my first name, never my address (optional).",
         required=False,
     )
     # A field people never see: bots that fill every input give themselves away.

@@ -34,11 +34,13 @@ from campaigns.models import Enrollment, ProgramPage, Student
 from campaigns.names import name_problem
 from mailers.rendering import absolute
 from mailers.services import message_queue
-from referrals import emails
+from referrals import emails, loops
+from referrals.conversions.services import conversion_record
 from referrals.events import ReferralEvent
 from referrals.inboxes import alias_pattern, mailbox
 from referrals.models import EnrollmentMode, FriendLead, FriendOffer, LeadStatus, ReferralLink, ReferralPlan
 from referrals.selectors import access_until, link_first_click, plan_for
+from referrals.webhooks import payloads as webhook_events
 
 CONFIRM_SALT = "campaigns.friend-confirm"
 # Long enough for a friend who reads their mail at the weekend; a repeat registration after it sends a
@@ -68,6 +70,7 @@ def lead_register(
     last_name: str = "",
     email: str,
     marketing_consent: bool = False,
+    share_name: bool = False,
     inviter: str = "a graduate",
     offer_until: datetime | None = None,
     now: datetime | None = None,
@@ -75,6 +78,9 @@ def lead_register(
     """Record a friend's registration through ``link`` as a pending lead and email the address a link to
     confirm it. Idempotent per inbox and program: a repeat (any alias) changes nothing and sends nothing,
     unless the last confirmation link has expired, when a fresh one goes.
+
+    ``share_name``: the friend lets the graduate's emails name them (their first name); otherwise the
+    graduate reads "a friend". Like marketing consent, it is set only on a new lead, never on a repeat.
 
     ``inviter`` is how the confirmation email names the graduate (as the landing page does, by their
     testimonial's consent); ``offer_until``, when the friend's special access ends (their welcome says it).
@@ -111,6 +117,7 @@ def lead_register(
                     first_name=first_name,
                     last_name=last_name,
                     consent_at=now if marketing_consent else None,
+                    name_consent_at=now if share_name and link is not None else None,
                     registered_at=now,
                     offer_until=offer_until
                     or (
@@ -123,6 +130,7 @@ def lead_register(
         except IntegrityError:
             # The same address registered a moment ago (a double tap on "Register"): that one stands.
             return FriendLead.objects.get(email__iexact=email, program_id=program_id)
+        webhook_events.lead_created(lead=lead, now=now)
     else:
         lead = FriendLead.objects.select_for_update().get(pk=lead.pk)
         if lead.status == LeadStatus.WAITLIST and not waitlist:
@@ -143,6 +151,7 @@ def lead_register(
                     "registered_at",
                 ]
             )
+            webhook_events.lead_created(lead=lead, now=now)
     awaiting = lead.status == LeadStatus.PENDING or (lead.status == LeadStatus.WAITLIST and not lead.confirmed_at)
     if awaiting and _confirmation_due(lead, now):
         _send_confirmation(lead=lead, inviter=inviter, now=now)
@@ -258,6 +267,7 @@ def lead_confirm(*, lead_id: int, now: datetime | None = None) -> FriendLead:
         if lead.confirmed_at is None:
             lead.confirmed_at = now
             lead.save(update_fields=["confirmed_at"])
+            webhook_events.lead_confirmed(lead=lead, now=now)
         return lead
     if lead.confirmed_at is not None or lead.status != LeadStatus.PENDING:
         return lead  # confirmed already, or waiting for a purchase at the checkout
@@ -282,6 +292,7 @@ def lead_confirm(*, lead_id: int, now: datetime | None = None) -> FriendLead:
         # In the program already: nothing to enroll, nothing to change, and no "welcome" that is not true.
         lead.status, lead.student = LeadStatus.REGISTERED, in_program.student
         lead.save(update_fields=["confirmed_at", "attribution_note", "status", "student"])
+        webhook_events.lead_confirmed(lead=lead, now=now)
         return lead
     plan = plan_for(program.pk)
     if link is not None:
@@ -326,8 +337,11 @@ def lead_confirm(*, lead_id: int, now: datetime | None = None) -> FriendLead:
         ),
         now=now,
     )
+    webhook_events.lead_confirmed(lead=lead, now=now)
+    # The free registration is the friend's conversion: attributed, judged and held (or refused) there.
+    conversion_record(program=program, email=lead.email, lead=lead, occurred_at=now, now=now)
     if lead.link is not None:
-        _tell_the_graduate(lead=lead, link=link, plan=plan, friend_name=student.first_name or lead.first_name, now=now)
+        _tell_the_graduate(lead=lead, link=link, plan=plan, now=now)
     return lead
 
 
@@ -360,7 +374,7 @@ def welcome_values(*, student, plan, enrollment, lead, referrer, now: datetime) 
     }
 
 
-def _tell_the_graduate(*, lead: FriendLead, link: ReferralLink, plan, friend_name: str, now: datetime) -> None:
+def _tell_the_graduate(*, lead: FriendLead, link: ReferralLink, plan, now: datetime) -> None:
     graduate = link.student
     graduate_enrollment = Enrollment.objects.filter(student=graduate, program_id=link.program_id).first()
     if graduate_enrollment is not None:
@@ -368,19 +382,10 @@ def _tell_the_graduate(*, lead: FriendLead, link: ReferralLink, plan, friend_nam
             enrollment=graduate_enrollment,
             kind=ReferralEvent.FRIEND_REGISTERED,
             actor=f"referral:{link.code}",
-            reason=f"{friend_name} registered through their link and confirmed",
+            # The graduate's timeline is read by the team, so it names the friend as the graduate may.
+            reason=f"{loops.friend_name(lead)} registered through their link and confirmed",
             data={"lead_id": lead.pk},
             now=now,
         )
-    services.student_email_queue(
-        student=graduate,
-        program=link.program,
-        kind=emails.FRIEND_JOINED_EMAIL.name,
-        idempotency_key=f"friend-joined:{lead.pk}",
-        context={
-            "friend_name": friend_name,
-            "thank_you": plan.thank_you_text if plan and plan.has_thank_you else "",
-            "hub_url": links.hub_url(graduate.pk),
-        },
-        now=now,
-    )
+    # Confirming is the friend's conversion here too: this one email says both.
+    loops.friend_joined(lead=lead, link=link, plan=plan, now=now)

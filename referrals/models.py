@@ -14,6 +14,7 @@
 
 from datetime import datetime
 
+from django import forms
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import connection, models
@@ -24,6 +25,7 @@ from wagtail.admin.panels import FieldPanel, FieldRowPanel, MultiFieldPanel
 from wagtail.models import Orderable
 
 from campaigns.names import validate_person_name
+from referrals.rewards.models import NO_THANK_YOU, PLAN_KIND_CHOICES, RewardKind
 
 # A new program's ask: fits any program (no audience, no promise but the program's own), and passes
 # the SMART-I and non-salesy checks as it stands (tests/referrals/test_program_defaults.py).
@@ -53,14 +55,6 @@ class FriendOffer(models.TextChoices):
     TRIAL = "trial", "A free trial"
     BONUS = "bonus", "A bonus (session, material)"
     DISCOUNT = "discount", "A discount code"
-
-
-class ThankYou(models.TextChoices):
-    NONE = "none", "No thank-you"
-    EARLY_ACCESS = "early_access", "Early access to something new"
-    BONUS_SESSION = "bonus_session", "A bonus session"
-    OTHER_PROGRAM = "other_program", "Access to another program"
-    GIFT = "gift", "A physical gift"
 
 
 # The friend's offer a new ask starts from, by the program's registration state: "registration while
@@ -127,12 +121,69 @@ class ReferralPlan(Orderable):
     )
     enrollment_mode = models.CharField(max_length=10, choices=EnrollmentMode.choices, default=EnrollmentMode.DIRECT)
     checkout_url = models.URLField(blank=True, help_text="Your checkout page, when friends pay there.")
-    thank_you = models.CharField(max_length=20, choices=ThankYou.choices, default=ThankYou.BONUS_SESSION)
+    # The thank-you's kind is its one source of truth: what the ask promises ({{ thank_you }}, from
+    # referrals/rewards/rules.py) and what is delivered (referrals/rewards/services.py) both read it.
     thank_you_text = models.CharField(
         max_length=255,
         blank=True,
         default=DEFAULT_THANK_YOU_TEXT,
-        help_text="What the graduate gets when a friend joins. Never money.",
+        help_text="What the graduate gets, in plain words, as the ask promises it ({{ thank_you }}). Never money. "
+        "With thank-you tiers, the tiers' own words are promised instead.",
+    )
+    reward_kind = models.CharField(
+        max_length=20,
+        choices=PLAN_KIND_CHOICES,
+        default=RewardKind.BOOKING_LINK,
+        verbose_name="thank-you",
+        help_text="What the graduate gets and how it reaches them. No thank-you: the ask promises none.",
+    )
+    reward_every = models.PositiveSmallIntegerField(
+        default=1,
+        validators=[MinValueValidator(1), MaxValueValidator(100)],
+        help_text="One thank-you for every this many friends who join (1: when one friend joins). "
+        "Thank-you tiers, when you add some, replace this rule.",
+    )
+    reward_booking_url = models.URLField(blank=True, help_text="For a booking link: where they book their session.")
+    reward_target_program = models.ForeignKey(
+        "campaigns.ProgramPage",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="For access: a program here (the graduate is enrolled in it).",
+    )
+    reward_target_ref = models.CharField(
+        max_length=200,
+        blank=True,
+        help_text="For access elsewhere: what your platform calls it (sent in the reward.released webhook).",
+    )
+    # Attribution and validation (referrals/conversions/services.py).
+    attribution_window_days = models.PositiveSmallIntegerField(
+        default=60,
+        validators=[MinValueValidator(1), MaxValueValidator(365)],
+        help_text="A purchase without a referral code is credited to the link a friend registered through "
+        "this many days before at most.",
+    )
+    refund_window_days = models.PositiveSmallIntegerField(
+        default=14,
+        validators=[MaxValueValidator(365)],
+        help_text="A thank-you waits this long after the friend joins or pays, in case of a refund. 0: no wait.",
+    )
+    reward_cap = models.PositiveSmallIntegerField(
+        default=10,
+        validators=[MinValueValidator(1), MaxValueValidator(1000)],
+        help_text="The most friends credited to one graduate in the period; more are refused.",
+    )
+    reward_cap_days = models.PositiveSmallIntegerField(
+        default=30, validators=[MinValueValidator(1), MaxValueValidator(365)], help_text="The cap's period."
+    )
+    review_threshold = models.PositiveSmallIntegerField(
+        default=3,
+        validators=[MinValueValidator(1), MaxValueValidator(1000)],
+        help_text="More friends than this credited to one graduate in the period are held for review.",
+    )
+    review_threshold_days = models.PositiveSmallIntegerField(
+        default=7, validators=[MinValueValidator(1), MaxValueValidator(365)], help_text="The threshold's period."
     )
     publish_with_unmet_criteria = models.BooleanField(
         default=False,
@@ -155,7 +206,25 @@ class ReferralPlan(Orderable):
             ],
             heading="The friend's special access",
         ),
-        MultiFieldPanel([FieldPanel("thank_you"), FieldPanel("thank_you_text")], heading="The graduate's thank-you"),
+        MultiFieldPanel(
+            [
+                FieldRowPanel([FieldPanel("reward_kind"), FieldPanel("reward_every")]),
+                FieldPanel("thank_you_text"),
+                FieldPanel("reward_booking_url"),
+                FieldRowPanel(
+                    [FieldPanel("reward_target_program", widget=forms.Select), FieldPanel("reward_target_ref")]
+                ),
+            ],
+            heading="The graduate's thank-you",
+        ),
+        MultiFieldPanel(
+            [
+                FieldRowPanel([FieldPanel("attribution_window_days"), FieldPanel("refund_window_days")]),
+                FieldRowPanel([FieldPanel("reward_cap"), FieldPanel("reward_cap_days")]),
+                FieldRowPanel([FieldPanel("review_threshold"), FieldPanel("review_threshold_days")]),
+            ],
+            heading="Crediting friends: windows, cap and review",
+        ),
         FieldPanel("publish_with_unmet_criteria"),
     ]
 
@@ -172,7 +241,8 @@ class ReferralPlan(Orderable):
 
     @property
     def has_thank_you(self) -> bool:
-        return self.thank_you != ThankYou.NONE and bool(self.thank_you_text.strip())
+        """The "every N" thank-you is on (tiers, when the program has any, are read by rules.promise)."""
+        return self.reward_kind != NO_THANK_YOU and bool(self.thank_you_text.strip())
 
 
 class ReferralLink(models.Model):
@@ -279,6 +349,13 @@ class FriendLead(models.Model):
         blank=True,
         help_text="When they ticked the box for marketing email; empty: only emails about their registration.",
     )
+    # The graduate's loop emails (referrals/loops.py) name the friend only with this: otherwise "a friend".
+    name_consent_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="When they ticked the box to let the graduate who invited them see their first name; "
+        'empty: the graduate reads "a friend".',
+    )
     registered_at = models.DateTimeField(default=timezone.now)
     offer_until = models.DateTimeField(null=True, blank=True, help_text="Their special access ran until then.")
     confirmation_sent_at = models.DateTimeField(null=True, blank=True)
@@ -296,3 +373,9 @@ class FriendLead(models.Model):
 
     def __str__(self) -> str:
         return f"{self.first_name} <{self.email}>"
+
+
+# Outbound webhooks keep their records in their own module; importing them here makes them this app's.
+from referrals.conversions.models import Conversion  # noqa: E402, F401
+from referrals.rewards.models import Reward, RewardCode, RewardTier  # noqa: E402, F401
+from referrals.webhooks.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint  # noqa: E402, F401

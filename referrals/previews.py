@@ -6,15 +6,21 @@ from campaigns.previews import EmailPreview, render_email
 from campaigns.sample_values import PREVIEW_LINKS, TEST_LINKS, SampleLinks
 from campaigns.selectors import program_mission_progress
 from mailers.rendering import absolute
-from referrals.editor import PLAN_FIELDS, sample_values
+from referrals.editor import plan_data, sample_values
 from referrals.emails import (
     ASK_EMAIL,
     FRIEND_CONFIRM_EMAIL,
+    FRIEND_CONVERTED_EMAIL,
     FRIEND_JOINED_EMAIL,
     FRIEND_WELCOME_EMAIL,
     HUB_LINE,
+    INVITE_AGAIN,
     REMINDER_EMAIL,
+    REWARD_RELEASED_EMAIL,
+    REWARD_REVOKED_EMAIL,
+    REWARD_SHIPPED_EMAIL,
 )
+from referrals.models import EnrollmentMode
 from referrals.selectors import plan_for
 
 
@@ -66,6 +72,27 @@ def previews(page, user, links: SampleLinks = PREVIEW_LINKS) -> list[EmailPrevie
             user=user,
             context={**common, "friend_name": "Jo", "thank_you": thank_you},
         ),
+        *(
+            [
+                render_email(
+                    title="To the graduate: a friend joined at your checkout",
+                    when="When a friend's purchase is credited to their link (held, under review or approved)",
+                    kind=FRIEND_CONVERTED_EMAIL.name,
+                    user=user,
+                    context={
+                        **common,
+                        "friend_name": "Jo",
+                        "thank_you_line": "It counts toward your thank-you once the refund window has passed, "
+                        "on [the day it ends]."
+                        if thank_you
+                        else "",
+                    },
+                )
+            ]
+            if plan.enrollment_mode == EnrollmentMode.CHECKOUT
+            else []
+        ),
+        *(_reward_previews(plan=plan, common=common, user=user) if thank_you else []),
         render_email(
             title="To the friend: welcome",
             when="When they confirm their address",
@@ -82,22 +109,70 @@ def previews(page, user, links: SampleLinks = PREVIEW_LINKS) -> list[EmailPrevie
     ]
 
 
+def _reward_previews(*, plan, common: dict, user) -> list[EmailPreview]:
+    """The graduate's thank-you: released (with the one invitation, as it reads when it is allowed),
+    shipped (a gift), revoked."""
+    # Friends are named only when they chose to be; "Jo" did.
+    sample = {**common, "friend_name": "Jo"}
+    line, link = {
+        "booking_link": ("a bonus session with our team. Book it when it suits you:", plan.reward_booking_url),
+        "code_bank": ("your code is on your page, whenever you want to use it:", ""),
+        "gift": ("a gift. Tell us on your page where to send it:", ""),
+    }.get(plan.reward_kind, ("it is on your page:", ""))
+    previews = [
+        render_email(
+            title="To the graduate: your thank-you is ready",
+            when="When their thank-you is released. The last paragraph (your link still works) only when they "
+            "may be asked (happy, not unsubscribed, under the cap) and their contact budget has room; once per "
+            "thank-you",
+            kind=REWARD_RELEASED_EMAIL.name,
+            user=user,
+            context={
+                **sample,
+                "body": REWARD_RELEASED_EMAIL.body + INVITE_AGAIN,
+                "reward_line": line,
+                "reward_link": link or sample["hub_url"],
+            },
+        )
+    ]
+    if plan.reward_kind == "gift":
+        previews.append(
+            render_email(
+                title="To the graduate: your gift is on its way",
+                when="When the team marks the gift shipped",
+                kind=REWARD_SHIPPED_EMAIL.name,
+                user=user,
+                context={**sample, "tracking_note": "[the tracking note the team writes]"},
+            )
+        )
+    previews.append(
+        render_email(
+            title="To the graduate: a thank-you taken back",
+            when="When a friend's refund after approval revokes it",
+            kind=REWARD_REVOKED_EMAIL.name,
+            user=user,
+            context={**sample, "explanation": "[what was taken back, and what was not]"},
+        )
+    )
+    return previews
+
+
 def program_values(*, program, plan=None, links: SampleLinks = PREVIEW_LINKS) -> dict[str, object]:
     """Every program merge value of ``program`` (a draft is fine: its unsaved mission counts) and its
     referral ``plan``, with sample personal values and ``links``."""
     # A draft may not have its starting count yet (the preview defers required fields).
     start = program.mission_start_count
     reached = program_mission_progress(program=program).reached if start is not None else 0
+    # The draft's own tiers (the page being edited), not the saved ones.
+    tiers = list(program.reward_tiers.all()) if plan is not None else []
     values = sample_values(
-        data={name: getattr(plan, name) for name in PLAN_FIELDS} if plan is not None else {},
+        data=plan_data(plan, tiers),
         mission_statement=program.mission_statement or "",
         mission_unit=program.mission_unit or "people",
         mission_goal=program.mission_goal,
         mission_reached=reached,
         special_link=links.special_link(),
     )
-    if plan is not None and not plan.has_thank_you:
-        values["thank_you"] = ""
     milestones = list(program.milestones.all())
     values.update(
         {

@@ -21,6 +21,7 @@ from mailers.models import Category, Contact
 from referrals import emails
 from referrals.events import ReferralEvent
 from referrals.models import ReferralClick, ReferralLink, ReferralPlan
+from referrals.rewards import rules
 from referrals.selectors import link_url, plan_for
 from testimonials.submissions import quote_for
 
@@ -136,7 +137,7 @@ def ask_values(*, enrollment: Enrollment, plan: ReferralPlan, link: ReferralLink
         "ask_deadline": f"by {deadline:%A %-d %B}",
         "special_link": link_url(link.code),
         "friend_offer": plan.friend_offer_text,
-        "thank_you": plan.thank_you_text if plan.has_thank_you else "",
+        "thank_you": rules.promise(plan),
         "testimonial_quote": quote_for(enrollment.student_id, enrollment.program_id),
     }
 

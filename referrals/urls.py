@@ -3,6 +3,7 @@
 from django.urls import path
 
 from referrals import registration_views, views
+from referrals.rewards import views as reward_views
 
 urlpatterns = [
     # Special links: the click (counted, then 302), its QR code, and the friend's landing page.
@@ -15,4 +16,6 @@ urlpatterns = [
     path("join/<str:code>/confirm/<str:token>/", views.confirm, name="referral_confirm"),
     # The confirmation link of a registration (or waitlist) on a public program page.
     path("register/confirm/<str:token>/", registration_views.confirm, name="registration_confirm"),
+    # A physical gift's shipping address, under the hub's signed personal link.
+    path("me/<str:token>/rewards/<int:pk>/address/", reward_views.address, name="hub_reward_address"),
 ]

@@ -167,6 +167,7 @@ def landing(request, code: str):
                     last_name=form.cleaned_data["last_name"],
                     email=form.cleaned_data["email"],
                     marketing_consent=form.cleaned_data["marketing"],
+                    share_name=form.cleaned_data["share_name"],
                     inviter=state.inviter,
                     offer_until=until,
                 )
@@ -221,10 +222,17 @@ def _after_registration(plan, code: str):
     return _to_welcome(code)
 
 
+# Stripe's hosted checkouts (Payment Links, Checkout Sessions) drop query parameters they do not know
+# (ref, utm_*): the one they keep and hand to the webhook is client_reference_id.
+STRIPE_CHECKOUT_HOSTS = ("buy.stripe.com", "checkout.stripe.com")
+
+
 def checkout_url_with_ref(url: str, code: str) -> str:
-    """The creator's checkout URL with ref=<code> added (their own URL: never one from the request)."""
+    """The creator's checkout URL carrying the friend's code where the checkout keeps it (their own URL:
+    never one from the request): ``client_reference_id=<code>`` for Stripe, ``ref=<code>`` elsewhere."""
     parts = urlsplit(url)
-    query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k != "ref"] + [("ref", code)]
+    name = "client_reference_id" if (parts.hostname or "").lower() in STRIPE_CHECKOUT_HOSTS else "ref"
+    query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k != name] + [(name, code)]
     return urlunsplit((parts.scheme, parts.netloc, parts.path, urlencode(query), parts.fragment))
 
 

@@ -12,7 +12,7 @@ ANSWER_PER_DAY = 0.35  # chance an open prompt is answered on a given day, for s
 NEVER_ANSWER = 0.3  # share of prompts never answered
 
 
-def students_complete_prompts(*, program, cohort: str, day: int, now, rng) -> None:
+def students_complete_prompts(*, program, cohort: str, day: int, now, rng, **_) -> None:
     open_prompts = PromptDelivery.objects.filter(
         program=program, cohort=cohort, completed_at__isnull=True, prompted_at__lt=now
     ).order_by("pk")

@@ -15,11 +15,13 @@ Testimonials are neither added nor deleted here: they come from students, and re
 the record (no feedback is deleted to make the numbers look better).
 """
 
+import django_filters
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.urls import path, reverse
 from django.utils.dateparse import parse_datetime
+from wagtail.admin.filters import WagtailFilterSet
 from wagtail.admin.panels import FieldPanel, ObjectList, Panel
 from wagtail.admin.ui.tables import StatusTagColumn
 from wagtail.admin.views.generic import EditView, IndexView, InspectView
@@ -27,6 +29,7 @@ from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.log_actions import log
 from wagtail.permissions import policy_registry
 
+from mailers.exports import SafeExportViewSet
 from testimonials import publishing
 from testimonials.models import CaseStatus, Consent, SupportCase, Testimonial
 
@@ -178,14 +181,42 @@ def admin_card(request, pk: int) -> HttpResponse:
     return response
 
 
+class TestimonialFilterSet(WagtailFilterSet):
+    waiting = django_filters.BooleanFilter(method="filter_waiting", label="Waiting for moderation")
+
+    class Meta:
+        model = Testimonial
+        fields = ["status", "consent", "program"]
+
+    def filter_waiting(self, queryset, name, value):
+        if value is None:
+            return queryset
+        waiting = queryset.waiting()  # what the dashboard counts
+        return waiting if value else queryset.exclude(pk__in=waiting.values("pk"))
+
+
 class TestimonialIndexView(IndexView):
     def get_base_queryset(self):
         # simulate_cohort's testimonials are not anyone's words: never in the moderation queue.
         return super().get_base_queryset().exclude(student__simulated=True)
 
 
-class TestimonialViewSet(ModelViewSet):
+class TestimonialViewSet(SafeExportViewSet, ModelViewSet):
     model = Testimonial
+    list_export = [
+        "student",
+        "program",
+        "text",
+        "consent",
+        "status",
+        "submitted_at",
+        "updated_at",
+        "withdrawn_at",
+        "moderated_at",
+        "published_text",
+        "published_at",
+    ]
+    export_filename = "testimonials"
     name = "testimonials_testimonial"
     url_prefix = "testimonials"
     icon = "openquote"
@@ -209,7 +240,7 @@ class TestimonialViewSet(ModelViewSet):
         "submitted_at",
         "withdrawn_at",
     ]
-    list_filter = ["status", "consent", "program"]
+    filterset_class = TestimonialFilterSet  # status, consent, program, and the dashboard's "waiting"
     search_fields = ["text"]
     index_view_class = TestimonialIndexView
     edit_view_class = TestimonialEditView

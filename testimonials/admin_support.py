@@ -8,6 +8,7 @@ from wagtail.admin.views.generic import EditView, IndexView
 from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.log_actions import log
 
+from mailers.exports import SafeExportViewSet
 from testimonials import support
 from testimonials.models import SupportCase
 
@@ -40,8 +41,20 @@ class SupportCaseIndexView(IndexView):
         return super().get_base_queryset().exclude(student__simulated=True)
 
 
-class SupportCaseViewSet(ModelViewSet):
+class SupportCaseViewSet(SafeExportViewSet, ModelViewSet):
     model = SupportCase
+    list_export = [
+        "student",
+        "program",
+        "status",
+        "assigned_to",
+        "reason",
+        "student_words",
+        "resolution_note",
+        "opened_at",
+        "resolved_at",
+    ]
+    export_filename = "support-cases"
     name = "testimonials_supportcase"
     url_prefix = "support-cases"
     icon = "help"

@@ -201,6 +201,15 @@ class FeedbackResponse(models.Model):
     def text(self) -> str:
         return "\n".join(str(a.get("answer", "")) for a in self.answers if a.get("answer"))
 
+    @property
+    def answers_text(self) -> str:
+        """Each question and its answer, for the admin's list export (a spreadsheet cell)."""
+        return "\n".join(f"{a.get('question', '')}: {a.get('answer', '')}" for a in self.answers if a.get("answer"))
+
+    @property
+    def route_reasons_text(self) -> str:
+        return "; ".join(r if isinstance(r, str) else str(r.get("text") or r) for r in self.route_reasons or [])
+
 
 class CaseStatus(models.TextChoices):
     OPEN = "open", "Open"
@@ -271,6 +280,10 @@ class ModerationStatus(models.TextChoices):
 
 
 class VisibleTestimonialQuerySet(models.QuerySet):
+    def waiting(self):
+        """Submissions a moderator has still to read: pending, not withdrawn, a real student's."""
+        return self.filter(status=ModerationStatus.PENDING, withdrawn_at__isnull=True).exclude(student__simulated=True)
+
     def visible(self):
         """What may be shown anywhere: a version a moderator approved (the ``published_*`` fields, which
         stay up while a later edit waits for review), with a publishable consent, not withdrawn, not

@@ -41,7 +41,7 @@ def _words(rng, score: int) -> str:
     return rng.choice(NEUTRAL_WORDS if score >= 7 else UNHAPPY_WORDS)
 
 
-def students_give_feedback(*, program, cohort: str, day: int, now, rng) -> None:
+def students_give_feedback(*, program, cohort: str, day: int, now, rng, **_) -> None:
     waiting = FeedbackResponse.objects.filter(
         program=program, cohort=cohort, score__isnull=True, requested_at__lt=now
     ).order_by("pk")

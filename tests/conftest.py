@@ -55,6 +55,26 @@ def stop_process(proc: subprocess.Popen, sig: int = signal.SIGTERM, timeout: flo
             proc.wait(timeout=10)
 
 
+# Fixtures through which a test reaches the database (directly or through fixtures built on them).
+DATABASE_FIXTURES = {"db", "transactional_db", "django_db_reset_sequences", "django_db_serialized_rollback"}
+# Tests that choose their backend themselves: never to be left to the SQLite pass alone.
+OWN_BACKEND_FIXTURES = {"postgres_db", "live_server"}
+
+
+def pytest_collection_modifyitems(items) -> None:
+    """A test that never reaches the database runs the same on SQLite and on PostgreSQL: it is marked
+    backend_independent, so the PostgreSQL pass does not run it a second time. pytest-django refuses
+    database access to a test without a database fixture or marker, so an unmarked test cannot be one
+    that needed PostgreSQL."""
+    for item in items:
+        fixtures = set(getattr(item, "fixturenames", ()))
+        if item.get_closest_marker("django_db") or item.get_closest_marker("services"):
+            continue
+        if fixtures & (DATABASE_FIXTURES | OWN_BACKEND_FIXTURES):
+            continue
+        item.add_marker(pytest.mark.backend_independent)
+
+
 def need(condition: bool, why: str) -> None:
     """Skip locally when a service is missing; under CI=true a missing service fails the run."""
     if condition:

@@ -70,7 +70,8 @@ def enroll(*, program: ProgramPage, email: str = "ann@example.org", starts_at=No
 
 
 def program_form(**overrides):
-    """The program editor's POST data (Content tab + inline milestones and prompts), as the browser sends it."""
+    """The program editor's POST data (Content tab + inline milestones, prompts, plans and platform ids), as the
+    browser sends it."""
     milestones = overrides.pop(
         "milestones",
         [
@@ -94,6 +95,9 @@ def program_form(**overrides):
         "sharing_prompts": inline_formset(overrides.pop("sharing_prompts", [])),
         "feedback_plans": inline_formset(overrides.pop("feedback_plans", []), max=1),
         "referral_plans": inline_formset(overrides.pop("referral_plans", []), max=1),
+        "reward_tiers": inline_formset(overrides.pop("reward_tiers", []), max=10),
+        "platform_ids": inline_formset(overrides.pop("platform_ids", [])),
+        "milestone_platform_ids": inline_formset(overrides.pop("milestone_platform_ids", [])),
         "comments": inline_formset([]),
     }
     data.update(overrides)

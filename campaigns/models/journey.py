@@ -2,10 +2,11 @@
 
 from datetime import datetime
 
-from django.db import connection, models
+from django.db import models
 from django.utils import timezone
 
 from campaigns import events
+from campaigns.models.inserts import insert_select
 
 
 class AppendOnlyError(RuntimeError):
@@ -35,38 +36,62 @@ class JourneyEventQuerySet(models.QuerySet):
         actor: str,
         now: datetime,
         data: dict,
-    ) -> None:
+    ) -> int:
         """One ``stage_changed`` event for each listed enrollment still in ``from_stage``, in one
         ``INSERT … SELECT`` that copies student and program from the enrollment rows.
 
         The tick moves up to 100k enrollments at a time; building that many model instances
         for ``bulk_create`` costs several times the SQL itself (see bench/tick.py).
         """
-        event = self.model._meta
-        enrollment = event.get_field("enrollment").related_model._meta
-        json_param = "CAST(%s AS jsonb)" if connection.vendor == "postgresql" else "%s"
-        occurred_at = event.get_field("occurred_at").get_db_prep_value(now, connection)
-        placeholders = ", ".join(["%s"] * len(enrollment_ids))
-        # Table names come from model metadata and every value is a bound parameter.
-        sql = (
-            f"INSERT INTO {event.db_table} "  # noqa: S608
-            "(student_id, enrollment_id, program_id, kind, from_stage, to_stage, reason, actor, occurred_at, data) "
-            f"SELECT student_id, id, program_id, %s, %s, %s, %s, %s, %s, {json_param} "
-            f"FROM {enrollment.db_table} WHERE stage = %s AND id IN ({placeholders})"
+        return self.insert_for_enrollments(
+            enrollment_ids=enrollment_ids,
+            kind=events.EngineEvent.STAGE_CHANGED,
+            from_stage=from_stage,
+            to_stage=to_stage,
+            reason=reason,
+            actor=actor,
+            now=now,
+            data=data,
+            only_in_stage=from_stage,
         )
-        params = [
-            events.EngineEvent.STAGE_CHANGED.value,
-            from_stage,
-            to_stage,
-            reason[:255],
-            actor[:150],
-            occurred_at,
-            event.get_field("data").get_db_prep_value(data, connection),
-            from_stage,
-            *enrollment_ids,
-        ]
-        with connection.cursor() as cursor:
-            cursor.execute(sql, params)
+
+    def insert_for_enrollments(
+        self,
+        *,
+        enrollment_ids: list[int],
+        kind: str,
+        reason: str,
+        actor: str,
+        now: datetime,
+        data: dict,
+        from_stage: str = "",
+        to_stage: str = "",
+        only_in_stage: str | None = None,
+    ) -> int:
+        """The same event (``kind``, reason, data) for each listed enrollment, in one ``INSERT …
+        SELECT`` that copies student and program from the enrollment rows; returns how many.
+
+        ``only_in_stage``: only the enrollments still in that stage get one. An unknown kind is
+        refused, as ``save`` and ``bulk_create`` refuse it.
+        """
+        events.check(kind)
+        enrollment = self.model._meta.get_field("enrollment").related_model
+        return insert_select(
+            self.model,
+            source=enrollment,
+            ids=enrollment_ids,
+            copy={"student": "student", "enrollment": "id", "program": "program"},
+            values={
+                "kind": str(kind),
+                "from_stage": from_stage,
+                "to_stage": to_stage,
+                "reason": reason[:255],
+                "actor": actor[:150],
+                "occurred_at": now,
+                "data": data,
+            },
+            where=[("stage = %s", [only_in_stage])] if only_in_stage is not None else (),
+        )
 
 
 class JourneyEvent(models.Model):
@@ -80,7 +105,7 @@ class JourneyEvent(models.Model):
     wagtail_reference_index_ignore = True
 
     # Indexes are few on purpose: every stage change of every student writes a row here.
-    # (student, occurred_at) serves the timeline, (program, kind) the funnel.
+    # (student, occurred_at) serves the timeline, (program, kind, enrollment) the funnel.
     student = models.ForeignKey("campaigns.Student", on_delete=models.CASCADE, related_name="events", db_index=False)
     enrollment = models.ForeignKey(
         "campaigns.Enrollment", on_delete=models.CASCADE, null=True, blank=True, related_name="events"
@@ -102,7 +127,13 @@ class JourneyEvent(models.Model):
         ordering = ["id"]  # insertion order is time order, and the primary key needs no extra index
         indexes = [
             models.Index(fields=["student", "occurred_at"], name="event_student_time"),
-            models.Index(fields=["program", "kind"], name="event_program_kind"),
+            # The funnel counts distinct enrollments per kind (excluding simulated students, within dates):
+            # on PostgreSQL the index alone answers it (an index-only scan), instead of every event row.
+            models.Index(
+                fields=["program", "kind", "enrollment"],
+                include=["student", "occurred_at"],
+                name="event_program_kind_enrollment",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -124,6 +155,33 @@ class ActionStatus(models.TextChoices):
     DONE = "done", "Done"
     CANCELLED = "cancelled", "Cancelled"
     FAILED = "failed", "Failed"
+
+
+class ScheduledActionQuerySet(models.QuerySet):
+    def insert_for_enrollments(
+        self, *, enrollment_ids: list[int], kind: str, key: str, due_at: datetime, payload: dict, now: datetime
+    ) -> int:
+        """The same pending step for each listed enrollment, in one ``INSERT … SELECT``; returns how many.
+
+        For enrollments created in the same transaction (they have no step yet): a step already
+        scheduled under ``key`` is a unique-constraint error, not skipped.
+        """
+        enrollment = self.model._meta.get_field("enrollment").related_model
+        return insert_select(
+            self.model,
+            source=enrollment,
+            ids=enrollment_ids,
+            copy={"enrollment": "id"},
+            values={
+                "kind": kind,
+                "key": key,
+                "due_at": due_at,
+                "status": ActionStatus.PENDING.value,
+                "payload": payload,
+                "error": "",
+                "created_at": now,
+            },
+        )
 
 
 class ScheduledAction(models.Model):
@@ -150,6 +208,8 @@ class ScheduledAction(models.Model):
     error = models.TextField(blank=True)
     created_at = models.DateTimeField(default=timezone.now)
 
+    objects = ScheduledActionQuerySet.as_manager()
+
     class Meta:
         constraints = [models.UniqueConstraint("enrollment", "key", name="action_once_per_enrollment")]
         indexes = [
@@ -159,6 +219,24 @@ class ScheduledAction(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} at {self.due_at:%Y-%m-%d %H:%M} ({self.status})"
+
+
+class MilestoneReachedQuerySet(models.QuerySet):
+    def insert_for_enrollments(
+        self, *, enrollment_ids: list[int], milestone_id: int, reached_at: datetime, source: str
+    ) -> int:
+        """``milestone_id`` reached by each listed enrollment, in one ``INSERT … SELECT``; returns how many.
+
+        The caller leaves out the enrollments that reached it already (the unique constraint refuses a second).
+        """
+        enrollment = self.model._meta.get_field("enrollment").related_model
+        return insert_select(
+            self.model,
+            source=enrollment,
+            ids=enrollment_ids,
+            copy={"enrollment": "id"},
+            values={"milestone": milestone_id, "reached_at": reached_at, "source": source},
+        )
 
 
 class MilestoneReached(models.Model):
@@ -171,6 +249,8 @@ class MilestoneReached(models.Model):
     milestone = models.ForeignKey("campaigns.Milestone", on_delete=models.CASCADE, related_name="+")
     reached_at = models.DateTimeField(default=timezone.now)
     source = models.CharField(max_length=40)
+
+    objects = MilestoneReachedQuerySet.as_manager()
 
     class Meta:
         constraints = [models.UniqueConstraint("enrollment", "milestone", name="milestone_reached_once")]

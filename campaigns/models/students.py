@@ -1,6 +1,7 @@
 """Students and their enrollments in programs."""
 
 import zoneinfo
+from datetime import datetime
 from functools import lru_cache
 
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
@@ -9,6 +10,7 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 
 from campaigns.choices import Stage
+from campaigns.models.inserts import insert_select, insert_values
 from campaigns.names import validate_person_name
 
 
@@ -21,6 +23,13 @@ def known_time_zones() -> frozenset[str]:
 def validate_time_zone(value: str) -> None:
     if value not in known_time_zones():
         raise ValidationError(f"{value!r} is not a known time zone (use a name like Europe/Paris).")
+
+
+class StudentQuerySet(models.QuerySet):
+    def insert_new(self, *, rows: list[dict]) -> None:
+        """Create a student per dict of field values (an import's rows), in one statement; an address
+        taken meanwhile (any case: the unique index) is skipped, so the caller looks the ids up after."""
+        insert_values(self.model, rows=rows, ignore_conflicts=True)
 
 
 class Student(models.Model):
@@ -58,6 +67,8 @@ class Student(models.Model):
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
 
+    objects = StudentQuerySet.as_manager()
+
     class Meta:
         constraints = [
             # One student per address whatever its case: Ann@X.org and ann@x.org are one person.
@@ -93,6 +104,45 @@ class Student(models.Model):
             raise
 
 
+class EnrollmentQuerySet(models.QuerySet):
+    def insert_for_students(
+        self, *, student_ids: list[int], program_id: int, cohort: str, starts_at: datetime, now: datetime
+    ) -> list[tuple[int, int]]:
+        """Enroll each listed student not yet in the program (cohort and start the same for all), in
+        one ``INSERT … SELECT``; returns the (enrollment id, student id) pairs created.
+
+        A student enrolled meanwhile (the public form, another import) is left alone.
+        """
+        enrollment, student = self.model._meta, self.model._meta.get_field("student").related_model._meta
+        insert_select(
+            self.model,
+            source=student.model,
+            ids=student_ids,
+            copy={"student": "id"},
+            values={
+                "program": program_id,
+                "cohort": cohort[:60],
+                "stage": Stage.ENROLLED.value,
+                "enrolled_at": now,
+                "starts_at": starts_at,
+                "updated_at": now,
+            },
+            where=[
+                (
+                    f"NOT EXISTS (SELECT 1 FROM {enrollment.db_table} e "  # noqa: S608
+                    f"WHERE e.{enrollment.get_field('student').column} = {student.db_table}.{student.pk.column} "
+                    f"AND e.{enrollment.get_field('program').column} = %s)",
+                    [program_id],
+                )
+            ],
+        )
+        return list(
+            self.filter(program_id=program_id, student_id__in=student_ids, enrolled_at=now, starts_at=starts_at)
+            .order_by("pk")
+            .values_list("pk", "student_id")
+        )
+
+
 class Enrollment(models.Model):
     """A student in one program. Its stage only changes through services, each change a journey event."""
 
@@ -110,6 +160,8 @@ class Enrollment(models.Model):
     starts_at = models.DateTimeField(default=timezone.now)
     completed_at = models.DateTimeField(null=True, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
+
+    objects = EnrollmentQuerySet.as_manager()
 
     class Meta:
         constraints = [models.UniqueConstraint("student", "program", name="enrollment_one_per_program")]

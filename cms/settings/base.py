@@ -14,6 +14,7 @@ from .env import (
     env_list,
     env_str,
     env_time,
+    env_weekday,
     task_runner_from_env,
     trusted_proxies_from_env,
 )
@@ -78,6 +79,9 @@ AUTHENTICATION_BACKENDS = [
 ]
 
 ROOT_URLCONF = "cms.urls"
+# The journey's funnel index includes two columns for PostgreSQL's index-only scans; SQLite keeps the
+# index without them (campaigns/models/journey.py), which is all this warning says.
+SILENCED_SYSTEM_CHECKS = ["models.W040"]
 WSGI_APPLICATION = "cms.wsgi.application"
 
 TEMPLATES = [
@@ -130,6 +134,9 @@ DATA_UPLOAD_MAX_NUMBER_FIELDS = 10_000
 
 WAGTAIL_SITE_NAME = env_str("SITE_NAME", "Referral engine")
 WAGTAILADMIN_BASE_URL = env_str("BASE_URL", "http://127.0.0.1:8000")
+# The admin would show each team member's Gravatar: a hash of their address sent to a third party on
+# every page. A self-hosted tool keeps its users' addresses at home; Wagtail shows its default avatar.
+WAGTAIL_GRAVATAR_PROVIDER_URL = None
 WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}
 WAGTAILDOCS_EXTENSIONS = ["csv", "pdf", "txt"]
 
@@ -144,6 +151,8 @@ TASK_RUNNER = task_runner_from_env()
 ENGINE_TICK_SECONDS = env_int("ENGINE_TICK_SECONDS", 60, minimum=5)
 # How many due rows one tick claims per transaction.
 ENGINE_TICK_CHUNK = env_int("ENGINE_TICK_CHUNK", 2000, minimum=1)
+# `make run`'s demo (load_demo): a simulated cohort of this many students, ending today (0: none).
+DEMO_SIMULATED_STUDENTS = env_int("DEMO_SIMULATED_STUDENTS", 40, minimum=0)
 
 # --- Inbound events (integrations/) ---------------------------------------------------
 # The events API's Standard Webhooks secret, "whsec_<base64>"; without it POST /api/v1/events answers 503.
@@ -153,8 +162,36 @@ EVENTS_RETRY_BASE_SECONDS = env_int("EVENTS_RETRY_BASE_SECONDS", 60, minimum=1)
 EVENTS_MAX_ATTEMPTS = env_int("EVENTS_MAX_ATTEMPTS", 8, minimum=1)
 # An event waiting for an earlier one (a milestone before its enrollment) gives up after this.
 EVENTS_WAIT_MAX_SECONDS = env_int("EVENTS_WAIT_MAX_SECONDS", 3 * 24 * 3600, minimum=60)
+# A pending event waits this long for its task before the periodic pass takes it (the task was lost).
+EVENTS_PENDING_GRACE_SECONDS = env_int("EVENTS_PENDING_GRACE_SECONDS", 120, minimum=1)
+# The queue's task for one event processes up to this many pending events in one transaction (the
+# enrollments of new students set-based); 1: each event on its own.
+EVENTS_BATCH_SIZE = env_int("EVENTS_BATCH_SIZE", 500, minimum=1)
+# Accepted events share one queued processing pass (a flag in the shared cache) instead of one queue
+# message each; on by default when CACHE_URL names a shared cache (a per-process cache cannot share it).
+EVENTS_COALESCE_TASKS = env_bool("EVENTS_COALESCE_TASKS", bool(cache_url_from_env()))
+# CSV imports: how often a pass runs the imports whose task was lost, and when a running one counts as
+# stalled (its worker stopped) so that pass runs it again from its last committed chunk.
+IMPORTS_RESUME_SECONDS = env_int("IMPORTS_RESUME_SECONDS", 60, minimum=5)
+IMPORT_STALLED_SECONDS = env_int("IMPORT_STALLED_SECONDS", 600, minimum=60)
 # How often the periodic pass picks up retries, waiting events and pending events whose task was lost.
 EVENTS_PROCESS_DUE_SECONDS = env_int("EVENTS_PROCESS_DUE_SECONDS", 60, minimum=5)
+# The course platforms' webhooks (/api/v1/webhooks/<platform>); each answers 503 until its secret is set.
+# Stripe: the endpoint's signing secret (whsec_...), checked by the stripe package.
+STRIPE_WEBHOOK_SECRET = env_str("STRIPE_WEBHOOK_SECRET", "")
+# Optional, a restricted key that may read Checkout Sessions and promotion codes: lets the adapter read a
+# session's line items and a promotion code's code when the event does not carry them.
+STRIPE_API_KEY = env_str("STRIPE_API_KEY", "")
+# Thinkific: the secret its webhooks are signed with (X-Thinkific-Hmac-Sha256).
+THINKIFIC_WEBHOOK_SECRET = env_str("THINKIFIC_WEBHOOK_SECRET", "")
+
+# Outbound webhooks (referrals/webhooks/): each request's connect and read timeout, how often the
+# periodic pass sends due retries, and how long one pass keeps taking new deliveries.
+WEBHOOKS_TIMEOUT_SECONDS = env_int("WEBHOOKS_TIMEOUT_SECONDS", 10, minimum=1)
+WEBHOOKS_SEND_DUE_SECONDS = env_int("WEBHOOKS_SEND_DUE_SECONDS", 60, minimum=5)
+# How often held referral conversions are checked for the end of their refund window.
+CONVERSIONS_RELEASE_DUE_SECONDS = env_int("CONVERSIONS_RELEASE_DUE_SECONDS", 3600, minimum=60)
+WEBHOOKS_PASS_SECONDS = env_int("WEBHOOKS_PASS_SECONDS", 50, minimum=1)
 
 # --- Mail -----------------------------------------------------------------------------
 # Local default: the console (messages appear in `make run`'s output). See README for providers.
@@ -166,11 +203,23 @@ MAIL_LOG_PATH = env_str("MAIL_LOG_PATH", str(BASE_DIR / "sent-mail.jsonl"))
 # How often the sender's periodic pass runs (deferred mail, retries, crashed sends).
 MAIL_SEND_DUE_SECONDS = env_int("MAIL_SEND_DUE_SECONDS", 60, minimum=1)
 
+# The team's own emails (cms/staff_emails/), in the site's time zone (TIME_ZONE): the daily rewards
+# digest from STAFF_DIGEST_TIME, the weekly summary on STAFF_WEEKLY_DAY from STAFF_WEEKLY_TIME. The
+# periodic pass checks this often whether one is due (each goes once per day / week, however often).
+STAFF_DIGEST_TIME = env_time("STAFF_DIGEST_TIME", "08:00")
+STAFF_WEEKLY_DAY = env_weekday("STAFF_WEEKLY_DAY", "monday")
+STAFF_WEEKLY_TIME = env_time("STAFF_WEEKLY_TIME", "08:00")
+STAFF_EMAILS_DUE_SECONDS = env_int("STAFF_EMAILS_DUE_SECONDS", 900, minimum=60)
+
 # Periodic tasks (dotted path -> seconds), run by django-q2's scheduler or Celery beat.
 PERIODIC_TASKS = {
     "campaigns.tasks.tick": ENGINE_TICK_SECONDS,
     "mailers.tasks.send_due": MAIL_SEND_DUE_SECONDS,
     "integrations.tasks.process_due": EVENTS_PROCESS_DUE_SECONDS,
+    "referrals.tasks.webhooks_send_due": WEBHOOKS_SEND_DUE_SECONDS,
+    "referrals.tasks.conversions_release_due": CONVERSIONS_RELEASE_DUE_SECONDS,
+    "campaigns.tasks.resume_imports": IMPORTS_RESUME_SECONDS,
+    "cms.tasks.staff_emails_due": STAFF_EMAILS_DUE_SECONDS,
 }
 # One contact budget per address, across every kind and program: marketing emails per window.
 MAIL_BUDGET_MAX = env_int("MAIL_BUDGET_MAX", 2, minimum=1)
@@ -258,6 +307,17 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# A publish while the broker is away must not hold the request that committed the row: one retry, and
+# socket timeouts (kombu's Redis transport waits forever without them), so a broker that refuses costs
+# well under a second and one that does not answer about 6 s; then the send is logged and dropped, and
+# the task's periodic pass does the work (mailers/runner.py). 3 s is above the worker's 1 s BRPOP.
+CELERY_BROKER_CONNECTION_TIMEOUT = 2
+CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 2, "socket_timeout": 3}
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.2}
+# Redis brokers through our subclass of kombu's transport: without it a worker that loses Redis while a
+# task runs stops for good (cms/celery_transport.py).
+if CELERY_BROKER_URL.split("://", 1)[0] in ("redis", "rediss"):
+    CELERY_BROKER_TRANSPORT = "cms.celery_transport:Transport"
 
 LOGGING = {
     "version": 1,

@@ -54,6 +54,17 @@ def env_int(name: str, default: int, *, minimum: int = 0) -> int:
     return value
 
 
+WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+
+
+def env_weekday(name: str, default: str) -> int:
+    """A day of the week by its English name; 0 = Monday, as ``date.weekday()`` counts."""
+    raw = (os.environ.get(name, "").strip() or default).lower()
+    if raw not in WEEKDAYS:
+        raise ConfigError(f"{name}={raw!r} is not a day of the week: set {name} to e.g. {default}.")
+    return WEEKDAYS.index(raw)
+
+
 def env_time(name: str, default: str) -> time:
     raw = os.environ.get(name, "").strip() or default
     try:

@@ -21,5 +21,9 @@ STORAGES = {
 # Uploaded photos and share cards: a fresh directory per test process (xdist workers never share one).
 MEDIA_ROOT = Path(tempfile.mkdtemp(prefix="test-media-"))
 LOGGING = {"version": 1, "disable_existing_loggers": False}
+# The demo's simulated cohort takes seconds: the tests that want it set a small one.
+DEMO_SIMULATED_STUDENTS = 0
 # Quiet hours depend on the wall clock; tests that exercise them set these explicitly.
 MAIL_QUIET_START = MAIL_QUIET_END = time(0, 0)
+# Tests see each event's own task (a per-process cache cannot share the coalescing flag anyway).
+EVENTS_COALESCE_TASKS = False

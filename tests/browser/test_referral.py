@@ -86,6 +86,8 @@ def test_graduate_shares_and_a_friend_registers_on_a_phone_while_registration_is
     phone.fill("#id_first_name", "Jo")
     phone.fill("#id_email", "jo@example.org")
     assert not phone.is_checked("#id_marketing")  # marketing email is a choice of its own, off unless ticked
+    assert not phone.is_checked("#id_share_name")  # so is Maria seeing it was Jo
+    phone.check("#id_share_name")
     phone.click("button:has-text('Register now')")
     phone.wait_for_selector("text=Check your inbox")
     lead = FriendLead.objects.get()
@@ -98,10 +100,10 @@ def test_graduate_shares_and_a_friend_registers_on_a_phone_while_registration_is
     phone.wait_for_selector("text=You're in")
     assert FriendLead.objects.get().status == "enrolled"
 
-    # The graduate's hub shows the friend.
+    # The graduate's hub shows the friend, and when the thank-you comes: after the refund window, not now.
     desktop.goto(live_server.url + hub_path)
     friends = desktop.inner_text("section.special-link")
-    assert "Jo" in friends and "enrolled" in friends and "earned" in friends
+    assert "Jo" in friends and "enrolled" in friends and "a friend joined — your thank-you from" in friends
 
 
 def test_a_graduate_of_two_programs_edits_and_shares_each_message_on_its_own(browser, desktop, live_server):

@@ -34,6 +34,7 @@ def test_one_box_tappable_consent_and_my_own_photo_on_a_phone(phone, live_server
 
     phone.goto(live_server.url + links.hub_path(enrollment.student_id))
     phone.click("text=Write a testimonial")
+    phone.wait_for_selector("#id_text")  # the click starts the navigation; wait for the form page
     assert phone.locator("textarea").count() == 1
     assert phone.input_value("#id_text") == ANSWER
     assert "What was life like before?" in phone.inner_text("#id_text-hints")

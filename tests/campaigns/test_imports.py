@@ -275,6 +275,61 @@ def test_a_resumed_run_continues_after_the_last_committed_chunk(program):
     assert imports.student_import_run(student_import_id=student_import.pk).created_count == 7  # done: a no-op
 
 
+def test_an_import_whose_task_was_lost_is_run_by_the_periodic_pass(program, django_capture_on_commit_callbacks):
+    """The creator pressed Import while the queue was away: the import stays queued, nothing is lost, and
+    the periodic pass runs it."""
+    from unittest import mock
+
+    from kombu.exceptions import OperationalError
+
+    from campaigns import tasks
+    from mailers import runner
+
+    student_import = imports.student_import_create(
+        data=csv_bytes([["email"], ["lost@example.org"]]), file_name="x.csv", program=program, actor="test"
+    )
+    with (
+        mock.patch.object(runner, "_outage", runner._Outage()),
+        mock.patch.object(runner, "_publish", side_effect=OperationalError("queue away")),
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        imports.student_import_start(student_import=student_import, mapping={"email": 0})
+    assert StudentImport.objects.get().status == ImportStatus.QUEUED
+    assert tasks.resume_imports() == 1
+    done = StudentImport.objects.get()
+    assert (done.status, done.created_count) == (ImportStatus.DONE, 1)
+    assert tasks.resume_imports() == 0  # done: nothing to run again
+
+
+def test_a_running_import_is_run_again_only_once_it_counts_as_stalled(program, settings):
+    rows = [["email"], *([f"s{i}@example.org"] for i in range(5))]
+    student_import = imports.student_import_create(data=csv_bytes(rows), file_name="x.csv", program=program, actor="t")
+    imports.student_import_start(student_import=student_import, mapping={"email": 0}, in_task_runner=False)
+    StudentImport.objects.update(status=ImportStatus.RUNNING, started_at=NOW, processed_rows=0)
+    young = NOW + timedelta(seconds=settings.IMPORT_STALLED_SECONDS - 1)
+    assert imports.student_imports_resume(now=young) == 0
+    stalled = NOW + timedelta(seconds=settings.IMPORT_STALLED_SECONDS)
+    assert imports.student_imports_resume(now=stalled) == 1
+    assert StudentImport.objects.get().created_count == 5
+    assert Student.objects.filter(email__startswith="s").count() == 5
+
+
+def test_two_runs_of_one_import_at_once_import_each_row_once(program):
+    """The pass may run an import whose first task is still going: each chunk is taken at its offset once."""
+    rows = [["email"], *([f"t{i}@example.org"] for i in range(6))]
+    student_import = imports.student_import_create(data=csv_bytes(rows), file_name="x.csv", program=program, actor="t")
+    imports.student_import_start(student_import=student_import, mapping={"email": 0}, in_task_runner=False)
+
+    def second_run_meanwhile(done, total):
+        if done == 2:  # between the first run's chunks, another run takes the rest
+            imports.student_import_run(student_import_id=student_import.pk, chunk=2)
+
+    imports.student_import_run(student_import_id=student_import.pk, chunk=2, progress=second_run_meanwhile)
+    result = StudentImport.objects.get()
+    assert (result.status, result.created_count, result.processed_rows) == (ImportStatus.DONE, 6, 6)
+    assert Enrollment.objects.filter(program=program).count() == 6
+
+
 def test_the_rejected_rows_download_neutralises_formulas(program):
     rows = [["email", "first name"], ["=cmd|'/c calc'!A1", "Eve"], ["bad@", "+SUM(1)"], ["ok@example.org", "Ok"]]
     result = run(program, csv_bytes(rows))

@@ -1,4 +1,5 @@
-"""The admin login (Wagtail's /admin/login/) is throttled per account and address (django-axes)."""
+"""The admin login (Wagtail's /admin/login/) is throttled per account and address (django-axes); the admin
+keeps team members' addresses at home."""
 
 from datetime import timedelta
 from unittest import mock
@@ -101,3 +102,9 @@ def test_without_a_proxy_a_forwarded_header_does_not_escape_the_lockout(client, 
 def test_junk_usernames_get_the_form_again_not_a_500(client, users, username):
     response = log_in(client, username, "wrong")
     assert response.status_code in (200, 400)
+
+
+def test_the_admin_never_sends_a_team_members_address_hash_to_gravatar(client, users):
+    client.force_login(users[0])
+    page = client.get("/admin/")
+    assert page.status_code == 200 and "gravatar" not in page.content.decode().lower()

@@ -15,11 +15,12 @@ def test_the_editor_shows_the_tabs_in_the_methods_order(admin_client):
     home = home_page()
     html = admin_client.get(f"/admin/pages/add/campaigns/programpage/{home.pk}/").content.decode()
     tabs = re.findall(r'role="tab"[^>]*>\s*(?:<[^>]+>\s*)*([^<]+?)\s*<', html)
-    assert [t for t in tabs if t.strip()][:5] == [
+    assert [t for t in tabs if t.strip()][:6] == [
         "Content",
         "Sharing prompts",
         "Feedback &amp; testimonials",
         "Referral ask",
+        "Integrations",
         "Promote",
     ]
 
@@ -30,4 +31,4 @@ def test_the_preview_menu_offers_the_page_its_prompts_and_its_emails(program):
 
 def test_each_phase_app_checks_its_part_before_publishing():
     checks = [check.__module__ for check in ProgramPage.editor.publish_checks]
-    assert checks == ["sharing_prompts.forms", "testimonials.forms", "referrals.editor"]
+    assert checks == ["sharing_prompts.forms", "testimonials.forms", "referrals.editor", "integrations.editor"]

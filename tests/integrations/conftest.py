@@ -77,3 +77,7 @@ def student_data(email="ann@example.org", **extra):
 
 def admin_url(name, *args):
     return reverse(name, args=args)
+
+
+# The course platforms' webhooks: ``send("stripe", "checkout.session.completed")`` posts a fixture signed.
+from tests.integrations.platform_helpers import platform_secrets, send  # noqa: E402, F401

@@ -101,6 +101,9 @@ def test_the_emails_preview_shows_every_journey_email_of_the_draft(admin_client,
         "The one reminder",
         "a friend joined",
         "welcome",
+        "your thank-you is ready",
+        "your link still works for them",  # the one invitation, as it reads when it is allowed
+        "a thank-you taken back",
     ):
         assert title in body
     assert "Draft: 1–3 families?" in body  # the draft's copy, with its merge fields rendered
@@ -172,3 +175,16 @@ def test_a_failed_publish_names_the_smart_i_reasons_once(admin_client):
     vague = "Hi {{ first_name }}, please help spread the word!"
     body = publish(admin_client, ask_subject="News", ask_body=vague).content.decode()
     assert len(re.findall(r"SMART-I \d/6", body)) == 1
+
+
+def test_the_crediting_windows_cap_and_threshold_are_set_in_the_tab_and_zero_refund_days_is_allowed(admin_client):
+    response = publish(admin_client, refund_window_days="0", attribution_window_days="30", review_threshold="5")
+    assert response.status_code == 302, response.content.decode()[:3000]
+    plan = ReferralPlan.objects.get(program__slug="calm-parents")
+    assert (plan.refund_window_days, plan.attribution_window_days, plan.review_threshold) == (0, 30, 5)
+    assert (plan.reward_cap, plan.reward_cap_days, plan.review_threshold_days) == (10, 30, 7)
+
+
+def test_an_attribution_window_of_zero_days_is_refused(admin_client):
+    response = publish(admin_client, attribution_window_days="0")
+    assert response.status_code == 200 and not ReferralPlan.objects.exists()

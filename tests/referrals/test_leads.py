@@ -127,6 +127,7 @@ def test_an_existing_student_of_another_program_is_never_renamed_or_re_consented
         last_name="Imposter",
         email="MARIA@example.org",
         marketing_consent=True,  # a re-consent attempt: Maria said no
+        share_name=True,  # and, confirmed by her, she is named to Sam
         now=NOW,
     )
     assert student_snapshot(maria.student_id) == before  # registering changes nobody

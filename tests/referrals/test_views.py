@@ -199,7 +199,7 @@ def test_a_friend_registers_confirms_and_only_then_is_enrolled_and_both_are_told
     link = make_link(program)
     mail.outbox = []
     with django_capture_on_commit_callbacks(execute=True):
-        response = register(client, link)
+        response = register(client, link, share_name="on")
     assert response.status_code == 200 and "Check your inbox" in response.content.decode()
     # Post/redirect/get: the page is a GET of its own, so a reload never posts again.
     [(welcome_url, status)] = response.redirect_chain
@@ -225,7 +225,7 @@ def test_a_friend_registers_confirms_and_only_then_is_enrolled_and_both_are_told
     welcome = next(m for m in mail.outbox if "jo@example.org" in m.to[0] and "Welcome" in m.subject)
     assert "through Maria's special link" in welcome.body and "only reason we have" in welcome.body
     joined = next(m for m in mail.outbox if "maria@example.org" in m.to[0] and "joined" in m.subject)
-    assert "Jo just joined" in joined.body
+    assert "Through your special link, Jo just joined" in joined.body
     assert JourneyEvent.objects.filter(kind="friend_registered").count() == 1
 
 
@@ -354,6 +354,24 @@ def test_checkout_mode_hands_off_with_the_ref_carried_and_credits_nothing_before
     assert not JourneyEvent.objects.filter(kind="friend_registered").exists()
     assert leads.lead_confirm(lead_id=lead.pk).status == "checkout"  # no confirmation enrolls them either
     assert not Enrollment.objects.filter(student__email="jo@example.org").exists()
+
+
+@pytest.mark.parametrize(
+    ("checkout_url", "expected"),
+    [
+        ("https://buy.stripe.com/test_eVa5kD0aZ", "https://buy.stripe.com/test_eVa5kD0aZ?client_reference_id={code}"),
+        (
+            "https://checkout.stripe.com/c/pay/cs_test_a1?utm_source=x&client_reference_id=old",
+            "https://checkout.stripe.com/c/pay/cs_test_a1?utm_source=x&client_reference_id={code}",
+        ),
+        ("https://shop.example.com/buy", "https://shop.example.com/buy?ref={code}"),
+    ],
+)
+def test_a_stripe_checkout_gets_the_code_as_client_reference_id(program, client, checkout_url, expected):
+    """Stripe drops query parameters it does not know; client_reference_id reaches its webhook."""
+    link = make_link(program, enrollment_mode="checkout", checkout_url=checkout_url)
+    response = register(client, link, follow=False)
+    assert response.status_code == 302 and response["Location"] == expected.format(code=link.code)
 
 
 @pytest.mark.parametrize(

@@ -5,7 +5,7 @@
   var url = script && script.getAttribute("data-check-url");
   if (!url) return;
   var PREFIX = "referral_plans-0-";
-  var WATCH = /^(referral_plans-0-|mission_)/;
+  var WATCH = /^(referral_plans-0-|reward_tiers-|mission_)/;
   var timer;
   function val(name) {
     var el = document.querySelector("[name='" + name + "']");
@@ -52,6 +52,17 @@
     });
     box.appendChild(list);
   }
+  // The thank-you tiers the ask promises instead of the plan's words (deleted ones left out).
+  function tiers() {
+    var out = [];
+    document.querySelectorAll("[name^='reward_tiers-'][name$='-friends']").forEach(function (el) {
+      var prefix = el.name.slice(0, -"friends".length);
+      var gone = document.querySelector("[name='" + prefix + "DELETE']");
+      if (gone && (gone.value === "1" || gone.checked)) return;
+      out.push({ friends: el.value, description: val(prefix + "description") });
+    });
+    return out;
+  }
   function check() {
     if (!document.querySelector("[name='" + PREFIX + "ask_body']")) return;
     var payload = {
@@ -62,6 +73,8 @@
       ask_window_days: val(PREFIX + "ask_window_days"),
       friend_offer_text: val(PREFIX + "friend_offer_text"),
       thank_you_text: val(PREFIX + "thank_you_text"),
+      reward_kind: val(PREFIX + "reward_kind"),
+      tiers: tiers(),
       mission_statement: val("mission_statement"),
       mission_unit: val("mission_unit"),
       mission_goal: val("mission_goal"),

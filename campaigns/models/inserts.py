@@ -1,0 +1,115 @@
+"""``INSERT … SELECT`` for the engine's set-based writes (the tick, imports, bulk enrollment).
+
+One statement writes a row for each listed row of another table, copying the columns it hangs off
+(an event's student and program from its enrollment) and binding the rest as constants. Building
+a model instance per row for ``bulk_create`` costs several times the SQL itself (bench/tick.py,
+bench/import.py). The same SQL runs on SQLite and PostgreSQL.
+"""
+
+from collections.abc import Iterable, Sequence
+
+from django.db import connection, models
+from django.utils import timezone
+
+# IN lists stay far below every backend's bound-parameter limit (SQLite: 32,766).
+ID_BATCH = 5000
+
+
+def insert_select(
+    model: type[models.Model],
+    *,
+    source: type[models.Model],
+    ids: Iterable[int],
+    copy: dict[str, str],
+    values: dict[str, object],
+    where: Sequence[tuple[str, list]] = (),
+) -> int:
+    """Insert one ``model`` row per ``source`` row whose primary key is in ``ids``; returns how many.
+
+    ``copy`` maps a field of ``model`` to the field of ``source`` it takes its value from;
+    ``values`` maps the other fields to one value for every row (prepared as the field would
+    prepare it); ``where`` adds conditions on the source row (SQL naming ``source`` columns, with
+    their parameters). Call inside a transaction.
+    """
+    ids = list(ids)
+    if not ids:
+        return 0
+    target_meta, source_meta = model._meta, source._meta
+    columns, expressions, params = [], [], []
+    for name, from_name in copy.items():
+        columns.append(target_meta.get_field(name).column)
+        expressions.append(source_meta.get_field(from_name).column)
+    for name, value in values.items():
+        field = target_meta.get_field(name)
+        columns.append(field.column)
+        # psycopg binds a JSON value as text: PostgreSQL wants the cast into jsonb spelled out.
+        json = isinstance(field, models.JSONField) and connection.vendor == "postgresql"
+        expressions.append("CAST(%s AS jsonb)" if json else "%s")
+        params.append(field.get_db_prep_save(value, connection))
+    conditions = "".join(f" AND ({sql})" for sql, _ in where)
+    condition_params = [p for _, sql_params in where for p in sql_params]
+    inserted = 0
+    with connection.cursor() as cursor:
+        for start in range(0, len(ids), ID_BATCH):
+            batch = ids[start : start + ID_BATCH]
+            # Table and column names come from model metadata; every value is a bound parameter.
+            sql = (
+                f"INSERT INTO {target_meta.db_table} ({', '.join(columns)}) "  # noqa: S608
+                f"SELECT {', '.join(expressions)} FROM {source_meta.db_table} "
+                f"WHERE {source_meta.pk.column} IN ({', '.join(['%s'] * len(batch))}){conditions}"
+            )
+            cursor.execute(sql, [*params, *batch, *condition_params])
+            inserted += cursor.rowcount
+    return inserted
+
+
+# Fields whose Python value is already what the database driver takes (no per-row preparation).
+_AS_IS = (models.CharField, models.TextField, models.BooleanField, models.IntegerField)
+
+
+def insert_values(model: type[models.Model], *, rows: Sequence[dict], ignore_conflicts: bool = False) -> None:
+    """Insert one ``model`` row per dict (field name → value; the field's default for the others),
+    in one ``executemany``: the rows come from outside (a file), so there is nothing to select from.
+
+    What ``bulk_create`` writes, without a model instance and a preparation per value: plain
+    strings, booleans and integers go as they are, dates and ids are prepared once per distinct
+    value, JSON once per row; ``auto_now`` fields get the time of the call. ``ignore_conflicts``: a row that
+    breaks a unique constraint (someone created it meanwhile) is left out. Call inside a transaction.
+    """
+    if not rows:
+        return
+    fields = [f for f in model._meta.concrete_fields if not f.primary_key]
+    constants = {
+        field.name: field.get_db_prep_save(
+            timezone.now() if getattr(field, "auto_now", False) else field.get_default(), connection
+        )
+        for field in fields
+    }
+    prepared: dict[tuple[str, object], object] = {}
+
+    def prepare(field, value):
+        if value is None or isinstance(field, _AS_IS):
+            return value
+        if isinstance(value, dict | list):  # JSON: one of its own per row
+            return field.get_db_prep_save(value, connection)
+        key = (field.name, value)
+        if key not in prepared:
+            prepared[key] = field.get_db_prep_save(value, connection)
+        return prepared[key]
+
+    params = []
+    for row in rows:
+        values = []
+        for field in fields:
+            if field.name in row and not getattr(field, "auto_now", False):
+                values.append(prepare(field, row[field.name]))
+            else:
+                values.append(constants[field.name])
+        params.append(values)
+    table = model._meta.db_table
+    columns = ", ".join(field.column for field in fields)
+    placeholders = ", ".join(["%s"] * len(fields))
+    conflict = " ON CONFLICT DO NOTHING" if ignore_conflicts else ""
+    with connection.cursor() as cursor:
+        # Table and column names come from model metadata; every value is a bound parameter.
+        cursor.executemany(f"INSERT INTO {table} ({columns}) VALUES ({placeholders}){conflict}", params)  # noqa: S608

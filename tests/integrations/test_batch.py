@@ -1,0 +1,198 @@
+"""The batch pass: many accepted events in one transaction, new students' enrollments set-based, with the
+same rows and outcomes as processing each event on its own."""
+
+import json
+import threading
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from django.db import connection, connections
+
+from campaigns.models import Enrollment, JourneyEvent, MilestoneReached, ScheduledAction, Student
+from integrations import services
+from integrations.models import InboundEvent, Outcome
+from tests.factories import enroll, program_page
+
+NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+
+
+def receive(msg_id: str, event_type: str, data: dict, now: datetime) -> InboundEvent:
+    """An accepted event as the door stores it; its task never runs (the on-commit hook is not executed)."""
+    body = json.dumps({"type": event_type, "data": data}).encode()
+    return services.event_receive(
+        source="api", external_id=msg_id, event_type=event_type, headers={}, body=body, now=now
+    ).event
+
+
+def student(email: str, **extra) -> dict:
+    return {"email": email, "first_name": "Ann", "last_name": "Lee", "timezone": "Europe/Paris", **extra}
+
+
+def mixed(prefix: str) -> list[InboundEvent]:
+    """Enrollments, a milestone after one of them, a milestone before its enrollment, a bad event, an existing
+    student whose details the API corrects, a second enrollment of one person and a duplicate delivery."""
+    at = NOW - timedelta(minutes=5)
+
+    def send(name, event_type, data):
+        nonlocal at
+        at += timedelta(seconds=1)
+        return receive(f"{prefix}-{name}", event_type, data, at)
+
+    def email(name):
+        return f"{prefix}{name}@example.org"
+
+    events = [
+        send("m-dan", "milestone.reached", {"email": email("dan"), "program": "focus", "milestone": "first-win"}),
+        send(
+            "e-ann",
+            "enrollment.created",
+            {"student": student(email("ann"), marketing_consent=True), "program": "focus"},
+        ),
+        send(
+            "e-bo",
+            "enrollment.created",
+            {
+                "student": student(email("bo")),
+                "program": "focus",
+                "cohort": "spring",
+                "starts_at": "2026-04-01T09:00:00Z",
+            },
+        ),
+        send(
+            "e-bad", "enrollment.created", {"student": student(email("eve"), timezone="Mars/Base"), "program": "focus"}
+        ),
+        send(
+            "e-carol",
+            "enrollment.created",
+            {"student": student(email("carol"), first_name="Carol"), "program": "focus"},
+        ),
+        send("e-dan", "enrollment.created", {"student": student(email("dan")), "program": "focus"}),
+        send("m-ann", "milestone.reached", {"email": email("ann"), "program": "focus", "milestone": "first-win"}),
+        send("e-ann2", "enrollment.created", {"student": student(email("ann"), first_name="Anna"), "program": "focus"}),
+        send("e-fay", "enrollment.created", {"student": student(email("fay")), "program": "other"}),
+    ]
+    receive(
+        f"{prefix}-e-ann",
+        "enrollment.created",
+        {"student": student(email("ann"), marketing_consent=True), "program": "focus"},
+        at,
+    )
+    assert InboundEvent.objects.filter(external_id=f"{prefix}-e-ann", outcome=Outcome.DUPLICATE).count() == 1
+    return events
+
+
+def snapshot(prefix: str) -> dict:
+    def plain(value):
+        return json.loads(json.dumps(value, default=str).replace(prefix, "X"))
+
+    mine = {"student__email__startswith": prefix}
+    return plain(
+        {
+            "students": sorted(
+                Student.objects.filter(email__startswith=prefix).values_list(
+                    "email", "first_name", "last_name", "time_zone", "marketing_consent", "marketing_consent_at"
+                )
+            ),
+            "enrollments": sorted(
+                Enrollment.objects.filter(**mine).values_list(
+                    "student__email", "cohort", "stage", "enrolled_at", "starts_at"
+                )
+            ),
+            "journey": sorted(
+                JourneyEvent.objects.filter(**mine).values_list(
+                    "student__email", "kind", "from_stage", "to_stage", "reason", "actor", "occurred_at", "data"
+                ),
+                key=str,
+            ),
+            "schedule": sorted(
+                ScheduledAction.objects.filter(enrollment__student__email__startswith=prefix).values_list(
+                    "enrollment__student__email", "kind", "key", "due_at", "payload", "status"
+                ),
+                key=str,
+            ),
+            "milestones": sorted(
+                MilestoneReached.objects.filter(enrollment__student__email__startswith=prefix).values_list(
+                    "enrollment__student__email", "milestone__slug", "source"
+                )
+            ),
+            "events": sorted(
+                InboundEvent.objects.filter(external_id__startswith=prefix).values_list(
+                    "external_id", "outcome", "error", "waiting_for", "attempts", "next_attempt_at", "processed_at"
+                )
+            ),
+        }
+    )
+
+
+@pytest.mark.django_db
+def test_a_batch_of_mixed_events_ends_as_processing_them_one_by_one(program, caplog):
+    for prefix in ("zq1", "zq2"):
+        enroll(program=program, email=f"{prefix}carol@example.org", first_name="Caz", now=NOW - timedelta(days=1))
+    one_by_one = mixed("zq1")
+    for event in one_by_one:
+        services.event_process(event_id=event.pk, now=NOW)
+    events = mixed("zq2")
+    done = services.events_process_batch(now=NOW, fresh=True, exclude=[event.pk for event in one_by_one])
+    assert set(done) == {event.pk for event in events}
+    assert not [record for record in caplog.records if record.levelname == "ERROR"]  # the bulk path took its share
+    expected = snapshot("zq1")
+    assert snapshot("zq2") == expected
+    outcomes = {row[0]: row[1:4] for row in expected["events"]}
+    assert outcomes["X-e-bad"][0] == Outcome.FAILED and "time zone" in outcomes["X-e-bad"][1].lower()
+    assert outcomes["X-e-fay"][0] == Outcome.FAILED  # no program "other"
+    assert outcomes["X-m-dan"][0] == Outcome.WAITING  # woken by dan's enrollment: due again now
+    assert {outcomes[name][0] for name in ("X-e-ann", "X-e-bo", "X-e-carol", "X-e-dan", "X-m-ann", "X-e-ann2")} == {
+        Outcome.PROCESSED
+    }
+    assert [row for row in expected["students"] if row[0] == "Xcarol@example.org"][0][1] == "Carol"
+    assert [row for row in expected["students"] if row[0] == "Xann@example.org"][0][1] == "Anna"
+    # The woken milestone is due: the next pass records it.
+    services.events_process_batch(now=NOW)
+    assert MilestoneReached.objects.filter(enrollment__student__email="zq2dan@example.org").count() == 1
+
+
+@pytest.mark.django_db
+def test_the_queued_task_of_an_event_a_batch_took_reads_one_row(program, settings, django_assert_num_queries):
+    settings.EVENTS_BATCH_SIZE = 2  # the first task takes the whole backlog, two at a time
+    events = [
+        receive(f"q-{n}", "enrollment.created", {"student": student(f"q{n}@example.org"), "program": "focus"}, NOW)
+        for n in range(5)
+    ]
+    assert services.event_process_queued(event_id=events[0].pk, now=NOW) == Outcome.PROCESSED
+    assert set(InboundEvent.objects.values_list("outcome", flat=True)) == {Outcome.PROCESSED}
+    assert Enrollment.objects.count() == 5
+    with django_assert_num_queries(1):
+        assert services.event_process_queued(event_id=events[3].pk, now=NOW) == Outcome.PROCESSED
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_batch_passes_at_once_act_once():
+    if connection.vendor != "postgresql":
+        pytest.skip("row locks (skip locked): PostgreSQL")
+    program_page(slug="focus", milestones=[("first-win", 7)])
+    for n in range(60):
+        receive(f"t-{n}", "enrollment.created", {"student": student(f"t{n}@example.org"), "program": "focus"}, NOW)
+    results, errors = [], []
+    start = threading.Barrier(2)
+
+    def work():
+        try:
+            start.wait()
+            results.append(services.events_process_batch(now=NOW, fresh=True, limit=40))
+        except Exception as exc:  # noqa: BLE001 - reported by the test
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=work) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert not errors
+    taken = [pk for result in results for pk in result]
+    assert len(taken) == len(set(taken))  # no event in both passes
+    services.events_process_batch(now=NOW, fresh=True)
+    assert set(InboundEvent.objects.values_list("outcome", "attempts")) == {(Outcome.PROCESSED, 1)}
+    assert Student.objects.count() == Enrollment.objects.count() == 60
+    assert JourneyEvent.objects.filter(kind="enrolled").count() == 60
