@@ -21,6 +21,21 @@ def test_closing_a_lost_connection_with_a_task_in_flight_is_not_fatal(caplog):
     assert "1 unacknowledged task(s)" in caplog.text
 
 
+@pytest.mark.parametrize("settle", ["ack", "reject"])
+def test_settling_a_finished_task_after_the_connection_was_lost_is_not_fatal(settle, caplog):
+    channel = mock.Mock()
+    # What kombu 5.7 raises when the task finishes after the consumer dropped the connection.
+    channel.conn_or_acquire.side_effect = AttributeError("'NoneType' object has no attribute 'client'")
+    qos = QoS(channel)
+    qos._delivered["tag-1"] = mock.Mock()
+
+    getattr(qos, settle)("tag-1")
+    qos._flush()
+
+    assert not qos._delivered  # out of the prefetch count: the worker takes new messages again
+    assert "Redis redelivers it" in caplog.text
+
+
 def test_other_errors_are_still_kombus_to_raise():
     channel = mock.Mock()
     channel.conn_or_acquire.side_effect = RuntimeError("something else")
@@ -28,6 +43,8 @@ def test_other_errors_are_still_kombus_to_raise():
     qos._delivered["tag-1"] = mock.Mock()
     with pytest.raises(RuntimeError):
         qos.restore_unacked()
+    with pytest.raises(RuntimeError):
+        qos.ack("tag-1")
     qos._delivered.clear()  # else kombu's exit-time finalizer tries the restore once more
 
 
