@@ -29,6 +29,7 @@ from cms.models import StudentErasure
 from integrations import erasure as integrations_erasure
 from mailers import erasure as mailers_erasure
 from referrals import erasure as referrals_erasure
+from referrals.loops import NOBODY as FRIEND_UNNAMED
 from referrals.models import FriendLead
 from sharing_prompts import erasure as prompts_erasure
 from testimonials import erasure as testimonials_erasure
@@ -156,6 +157,7 @@ def student_erase(*, student: Student, actor: str, reason: str, now=None) -> Era
                 needles=needles,
                 student_id=student.pk,
                 quoted_in=[*friend_addresses, *referrer_addresses],
+                quoted_as=FRIEND_UNNAMED,
                 now=now,
             )
         )

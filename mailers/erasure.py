@@ -51,17 +51,17 @@ def _needle_pattern(needles) -> re.Pattern | None:
     return re.compile("|".join(rf"(?<!\w){re.escape(word)}(?!\w)" for word in words), re.IGNORECASE)
 
 
-def redact(value, needles):
-    """``value`` (text, or JSON of dicts/lists/strings) with every needle replaced by ``[erased]``."""
+def redact(value, needles, replacement: str = REDACTED):
+    """``value`` (text, or JSON of dicts/lists/strings) with every needle replaced by ``replacement``."""
     pattern = needles if isinstance(needles, re.Pattern) or needles is None else _needle_pattern(needles)
     if pattern is None:
         return value
     if isinstance(value, str):
-        return pattern.sub(REDACTED, value)
+        return pattern.sub(lambda _match: replacement, value)
     if isinstance(value, list):
-        return [redact(item, pattern) for item in value]
+        return [redact(item, pattern, replacement) for item in value]
     if isinstance(value, dict):
-        return {redact(key, pattern): redact(item, pattern) for key, item in value.items()}
+        return {redact(key, pattern, replacement): redact(item, pattern, replacement) for key, item in value.items()}
     return value
 
 
@@ -112,13 +112,16 @@ def erase_address(
     needles=(),
     student_id: int | None = None,
     quoted_in=(),
+    quoted_as: str = REDACTED,
     now: datetime | None = None,
 ) -> dict:
     """Remove the address from the mailer and remember its hash; returns counts of what changed.
 
     Messages stay (the counts and the journey read them) with the address replaced by
     ``placeholder``, the name and merge values gone, and anything not yet sent cancelled.
-    ``student_id`` also reaches messages sent to an earlier address of the same student.
+    ``student_id`` also reaches messages sent to an earlier address of the same student. In messages
+    to other people that named them, ``quoted_as`` takes their place ("a friend"), so an email still
+    waiting to go reads as a sentence, not as "[erased] joined".
     Idempotent: a second call finds nothing left and changes nothing.
     """
     now = now or timezone.now()
@@ -151,7 +154,7 @@ def erase_address(
     for needle in [address, *(n for n in needles if " " in n.strip())]:
         quoted_filter |= Q(text__icontains=needle) | Q(subject__icontains=needle)
     for message in quoted.filter(quoted_filter).only("pk", "context", "subject").iterator():
-        context, subject = redact(message.context, pattern), redact(message.subject, pattern)
+        context, subject = redact(message.context, pattern, quoted_as), redact(message.subject, pattern, quoted_as)
         if (context, subject) != (message.context, message.subject):
             Message.objects.filter(pk=message.pk).update(context=context, subject=subject)
     events = MessageEvent.objects.filter(Q(message_id__in=ids) | Q(recipient__iexact=address))

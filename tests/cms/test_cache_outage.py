@@ -109,3 +109,16 @@ def test_the_password_in_the_cache_url_stays_out_of_the_log(settings, caplog):
     with caplog.at_level(logging.WARNING, logger="cms.cache"):
         assert cache.get("anything", "default") == "default"
     assert "cache unavailable" in caplog.text and "s3cret-pass" not in caplog.text
+
+
+def test_one_redis_client_serves_every_call_and_comes_back_after_an_outage(redis):
+    """The cache builds one redis.Redis per connection pool (not one per call, as Django does), and that
+    client reconnects through its pool when Redis returns."""
+    backend = cache._cache
+    assert backend.get_client("a") is backend.get_client("b", write=True)
+    cache.set("kept", 1)
+    redis.stop()
+    assert cache.get("kept") is None  # a miss while Redis is away
+    redis.start()
+    cache.set("kept", 2)
+    assert cache.get("kept") == 2

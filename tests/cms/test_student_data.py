@@ -304,3 +304,20 @@ def test_admin_erase_needs_the_permission_and_a_post(client, django_user_model, 
     assert client.post(url, {"reason": "x"}).status_code == 403
     assert client.get(f"/admin/students/data/{world['graduate'].pk}/export/").status_code == 403
     assert Student.objects.get(pk=world["graduate"].pk).email == GRADUATE
+
+
+def test_an_email_still_waiting_for_the_graduate_calls_the_erased_friend_a_friend(world):
+    """Before: a loop email queued for the graduate (quiet hours, the send pass not run yet) kept the
+    erased friend's first name in its merge data, and would have gone out as "Zephyrine joined"."""
+    waiting = Message.objects.filter(to_email=GRADUATE, subject__icontains="Zephyrine").first()
+    assert waiting is not None
+    Message.objects.filter(pk=waiting.pk).update(status=Status.QUEUED, sent_at=None)
+    django_mail.outbox = []
+    student_data.student_erase(student=world["friend"], actor="admin:alice", reason="their request")
+    waiting.refresh_from_db()
+    assert waiting.status == Status.QUEUED  # the graduate's email still goes
+    mail.messages_send_due(now=timezone.now() + timedelta(minutes=1))
+    sent = [m for m in django_mail.outbox if any(GRADUATE in to for to in m.to)]
+    assert len(sent) == 1
+    text = sent[0].subject + sent[0].body
+    assert "a friend joined" in text and "Zephyrine" not in text and "[erased]" not in text
