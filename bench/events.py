@@ -129,6 +129,13 @@ def prepare() -> dict:
     home.add_child(instance=program)
     program.save_revision().publish()
     settle_database()
+    # The cache's Redis database outlives a run: a wake-up flag left by an earlier one (its pass never
+    # consumed, as its broker went with it) would make this run's events wait for the periodic pass.
+    from django.core.cache import cache
+
+    from integrations.tasks import QUEUED_RUN_FLAG
+
+    cache.delete(QUEUED_RUN_FLAG)
     return {}
 
 

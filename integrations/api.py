@@ -240,7 +240,9 @@ def post_event(request: HttpRequest):
     )
     if received.conflict:
         return error(409, "This webhook-id was already used for another body; use a new id for a new event.")
-    return Status(202, {"id": msg_id, "status": "duplicate" if received.duplicate else "accepted"})
+    # A plain JsonResponse (ninja passes it through): validating our own two fields against the schema
+    # cost a tenth of the request.
+    return JsonResponse({"id": msg_id, "status": "duplicate" if received.duplicate else "accepted"}, status=202)
 
 
 def _no_constants(name: str):

@@ -11,6 +11,7 @@ import json
 import logging
 import secrets
 from collections import Counter
+from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -102,12 +103,15 @@ def event_store_refused(
 
 @dataclass(frozen=True)
 class Received:
-    event: InboundEvent  # the accepted event that owns the id (the first one, for a repeat)
+    event_id: int  # the accepted event that owns the id (the first one, for a repeat)
     duplicate: bool = False
     conflict: bool = False  # the same id came with another body
 
+    @property
+    def event(self) -> InboundEvent:
+        return InboundEvent.objects.get(pk=self.event_id)
 
-@transaction.atomic
+
 def event_receive(
     *, source: str, external_id: str, event_type: str, headers, body: bytes, now: datetime | None = None
 ) -> Received:
@@ -133,17 +137,21 @@ def event_receive(
         "received_at": now,
     }
     try:
-        with transaction.atomic():
-            event = InboundEvent.objects.create(
+        # One statement: outside a transaction it commits on its own (one round trip, no BEGIN/COMMIT);
+        # inside the caller's, a savepoint keeps a refused duplicate from spoiling it.
+        with transaction.atomic() if connection.in_atomic_block else nullcontext():
+            event_id = InboundEvent.objects.insert_one(
                 **fields, accepted=True, status_code=202, outcome=Outcome.PENDING, next_attempt_at=now + pending_grace()
             )
     except IntegrityError:
-        first = InboundEvent.objects.get(source=source, external_id=external_id, accepted=True)
+        first = InboundEvent.objects.only("pk", "body_sha256").get(
+            source=source, external_id=external_id, accepted=True
+        )
         if first.body_sha256 == digest:
             InboundEvent.objects.create(
                 **fields, status_code=202, outcome=Outcome.DUPLICATE, duplicate_of=first, processed_at=now
             )
-            return Received(event=first, duplicate=True)
+            return Received(event_id=first.pk, duplicate=True)
         InboundEvent.objects.create(
             **fields,
             status_code=409,
@@ -151,9 +159,9 @@ def event_receive(
             duplicate_of=first,
             error="This webhook-id was already used for another body.",
         )
-        return Received(event=first, conflict=True)
-    tasks.enqueue_process(event.pk)
-    return Received(event=event)
+        return Received(event_id=first.pk, conflict=True)
+    tasks.enqueue_process(event_id)  # after the caller's commit, or at once when there is none
+    return Received(event_id=event_id)
 
 
 def _backoff(attempts: int) -> timedelta:

@@ -1,9 +1,11 @@
 """Queue entry points of the integrations: thin, take ids, idempotent (a processed event is left alone)."""
 
+from collections import Counter
+
 from django.conf import settings
 
 from integrations import services
-from mailers.runner import enqueue, enqueue_wakeup, task, wakeup_started
+from mailers.runner import enqueue, enqueue_wakeup, task, wakeup_finish, wakeup_started
 
 # Set while a ``process_pending`` task is queued and has not started (the shared cache).
 QUEUED_RUN_FLAG = "integrations:pending-pass-queued"
@@ -18,8 +20,11 @@ def process_event(event_id: int) -> str:
 @task(recovered_by="integrations.tasks.process_due")
 def process_pending() -> dict[str, int]:
     """Every pending event, a batch at a time: the one task a burst of accepted events shares."""
-    wakeup_started(QUEUED_RUN_FLAG)
-    return services.events_process_pending()
+    started = wakeup_started(QUEUED_RUN_FLAG)
+    outcomes = Counter(services.events_process_pending())
+    wakeup_finish(started)
+    outcomes.update(services.events_process_pending())  # what came while web processes trusted the flag
+    return dict(outcomes)
 
 
 @task

@@ -100,6 +100,16 @@ def fresh_rate_limits():
     yield
 
 
+@pytest.fixture(autouse=True)
+def fresh_wakeup_trust():
+    """A process trusts a wake-up flag it saw for a tenth of a second (mailers.runner): longer than a
+    test, so each starts trusting none, as a process that just started."""
+    from mailers import runner
+
+    runner._flags_seen_until.clear()
+    yield
+
+
 @pytest.fixture
 def postgres_db():
     need(connection.vendor == "postgresql", "needs PostgreSQL: run with DATABASE_URL=postgres://... (make test does)")

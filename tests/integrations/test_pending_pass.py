@@ -53,12 +53,14 @@ def test_an_event_committed_after_the_pass_started_wakes_another(coalesced, sent
     program_page()
     enrollment(post, 1)
     runner.wakeup_started(tasks.QUEUED_RUN_FLAG)  # the queued pass has begun: it may not see what follows
+    runner._flags_seen_until.clear()  # a tenth of a second later: the process no longer trusts the flag
     enrollment(post, 2)
     assert [name for name, _ in sent] == ["integrations.tasks.process_pending"] * 2
 
 
 def test_a_pass_clears_its_flag_before_it_reads_the_events(coalesced, sent, post):
-    """What the pass does not read was committed after the flag was cleared, so it woke a pass of its own."""
+    """What the pass does not read was committed after the flag was cleared, so it woke a pass of its own
+    (or was committed while its process trusted the flag: the pass's last look reads it)."""
     program_page()
     enrollment(post, 1)
     order = []
@@ -68,16 +70,18 @@ def test_a_pass_clears_its_flag_before_it_reads_the_events(coalesced, sent, post
         mock.patch.object(tasks.services, "events_process_pending", side_effect=lambda: order.append("read") or read()),
     ):
         tasks.process_pending()
-    assert order == ["cleared", "read"]
+    assert order == ["cleared", "read", "read"]
     assert cache.get(tasks.QUEUED_RUN_FLAG) is None
     assert Student.objects.filter(email="s1@example.org").exists()
 
 
 def test_a_cache_that_cannot_answer_means_a_message_per_event(coalesced, sent, post):
+    """Each event a tenth of a second apart (the trust run out): the flag cannot be read, so each sends."""
     program_page()
     with mock.patch.object(cache, "get", return_value=None), mock.patch.object(cache, "set"):
         for n in range(3):
             enrollment(post, n)
+            runner._flags_seen_until.clear()
     assert len(sent) == 3
 
 
@@ -114,3 +118,48 @@ def test_events_share_a_pass_by_default_only_with_a_shared_cache(cache_url, expe
     env = {**PRODUCTION, "CACHE_URL": cache_url} if cache_url else {"DJANGO_SETTINGS_MODULE": "cms.settings.dev"}
     result = run([sys.executable, "-c", read], **env)
     assert result.stdout.strip() == expected, result.stderr
+
+
+def test_a_process_that_saw_the_flag_reads_it_again_only_after_a_tenth_of_a_second(coalesced, sent, post):
+    program_page()
+    with mock.patch.object(cache, "get", wraps=cache.get) as reads:
+        for n in range(5):
+            enrollment(post, n)
+    assert reads.call_count == 1 and len(sent) == 1  # one look at the flag for the burst, one message
+    runner._flags_seen_until.clear()  # the trust has run out
+    with mock.patch.object(cache, "get", wraps=cache.get) as reads:
+        enrollment(post, 9)
+    assert reads.call_count == 1 and len(sent) == 1  # read again, still set: no second message
+
+
+def test_an_event_committed_while_its_process_trusted_a_cleared_flag_is_read_by_the_last_look(coalesced, sent, post):
+    """The race the trust opens: the web process saw the flag, the pass cleared it and read the events,
+    then the web process committed one more without looking. The pass's last look, a trust's length
+    after the clearing, finds it."""
+    program_page()
+    enrollment(post, 1)  # sees no flag, sets it, sends the pass; trusts the flag from now on
+    read = tasks.services.events_process_pending
+    calls = []
+
+    def pass_then_a_late_event():
+        done = read()
+        if not calls:
+            enrollment(post, 2)  # committed while the process trusts the (now cleared) flag: no message
+        calls.append(done)
+        return done
+
+    with mock.patch.object(tasks.services, "events_process_pending", side_effect=pass_then_a_late_event):
+        assert tasks.process_pending() == {Outcome.PROCESSED: 2}
+    assert len(sent) == 1
+    assert Student.objects.filter(email="s2@example.org").exists()
+
+
+def test_the_last_look_waits_out_the_trust_of_every_process(monkeypatch):
+    slept = []
+    monkeypatch.setattr(runner.time, "sleep", slept.append)
+    started = runner.time.monotonic()
+    runner.wakeup_finish(started)
+    assert slept and 0 < slept[0] <= 2 * runner.WAKEUP_TRUST_SECONDS
+    slept.clear()
+    runner.wakeup_finish(started - 1)  # a pass that took longer than the trust: no wait
+    assert slept == []
