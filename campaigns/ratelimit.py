@@ -55,6 +55,12 @@ def _parse(value: str) -> IPAddress | None:
     return mapped or address
 
 
+def is_trusted_proxy(remote_addr: str) -> bool:
+    """Whether ``remote_addr`` is one of ``TRUSTED_PROXIES`` (an address or in one of its networks)."""
+    address = _parse(remote_addr or "")
+    return address is not None and any(address in network for network in _networks(tuple(settings.TRUSTED_PROXIES)))
+
+
 def client_address(request) -> str | None:
     """The client's address as a valid IP, or None when even REMOTE_ADDR is not one (a unix socket)."""
     remote = _parse(request.META.get("REMOTE_ADDR", "") or "")

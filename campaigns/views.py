@@ -1,6 +1,7 @@
 """The "email me a fresh link" page, for a student whose personal link no longer works."""
 
-from django.shortcuts import render
+from django.contrib import messages
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
@@ -10,10 +11,18 @@ from campaigns.models import Student
 from campaigns.student_pages import NewLinkForm
 from mailers.rendering import absolute
 
+SENT_TAG = "new-link-sent"
+
 
 @require_http_methods(["GET", "POST"])
 def new_link(request):
-    """Email a fresh hub link. The same answer whether or not the address is known (no enumeration)."""
+    """Email a fresh hub link. The same answer whether or not the address is known (no enumeration).
+
+    A post that is taken redirects to the "check your inbox" page (reloading it posts nothing again);
+    the address typed reaches that page in the signed messages cookie, not in the URL."""
+    if request.method == "GET" and request.GET.get("sent"):
+        typed = [m.message for m in messages.get_messages(request) if SENT_TAG in m.tags]
+        return render(request, "campaigns/student/new_link_sent.html", {"email": typed[-1] if typed else ""})
     form = NewLinkForm(request.POST or None)
     if request.method == "POST":
         if not ratelimit.allow(scope="new-link", key=ratelimit.client_ip(request), limit=5):
@@ -30,5 +39,6 @@ def new_link(request):
                     idempotency_key=f"hub-link:{student.pk}:{token}",
                     context={"hub_url": absolute(reverse("hub", args=[token]))},
                 )
-            return render(request, "campaigns/student/new_link_sent.html", {"email": email})
+            messages.info(request, email, extra_tags=SENT_TAG)
+            return redirect(f"{reverse('hub_new_link')}?sent=1")
     return render(request, "campaigns/student/new_link.html", {"form": form}, status=400 if form.errors else 200)

@@ -118,10 +118,16 @@ def _program_facts(*, program_id: int, revision_id: int | None):
     return facts
 
 
+# The friendly page says it in words; the status says it to crawlers, link checkers and the access log:
+# no such invitation (404), or one that existed and is gone (410).
+UNAVAILABLE_STATUS = {"unknown": 404, "revoked": 410, "expired": 410}
+
+
 def _unavailable(request, *, reason: str, program_id: int | None):
     live = ProgramPage.objects.live().order_by("title")
     programs = list(live.filter(pk=program_id)) if program_id else []
-    return render(request, "referrals/landing_unavailable.html", {"reason": reason, "programs": programs or list(live)})
+    context = {"reason": reason, "programs": programs or list(live)}
+    return render(request, "referrals/landing_unavailable.html", context, status=UNAVAILABLE_STATUS[reason])
 
 
 @require_http_methods(["GET", "POST"])

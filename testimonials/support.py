@@ -104,9 +104,9 @@ def case_update_notify(*, case: SupportCase, offset: int, now: datetime) -> None
     from testimonials.feedback import plans_for
 
     plan = plans_for([case.program_id]).get(case.program_id)
-    if plan is None:
-        return
     student = case.student
+    if plan is None or student.simulated:  # as when the case opened: simulated cases reach no real team
+        return
     mail.message_queue(
         kind=CASE_UPDATE_EMAIL.name,
         to_email=plan.support_email,

@@ -19,7 +19,13 @@ if not env_str("BASE_URL"):
     raise ConfigError("BASE_URL is not set: set BASE_URL to the public address, e.g. https://engine.example.org.")
 
 # Static files straight from the app server (collectstatic at deploy), right after security.
-MIDDLEWARE = [MIDDLEWARE[0], "whitenoise.middleware.WhiteNoiseMiddleware", *MIDDLEWARE[1:]]  # noqa: F405
+# First of all: SecurityMiddleware's HTTPS redirect reads X-Forwarded-Proto, believed only from a trusted proxy.
+MIDDLEWARE = [
+    "cms.proxy.TrustedProxyHeadersMiddleware",
+    MIDDLEWARE[0],  # noqa: F405
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    *MIDDLEWARE[1:],  # noqa: F405
+]
 
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},

@@ -1,10 +1,11 @@
 """What each event says, and where it is emitted from.
 
-Personal data: only what the creator's own system needs to act, and never more than our own pages
-show. A registration nobody has confirmed yet (``lead.created``) names the friend by first name only,
-as the graduate's hub does: a public form proves nothing about whose address was typed, so it is not
-sent. Once its owner confirms (``lead.confirmed``) the address is theirs to give, and the creator needs
-it to give them their place: it is sent then, with whether they agreed to marketing email. Students
+Personal data: only what the creator's own system needs to act. A registration nobody has confirmed yet
+(``lead.created``) names the friend by the first name they typed and no more (the graduate's hub names
+them only if they agreed to it; the creator is not the graduate): a public form proves nothing about
+whose address was typed, so the address is not sent. Once its owner confirms (``lead.confirmed``) the
+address is theirs to give, and the creator needs it to give them their place: it is sent then, with
+whether they agreed to marketing email. Students
 (``feedback.unhappy``, ``testimonial.approved``) are the creator's own: their id, first name and
 address. A testimonial is sent as it was approved, named as its consent allows ("A graduate"
 otherwise). Nothing is ever sent about a simulated student (``simulate_cohort``) or their friends.

@@ -60,15 +60,29 @@ def test_erased_student_link_gets_the_same_clear_page(client):
 def test_new_link_goes_to_known_addresses_only_and_says_the_same_either_way(client, django_capture_on_commit_callbacks):
     student = StudentFactory(email="ann@example.org", first_name="Ada")
     with django_capture_on_commit_callbacks(execute=True):
-        known = client.post(reverse("hub_new_link"), {"email": "ANN@example.org"})
-    unknown = client.post(reverse("hub_new_link"), {"email": "nobody@example.org"})
-    assert known.status_code == unknown.status_code == 200
-    assert "Check your inbox" in known.content.decode() and "Check your inbox" in unknown.content.decode()
+        known = client.post(reverse("hub_new_link"), {"email": "ANN@example.org"}, follow=True)
+    unknown = client.post(reverse("hub_new_link"), {"email": "nobody@example.org"}, follow=True)
+    assert known.redirect_chain == unknown.redirect_chain == [(reverse("hub_new_link") + "?sent=1", 302)]
+    assert "If ANN@example.org is an address we write to" in known.content.decode()
+    assert "If nobody@example.org is an address we write to" in unknown.content.decode()
     [sent] = mail.outbox
     assert sent.to == ["Ada Lovelace <ann@example.org>"]
     path = re.search(r"http://[^/]+(/me/\S+/)", sent.body).group(1)
     assert client.get(path).status_code == 200
     assert links.read_hub_token(path.split("/")[2]).student_id == student.pk
+
+
+def test_reloading_the_check_your_inbox_page_sends_nothing_again(client, django_capture_on_commit_callbacks):
+    """Before: the post answered the page itself, so a reload posted the form again (another email)."""
+    StudentFactory(email="ann@example.org")
+    with django_capture_on_commit_callbacks(execute=True):
+        sent = client.post(reverse("hub_new_link"), {"email": "ann@example.org"})
+        assert sent.status_code == 302 and "ann@example.org" not in sent["Location"]  # not in URLs or logs
+        for _ in range(2):
+            page = client.get(sent["Location"])
+            assert page.status_code == 200 and "Check your inbox" in page.content.decode()
+    assert len(mail.outbox) == 1
+    assert "If that is an address we write to" in page.content.decode()  # the typed address was shown once
 
 
 def test_new_link_refuses_a_bad_address_and_is_rate_limited(client):

@@ -207,6 +207,8 @@ def test_runengine_ends_its_start_up_output_with_the_admin_the_credentials_and_t
     assert any("personal page of Sam" in line and "/me/" in line for line in block)
     assert any("personal page of Maria" in line for line in block)
     assert any("Maria's special link" in line and "/r/" in line for line in block)
+    # Before: the links said port 8000 whatever port the engine ran on.
+    assert any(f"http://127.0.0.1:{port}/me/" in line for line in block), block
     # The demo's history (Maria's past emails) was recorded by load_demo, not printed. Today's two
     # (Sam's prompt, Maria's ask) may be sent by the worker now and show above the block, unless the
     # clock is in quiet hours: so count only the history's subjects, which pass at any hour.
@@ -295,3 +297,18 @@ def test_runengine_refuses_a_busy_port_before_starting_the_worker(tmp_path, migr
     assert result.returncode != 0
     assert f"127.0.0.1:{port} is already in use" in result.stderr
     assert "worker pid" not in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("addrport", "base"),
+    [
+        ("127.0.0.1:8000", "http://127.0.0.1:8000"),
+        ("9000", "http://127.0.0.1:9000"),
+        ("0.0.0.0:9000", "http://127.0.0.1:9000"),
+        ("localhost:8123", "http://localhost:8123"),
+    ],
+)
+def test_runengine_s_links_name_the_address_it_serves(addrport, base):
+    from cms.management.commands.runengine import local_base_url
+
+    assert local_base_url(addrport) == base

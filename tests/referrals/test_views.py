@@ -104,7 +104,7 @@ def test_no_open_redirect_through_any_parameter(program, client, suffix):
 @pytest.mark.parametrize("code", ["NOPE2345", "x" * 40, "<script>", "%00"])
 def test_unknown_or_tampered_codes_get_a_friendly_page(program, client, code):
     response = client.get(f"/r/{code}", HTTP_USER_AGENT=PERSON, follow=True)
-    assert response.status_code == 200
+    assert response.status_code == 404  # the friendly page, with the status a link checker understands
     body = response.content.decode()
     assert "We could not find this link" in body and program.title in body
     assert "<script>" not in body
@@ -113,13 +113,15 @@ def test_unknown_or_tampered_codes_get_a_friendly_page(program, client, code):
 def test_revoked_and_expired_links_show_the_programs_normal_registration(program, client):
     link = make_link(program, access_days=3)
     ReferralLink.objects.filter(pk=link.pk).update(revoked_at=timezone.now())
-    body = client.get(f"/join/{link.code}/").content.decode()
+    response = client.get(f"/join/{link.code}/")
+    body = response.content.decode()
+    assert response.status_code == 410  # gone: it existed
     assert "This link is no longer active" in body and program.title in body
     ReferralLink.objects.filter(pk=link.pk).update(revoked_at=None)
     client.get(f"/r/{link.code}", HTTP_USER_AGENT=PERSON)
     ReferralClick.objects.update(clicked_at=timezone.now() - timedelta(days=4))
-    body = client.get(f"/join/{link.code}/").content.decode()
-    assert "This invitation has expired" in body
+    response = client.get(f"/join/{link.code}/")
+    assert response.status_code == 410 and "This invitation has expired" in response.content.decode()
 
 
 def test_landing_names_the_graduate_as_consent_allows_and_shows_an_approved_testimonial(program, client):

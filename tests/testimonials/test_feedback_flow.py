@@ -18,7 +18,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from campaigns import engine, services
-from campaigns.models import JourneyEvent, ScheduledAction
+from campaigns.models import JourneyEvent, ScheduledAction, Student
 from mailers import services as mail_services
 from mailers.models import Message
 from testimonials import feedback as feedback_services
@@ -460,3 +460,21 @@ def test_a_low_scorer_with_polite_negative_answers_is_not_said_to_read_positive(
     assert 'it says "nothing changed"' in case.reason
     [support_email] = [m for m in mail.outbox if m.to == ["Support <support@example.org>"]]
     assert "reads positive" not in support_email.body and "nothing changed" in support_email.body
+
+
+def test_what_a_simulated_student_adds_on_the_vent_page_reaches_no_real_team(
+    program, client, settings, helpdesk, django_capture_on_commit_callbacks
+):
+    """Before: simulate_cohort's case reached nobody when it opened, but the words added on its vent page
+    were emailed to the real support address and posted to the real help desk."""
+    settings.HELPDESK_WEBHOOK_SECRET = "s3cret-hook"
+    _, response = asked(program, helpdesk_webhook_url=helpdesk)
+    Student.objects.filter(pk=response.student_id).update(simulated=True)
+    with django_capture_on_commit_callbacks(execute=True):
+        page = follow_up(client, mail.outbox[0], 2, "Nothing changed for us.")
+    mail.outbox, Receiver.received = [], []
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(page.redirect_chain[-1][0], {"words": "And nobody called me back."}, HTTP_USER_AGENT=BROWSER)
+    assert "nobody called me back" in SupportCase.objects.get().student_words  # kept on the case
+    assert mail.outbox == [] and Receiver.received == []
+    assert not Message.objects.filter(to_email="support@example.org").exists()

@@ -26,6 +26,10 @@ class Command(BaseCommand):
                 "`celery -A cms worker` and `celery -A cms beat` beside your web server (see README)."
             )
         _check_port_free(addrport)  # before the worker starts: a failed runserver must not orphan it
+        # Links in the summary and in the emails the worker sends point where this server listens,
+        # unless BASE_URL says otherwise (its default names port 8000).
+        base_url = os.environ.get("BASE_URL") or local_base_url(addrport)
+        settings.WAGTAILADMIN_BASE_URL = base_url
         manage = Path(settings.BASE_DIR) / "manage.py"
         # The worker gets its own process group: a terminal's Ctrl-C reaches only this command, which
         # then stops the worker's whole group (its cluster, pusher, monitor and workers) itself.
@@ -37,6 +41,7 @@ class Command(BaseCommand):
             env={
                 **os.environ,
                 "DJANGO_SETTINGS_MODULE": settings.SETTINGS_MODULE,
+                "BASE_URL": base_url,
                 # Four lines per periodic task every minute would push the summary off the screen;
                 # warnings, errors and console emails still show. LOG_LEVEL=INFO shows every task.
                 "LOG_LEVEL": os.environ.get("LOG_LEVEL", "WARNING"),
@@ -82,6 +87,15 @@ class Command(BaseCommand):
             connection.close()  # this thread's own connection
         self.stdout.write("\n".join(lines))
         self.stdout.flush()
+
+
+def local_base_url(addrport: str) -> str:
+    """``http://host:port`` of runserver's address ("9000", "0.0.0.0:9000" or "[::]:9000" reach this
+    machine as 127.0.0.1)."""
+    host, _, port = addrport.rpartition(":")
+    if not host or host in ("0.0.0.0", "[::]", "0"):  # noqa: S104 - an address to print, not to bind
+        host = "127.0.0.1"
+    return f"http://{host}:{port}"
 
 
 def summary_lines(addrport: str) -> list[str]:
