@@ -104,6 +104,23 @@ class Student(models.Model):
             raise
 
 
+class LowerExact(models.Lookup):
+    """``email__iexact`` on a student's address as ``LOWER(email) = LOWER(%s)``: the expression the unique
+    index ``student_email_unique_ci`` is built on, so the lookup is an index search. Django's own iexact
+    is a ``LIKE`` on SQLite and ``UPPER(…) = UPPER(…)`` on PostgreSQL, which scan every student (the
+    events API, the import and the "fresh link" form look students up this way)."""
+
+    lookup_name = "iexact"
+
+    def as_sql(self, compiler, connection):
+        lhs, lhs_params = self.process_lhs(compiler, connection)
+        rhs, rhs_params = self.process_rhs(compiler, connection)
+        return f"LOWER({lhs}) = LOWER({rhs})", [*lhs_params, *rhs_params]
+
+
+Student._meta.get_field("email").register_lookup(LowerExact)
+
+
 class EnrollmentQuerySet(models.QuerySet):
     def insert_for_students(
         self, *, student_ids: list[int], program_id: int, cohort: str, starts_at: datetime, now: datetime
