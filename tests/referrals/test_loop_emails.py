@@ -3,6 +3,7 @@ and once when their thank-you is released (with what it did for the mission and,
 and the contact budget allow, one more invitation), shipped (with the tracking note) or revoked (what was
 taken back, in plain words). Nothing for a simulated graduate; a replayed signal sends nothing more."""
 
+import re
 from datetime import date, datetime, time, timedelta
 
 import pytest
@@ -44,6 +45,11 @@ def text_of(message: Message) -> str:
         kind_name=message.kind, to_email=message.to_email, to_name=message.to_name, context=message.context
     )
     return f"{rendered.subject}\n{rendered.text}"
+
+
+def prose(text: str) -> str:
+    """The words of an email without its links: a signed token is random letters, and may spell "Jo"."""
+    return re.sub(r"https?://\S+", "<link>", text)
 
 
 def loop_mail(kind: str) -> list[Message]:
@@ -118,7 +124,7 @@ def test_a_confirmed_free_registration_is_one_email_naming_the_friend_only_with_
         assert "Through your link: Jo joined Program focus" in body
         assert "Through your special link, Jo just joined Program focus." in body
     else:
-        assert "Through your link: a friend joined Program focus" in body and "Jo" not in body
+        assert "Through your link: a friend joined Program focus" in body and "Jo" not in prose(body)
     [sent] = [m for m in mail.outbox if GRADUATE in m.to[0]]  # and it went, once
     assert sent.subject == text_of(joined).splitlines()[0]
 
@@ -154,7 +160,7 @@ def test_a_friend_who_did_not_choose_to_be_named_and_a_refused_purchase(program,
             program=program, email="maria+2@example.org", source="api", order_id="o2", codes={"ref": link.code}
         )
     [joined] = loop_mail("friend_converted")
-    assert "a friend has joined" in text_of(joined) and "Jo" not in text_of(joined)
+    assert "a friend has joined" in text_of(joined) and "Jo" not in prose(text_of(joined))
 
 
 # --- The thank-you released ----------------------------------------------------------------------------
@@ -254,7 +260,7 @@ def test_an_erased_friend_is_a_friend(program, client, django_capture_on_commit_
     conversion = Conversion.objects.get()
     released(conversion, now=at(time(23, 30)), captured=django_capture_on_commit_callbacks)
     body = text_of(loop_mail("reward_released")[0])
-    assert "Because a friend joined through your link" in body and "Jo" not in body
+    assert "Because a friend joined through your link" in body and "Jo" not in prose(body)
 
 
 # --- Shipped and revoked ------------------------------------------------------------------------------
