@@ -31,20 +31,17 @@ from campaigns import bulk, services, tasks
 from campaigns.events import EngineEvent
 from campaigns.import_files import FIELD_LABELS, ImportFileError, Milestones, guess_mapping, neutralise, parse, read_row
 from campaigns.models import (
-    ActionStatus,
     Enrollment,
     ImportRowOutcome,
     ImportStatus,
     JourneyEvent,
     MilestoneReached,
     ProgramPage,
-    ScheduledAction,
     Stage,
     Student,
     StudentImport,
     StudentImportRow,
 )
-from campaigns.services import ACTION_MILESTONE
 from mailers.runner import enqueue
 
 logger = logging.getLogger(__name__)
@@ -337,14 +334,7 @@ def _record_milestones(valid, student_ids, enrollments, actor, source, now) -> s
         now=now,
         data={"source": source},
     )
-    by_milestone: dict[int, list[int]] = {}
-    for e, m in fresh:
-        by_milestone.setdefault(m, []).append(e)
-    for m, enrollment_ids in by_milestone.items():
-        # Reported, so the day-offset fallback must not fire later.
-        ScheduledAction.objects.filter(
-            enrollment_id__in=enrollment_ids, key=f"{ACTION_MILESTONE}:{m}", status=ActionStatus.PENDING
-        ).update(status=ActionStatus.CANCELLED, done_at=now)
+    services.milestones_cancel_fallbacks(pairs=fresh, now=now)
     created = services.milestones_record_reached(pairs=fresh, source=source, actor=actor, now=now)
     return {r.enrollment_id for r in created}
 

@@ -25,6 +25,7 @@ from campaigns.models import (
     Student,
     validate_time_zone,
 )
+from campaigns.models.inserts import insert_values
 from campaigns.names import name_problem
 from mailers.rendering import absolute
 from mailers.services import message_queue, normalize_address
@@ -405,29 +406,61 @@ def enrollment_record_milestone(
             reason=f"reached {milestone.title!r} before the scheduled start",
             now=now,
         )
-    # The platform reported it, so the day-offset fallback must not fire later.
-    enrollment.actions.filter(key=f"{ACTION_MILESTONE}:{milestone.pk}", status=ActionStatus.PENDING).update(
-        status=ActionStatus.CANCELLED, done_at=now
-    )
+    milestones_cancel_fallbacks(pairs=[(enrollment.pk, milestone.pk)], now=now)
     reached = milestones_record_reached(pairs=[(enrollment.pk, milestone.pk)], source=source, actor=actor, now=now)
     return reached[0]
 
 
+def milestones_cancel_fallbacks(*, pairs: Iterable[tuple[int, int]], now: datetime) -> None:
+    """The platform reported these (enrollment, milestone) pairs, so their day-offset fallbacks must not fire
+    later: one UPDATE per milestone."""
+    by_milestone: dict[int, list[int]] = {}
+    for e, m in pairs:
+        by_milestone.setdefault(m, []).append(e)
+    for m, enrollment_ids in by_milestone.items():
+        ScheduledAction.objects.filter(
+            enrollment_id__in=enrollment_ids, key=f"{ACTION_MILESTONE}:{m}", status=ActionStatus.PENDING
+        ).update(status=ActionStatus.CANCELLED, done_at=now)
+
+
+def enrollments_record_milestones(
+    *, pairs: list[tuple[int, int]], source: str, actors: dict[int, str], now: datetime
+) -> set[int]:
+    """``enrollment_record_milestone`` for many enrollments at once (the events API's batch pass), each event
+    in the name of its own sender (``actors``: enrollment id -> actor). Only for enrollments past their
+    start: returns the ones that were not active or graduated when locked (not started, withdrawn), which
+    the caller takes one at a time, as they need a stage change or an error."""
+    enrollment_ids = {e for e, _ in pairs}
+    ready = set(
+        Enrollment.objects.select_for_update()
+        .filter(pk__in=enrollment_ids, stage__in=[Stage.ACTIVE, Stage.COMPLETED])
+        .values_list("pk", flat=True)
+    )
+    already = set(MilestoneReached.objects.filter(enrollment_id__in=ready).values_list("enrollment_id", "milestone_id"))
+    fresh = [(e, m) for e, m in dict.fromkeys(pairs) if e in ready and (e, m) not in already]
+    milestones_cancel_fallbacks(pairs=fresh, now=now)
+    milestones_record_reached(pairs=fresh, source=source, actor="", actors=actors, now=now)
+    return enrollment_ids - ready
+
+
 def milestones_record_reached(
-    *, pairs: list[tuple[int, int]], source: str, actor: str, now: datetime
+    *, pairs: list[tuple[int, int]], source: str, actor: str, now: datetime, actors: dict[int, str] | None = None
 ) -> list[MilestoneReached]:
-    """Record (enrollment, milestone) pairs not yet reached, one event each; returns the new rows."""
+    """Record (enrollment, milestone) pairs not yet reached, one event each; returns the new rows.
+    ``actors``: one sender per enrollment (the events API), in place of ``actor``."""
     if not pairs:
         return []
     enrollment_ids = {e for e, _ in pairs}
     # Lock the enrollments first: a platform report and the schedule's fallback for the same
     # milestone then run one after the other, and the second sees the first's row.
-    live = set(
-        Enrollment.objects.select_for_update()
+    owners = {
+        pk: (student_id, program_id)
+        for pk, student_id, program_id in Enrollment.objects.select_for_update()
         .filter(pk__in=enrollment_ids)
         .exclude(stage=Stage.WITHDRAWN)
-        .values_list("pk", flat=True)
-    )
+        .values_list("pk", "student_id", "program_id")
+    }
+    live = set(owners)
     already = set(
         MilestoneReached.objects.filter(enrollment_id__in=enrollment_ids).values_list("enrollment_id", "milestone_id")
     )
@@ -443,14 +476,35 @@ def milestones_record_reached(
         MilestoneReached.objects.insert_for_enrollments(
             enrollment_ids=ids, milestone_id=m, reached_at=now, source=source
         )
-        JourneyEvent.objects.insert_for_enrollments(
-            enrollment_ids=ids,
-            kind=EngineEvent.MILESTONE_REACHED,
-            reason=f"reached {milestones[m].title!r} ({source})",
-            actor=actor,
-            now=now,
-            data={"milestone": milestones[m].slug, "milestone_id": m, "source": source},
-        )
+        reason = f"reached {milestones[m].title!r} ({source})"
+        data = {"milestone": milestones[m].slug, "milestone_id": m, "source": source}
+        if actors:
+            # One sender per enrollment: the same rows, one executemany instead of a SELECT.
+            insert_values(
+                JourneyEvent,
+                rows=[
+                    {
+                        "student": owners[e][0],
+                        "enrollment": e,
+                        "program": owners[e][1],
+                        "kind": str(EngineEvent.MILESTONE_REACHED),
+                        "reason": reason[:255],
+                        "actor": actors.get(e, actor)[:150],
+                        "occurred_at": now,
+                        "data": data,
+                    }
+                    for e in ids
+                ],
+            )
+        else:
+            JourneyEvent.objects.insert_for_enrollments(
+                enrollment_ids=ids,
+                kind=EngineEvent.MILESTONE_REACHED,
+                reason=reason,
+                actor=actor,
+                now=now,
+                data=data,
+            )
     order = {pair: i for i, pair in enumerate(fresh)}
     created = sorted(
         (

@@ -5,6 +5,8 @@ enrollment, a refund before its purchase) or raises ``Permanent``/``ValidationEr
 help). Every handler is idempotent, so a replay or a redelivered task acts once.
 """
 
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import datetime
 from decimal import Decimal
 
@@ -15,7 +17,7 @@ from campaigns.models import Enrollment, ProgramPage, Stage
 from integrations import schemas
 from integrations.models import InboundEvent, Purchase
 from referrals.conversions import services as conversions
-from referrals.inboxes import alias_pattern
+from referrals.inboxes import mailbox
 from referrals.models import FriendLead, LeadStatus
 
 
@@ -29,8 +31,28 @@ class Permanent(Exception):
     pass
 
 
+# The programs a batch pass looked up, by slug: its events share one transaction, so a program's page
+# cannot change under them, and a thousand events of one program need one query, not a thousand.
+_remembered: ContextVar[dict | None] = ContextVar("remembered_programs", default=None)
+
+
+@contextmanager
+def programs_remembered():
+    token = _remembered.set({})
+    try:
+        yield
+    finally:
+        _remembered.reset(token)
+
+
 def live_program(slug: str) -> ProgramPage | None:
-    return ProgramPage.objects.live().filter(slug=slug).order_by("pk").first()
+    remembered = _remembered.get()
+    if remembered is not None and slug in remembered:
+        return remembered[slug]
+    program = ProgramPage.objects.live().filter(slug=slug).order_by("pk").first()
+    if remembered is not None:
+        remembered[slug] = program
+    return program
 
 
 def _program(slug: str) -> ProgramPage:
@@ -61,10 +83,10 @@ def _enrollment(email: str, program: ProgramPage) -> Enrollment:
     return enrollment
 
 
-def _wake(key: str, now: datetime) -> None:
+def _wake(*keys: str, now: datetime) -> None:
     from integrations import services
 
-    services.events_wake(key=key, now=now)
+    services.events_wake_many(keys=list(keys), now=now)  # one query for them all
 
 
 def enrollment_created(event: InboundEvent, data: schemas.EnrollmentCreated, now: datetime) -> None:
@@ -86,7 +108,7 @@ def enrollment_created(event: InboundEvent, data: schemas.EnrollmentCreated, now
         reason=f"enrolled through the events API ({event.source})",
         now=now,
     )
-    _wake(enrollment_key(student.email, program.pk), now)
+    _wake(enrollment_key(student.email, program.pk), now=now)
 
 
 def milestone_reached(event: InboundEvent, data: schemas.MilestoneReached, now: datetime) -> None:
@@ -141,7 +163,7 @@ def enrollment_withdrawn(event: InboundEvent, data: schemas.EnrollmentWithdrawn,
 def checkout_lead(*, email: str, program: ProgramPage) -> FriendLead | None:
     """The friend's checkout hand-off for this inbox and program (any alias), if there was one."""
     return (
-        FriendLead.objects.filter(program=program, status=LeadStatus.CHECKOUT, email__iregex=alias_pattern(email))
+        FriendLead.objects.filter(program=program, status=LeadStatus.CHECKOUT, inbox=mailbox(email))
         .order_by("registered_at", "pk")
         .first()
     )
@@ -189,8 +211,7 @@ def purchase_completed(event: InboundEvent, data: schemas.PurchaseCompleted, now
         occurred_at=now,
         now=now,
     )
-    _wake(purchase_key(event.source, data.order_id), now)
-    _wake(enrollment_key(data.email, program.pk), now)
+    _wake(purchase_key(event.source, data.order_id), enrollment_key(data.email, program.pk), now=now)
 
 
 def purchase_refunded(event: InboundEvent, data: schemas.PurchaseRefunded, now: datetime) -> None:

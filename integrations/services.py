@@ -18,10 +18,10 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
-from django.db.models import F, Q
+from django.db.models import Q
 from django.utils import timezone
 
-from integrations import adapters, handlers
+from integrations import adapters, batches, handlers
 from integrations.models import InboundEvent, Outcome, PlatformToken
 from integrations.schemas import EVENT_ADAPTER
 
@@ -317,12 +317,14 @@ def events_process_batch(
 
     Due: a retry or a wait whose time has come; with ``fresh``, also every pending event not tried yet (the
     queue's task for one event takes its neighbours along). Rows another worker holds are skipped
-    (PostgreSQL), so two passes at once share the backlog and act once. Consecutive ``enrollment.created``
-    events of one program for people who are not students yet are written together by the set-based
-    enrollment of the CSV import (``campaigns.bulk.enroll_chunk``): the same rows ``student_enroll``
-    writes, in a few statements; every other event, and any of those the bulk path cannot take (an existing
-    student, whose details the API may correct; a bad name), goes through ``event_process`` in its place
-    in the order. ``stamp``: ``processed_at`` is when each run was written rather than ``now``.
+    (PostgreSQL), so two passes at once share the backlog and act once. Consecutive API events of one kind
+    and program, each about another person, are written together (``batches``): new students'
+    ``enrollment.created`` by the CSV import's set-based enrollment, ``milestone.reached`` of started
+    enrollments by ``enrollments_record_milestones``; the same rows the handlers write, in a few
+    statements. Every other event, and any of those a run cannot take (an existing student, whose details
+    the API may correct; a bad name; an enrollment not started yet or missing), goes through
+    ``event_process``. ``stamp``: ``processed_at`` is when each run was written rather than ``now``. A
+    program is looked up once per batch.
     """
 
     now = now or timezone.now()
@@ -335,126 +337,25 @@ def events_process_batch(
         if connection.features.has_select_for_update_skip_locked:
             events = events.select_for_update(skip_locked=True)
         events = list(events.order_by("received_at", "pk")[:limit])
-        run: list[tuple[InboundEvent, object]] = []
-        for event in events:
-            data = _bulk_enrollment(event)
-            if run and (
-                data is None
-                or data.program != run[0][1].program
-                or any(data.student.email.lower() == other.student.email.lower() for _, other in run)
-            ):
-                outcomes.update(_enroll_run(run, now, stamp))
-                run = []
-            if data is not None:
-                run.append((event, data))
-            else:
-                outcomes[event.pk] = event_process(event_id=event.pk, now=now)
-        if run:
-            outcomes.update(_enroll_run(run, now, stamp))
+        with handlers.programs_remembered():
+            run = batches.Run()
+            for event in events:
+                item = batches.bulk_item(event)
+                if run and not run.takes(item):
+                    outcomes.update(run.process(now=now, stamp=stamp))
+                    run = batches.Run()
+                if item is not None:
+                    run.add(event, item)
+                else:
+                    outcomes[event.pk] = event_process(event_id=event.pk, now=now)
+            if run:
+                outcomes.update(run.process(now=now, stamp=stamp))
     return outcomes
-
-
-def _bulk_enrollment(event: InboundEvent):
-    """The event's data if it is an API ``enrollment.created`` the bulk path may take, else None."""
-    # A platform's event is translated by its adapter (which may ask the platform's API): one by one.
-    if event.source != "api" or event.event_type != "enrollment.created":
-        return None
-    # The bulk path writes what this handler writes; another one registered in its place runs as it is.
-    if handlers.HANDLERS.get("enrollment.created") is not handlers.enrollment_created:
-        return None
-    try:
-        envelope = EVENT_ADAPTER.validate_python(json.loads(event.body))
-    except Exception:  # noqa: BLE001 - the per-event path records what is wrong with it
-        return None
-    return envelope.data if envelope.type == "enrollment.created" else None
-
-
-def _enroll_run(run: list, now: datetime, stamp: bool) -> dict[int, str]:
-    """One program's consecutive enrollments of new people, in bulk; the others one by one."""
-    from campaigns import bulk
-    from campaigns import tasks as campaign_tasks
-    from campaigns.models import validate_time_zone
-    from campaigns.names import name_problem
-    from campaigns.services import normalize_email
-
-    outcomes: dict[int, str] = {}
-    program = handlers.live_program(run[0][1].program)
-    people, by_key, one_by_one = [], {}, []
-    if program is not None:
-        taken = bulk._student_ids_by_lower_email([data.student.email.lower() for _, data in run])
-        for event, data in run:
-            student = data.student
-            first, last = " ".join(student.first_name.split()), " ".join(student.last_name.split())
-            try:
-                email = normalize_email(student.email)
-                if student.timezone:
-                    validate_time_zone(student.timezone)
-            except (ValidationError, ValueError):
-                email = None
-            if email is None or email.lower() in taken or name_problem(first) or name_problem(last):
-                one_by_one.append(event)
-                continue
-            starts_at = data.starts_at or now
-            by_key[email.lower()] = event
-            people.append(
-                {
-                    "email": email,
-                    "first_name": first,
-                    "last_name": last,
-                    "time_zone": student.timezone or "",
-                    "marketing_consent": bool(student.marketing_consent),
-                    "cohort": (data.cohort or f"{starts_at:%Y-%m}")[:60],
-                    "starts_at": starts_at,
-                    "actor": handlers.actor(event),
-                }
-            )
-    else:
-        one_by_one = [event for event, _ in run]
-    if people:
-        try:
-            with transaction.atomic():  # a savepoint: if the bulk path fails, each goes its own way
-                result = bulk.enroll_chunk(
-                    program=program,
-                    people=people,
-                    cohort="",
-                    starts_at=now,
-                    actor="api",
-                    now=now,
-                    reason=f"enrolled through the events API ({run[0][0].source})",
-                )
-                done = [by_key[key] for key in result.enrolled if key in result.new_students]
-                # Someone became a student meanwhile (another worker): the per-event path corrects the details.
-                one_by_one += [event for key, event in by_key.items() if key not in result.new_students]
-                for person in people:
-                    key = person["email"].lower()
-                    if key in result.enrolled and person["starts_at"] <= now:
-                        campaign_tasks.enqueue_advance(result.enrolled[key])
-                events_wake_many(keys=[handlers.enrollment_key(key, program.pk) for key in result.enrolled], now=now)
-                InboundEvent.objects.filter(pk__in=[event.pk for event in done]).update(
-                    outcome=Outcome.PROCESSED,
-                    processed_at=timezone.now() if stamp else now,
-                    error="",
-                    waiting_for="",
-                    next_attempt_at=None,
-                    attempts=F("attempts") + 1,
-                )
-                outcomes.update({event.pk: Outcome.PROCESSED for event in done})
-        except Exception:
-            logger.exception("bulk enrollment of %s events failed; processing them one by one", len(people))
-            one_by_one += list(by_key.values())
-    for event in sorted(one_by_one, key=lambda e: (e.received_at, e.pk)):
-        if event.pk not in outcomes:
-            outcomes[event.pk] = event_process(event_id=event.pk, now=now)
-    return outcomes
-
-
-def events_wake(*, key: str, now: datetime) -> int:
-    """What ``key`` waited for has arrived: process the events waiting on it (after this commit)."""
-    return events_wake_many(keys=[key], now=now)
 
 
 def events_wake_many(*, keys: list[str], now: datetime) -> int:
-    """``events_wake`` for many keys in one query (a bulk enrollment)."""
+    """What these keys waited for has arrived: process the events waiting on any of them (after this commit),
+    in one query."""
     from integrations import tasks
 
     if not keys:

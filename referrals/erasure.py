@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from mailers.erasure import placeholder_address, redact
 from referrals.conversions.models import Conversion
+from referrals.inboxes import mailbox
 from referrals.loops import friend_name
 from referrals.models import FriendLead, ReferralClick, ReferralLink
 from referrals.rewards.models import Reward
@@ -88,6 +89,7 @@ def erase_student(*, student, address: str, needles: list[str], now=None) -> dic
             continue
         FriendLead.objects.filter(pk=lead.pk).update(
             email=placeholder,
+            inbox=mailbox(placeholder),
             first_name="",
             last_name="",
             name_consent_at=None,

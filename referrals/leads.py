@@ -39,7 +39,7 @@ from referrals.conversions.services import conversion_record
 from referrals.events import ReferralEvent
 from referrals.inboxes import alias_pattern, mailbox
 from referrals.models import EnrollmentMode, FriendLead, FriendOffer, LeadStatus, ReferralLink, ReferralPlan
-from referrals.selectors import access_until, link_first_click, plan_for
+from referrals.selectors import access_until, lead_of_inbox, link_first_click, plan_for
 from referrals.webhooks import payloads as webhook_events
 
 CONFIRM_SALT = "campaigns.friend-confirm"
@@ -50,14 +50,6 @@ CONFIRM_MAX_AGE = 7 * 24 * 3600
 
 def hands_off_to_checkout(plan: ReferralPlan | None) -> bool:
     return plan is not None and plan.enrollment_mode == EnrollmentMode.CHECKOUT
-
-
-def _lead_of_inbox(*, email: str, program_id: int) -> FriendLead | None:
-    return (
-        FriendLead.objects.filter(email__iregex=alias_pattern(email), program_id=program_id)
-        .order_by("registered_at", "pk")
-        .first()
-    )
 
 
 @transaction.atomic
@@ -106,7 +98,7 @@ def lead_register(
         status = LeadStatus.WAITLIST
     else:
         status = LeadStatus.CHECKOUT if hands_off_to_checkout(plan) else LeadStatus.PENDING
-    lead = _lead_of_inbox(email=email, program_id=program_id)
+    lead = lead_of_inbox(email=email, program_id=program_id)
     if lead is None:
         try:
             with transaction.atomic():

@@ -25,6 +25,7 @@ from wagtail.admin.panels import FieldPanel, FieldRowPanel, MultiFieldPanel
 from wagtail.models import Orderable
 
 from campaigns.names import validate_person_name
+from referrals.inboxes import mailbox
 from referrals.rewards.models import NO_THANK_YOU, PLAN_KIND_CHOICES, RewardKind
 
 # A new program's ask: fits any program (no audience, no promise but the program's own), and passes
@@ -342,6 +343,9 @@ class FriendLead(models.Model):
     # ...and the one credited with them, set on confirmation (or, at a checkout, on the purchase).
     link = models.ForeignKey(ReferralLink, on_delete=models.SET_NULL, null=True, blank=True, related_name="leads")
     email = models.EmailField(max_length=254)
+    # The inbox the address reaches (inboxes.mailbox), written by save(): "the same inbox" (one lead per
+    # inbox, a buyer's checkout hand-off) is then an index lookup, not a regular expression over every lead.
+    inbox = models.CharField(max_length=254, blank=True, default="", editable=False)
     first_name = models.CharField(max_length=100, validators=[validate_person_name])
     last_name = models.CharField(max_length=100, blank=True, validators=[validate_person_name])
     consent_at = models.DateTimeField(
@@ -369,10 +373,17 @@ class FriendLead(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(Lower("email"), "program", name="lead_once_per_program")]
+        indexes = [models.Index(fields=["program", "inbox"], name="lead_program_inbox")]
         ordering = ["-registered_at"]
 
     def __str__(self) -> str:
         return f"{self.first_name} <{self.email}>"
+
+    def save(self, *args, **kwargs):
+        self.inbox = mailbox(self.email)
+        if (fields := kwargs.get("update_fields")) is not None and "email" in fields:
+            kwargs["update_fields"] = {*fields, "inbox"}
+        super().save(*args, **kwargs)
 
 
 # Outbound webhooks keep their records in their own module; importing them here makes them this app's.

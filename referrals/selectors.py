@@ -7,7 +7,18 @@ from django.urls import reverse
 
 from campaigns.models import Student
 from mailers.rendering import absolute
+from referrals.inboxes import mailbox
 from referrals.models import FriendLead, ReferralClick, ReferralLink, ReferralPlan
+
+
+def lead_of_inbox(*, email: str, program_id: int) -> FriendLead | None:
+    """The program's lead for the inbox ``email`` reaches (any of its aliases), the first if several."""
+    return (
+        FriendLead.objects.filter(inbox=mailbox(email), program_id=program_id)
+        .select_related("via_link__student")
+        .order_by("registered_at", "pk")
+        .first()
+    )
 
 
 def plan_for(program_id: int) -> ReferralPlan | None:

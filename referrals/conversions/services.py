@@ -33,7 +33,7 @@ from referrals.conversions.models import COUNTED, Conversion, Rule, Status
 from referrals.events import ReferralEvent
 from referrals.inboxes import alias_pattern, mailbox
 from referrals.models import FriendLead, ReferralClick, ReferralLink, ReferralPlan
-from referrals.selectors import normalize_code, plan_for
+from referrals.selectors import lead_of_inbox, normalize_code, plan_for
 from referrals.signals import conversion_approved, conversion_attributed, conversion_refunded
 
 # Where a purchase's referral code can come from, in the order they are trusted.
@@ -69,15 +69,6 @@ def is_disposable(email: str) -> bool:
     # A subdomain of a listed domain (x.mailinator.com) is as throwaway as the domain itself.
     parts = domain.split(".")
     return any(".".join(parts[i:]) in DISPOSABLE_DOMAINS for i in range(len(parts) - 1))
-
-
-def _lead_of_inbox(*, email: str, program_id: int) -> FriendLead | None:
-    return (
-        FriendLead.objects.filter(email__iregex=alias_pattern(email), program_id=program_id)
-        .select_related("via_link__student")
-        .order_by("registered_at", "pk")
-        .first()
-    )
 
 
 def _code_link(*, codes: dict, program_id: int) -> tuple[ReferralLink | None, dict]:
@@ -153,7 +144,7 @@ def _was_there_before(*, program_id: int, email: str, link: ReferralLink, before
     if earlier is not None:
         reasons.append(_reason("was_student", f"enrolled {earlier.enrolled_at:%Y-%m-%d}"))
     lead = (
-        FriendLead.objects.filter(program_id=program_id, email__iregex=alias_pattern(email), registered_at__lt=before)
+        FriendLead.objects.filter(program_id=program_id, inbox=mailbox(email), registered_at__lt=before)
         .exclude(via_link=link)
         .order_by("registered_at")
         .first()
@@ -251,7 +242,7 @@ def conversion_record(
     if (existing := _existing(source=source, order_id=order_id, lead=lead)) is not None:
         return existing
     plan = plan_for(program.pk) or DEFAULTS
-    lead = lead or _lead_of_inbox(email=email, program_id=program.pk)
+    lead = lead or lead_of_inbox(email=email, program_id=program.pk)
     link, rule, evidence, notes = attribute(
         program_id=program.pk, email=email, codes=codes or {}, lead=lead, occurred_at=occurred_at, plan=plan
     )

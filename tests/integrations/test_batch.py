@@ -11,7 +11,9 @@ from django.db import connection, connections
 from campaigns.models import Enrollment, JourneyEvent, MilestoneReached, ScheduledAction, Student
 from integrations import services
 from integrations.models import InboundEvent, Outcome
-from tests.factories import enroll, program_page
+from campaigns import services as engine
+from campaigns.models import Stage
+from tests.factories import enroll, feedback_plan, program_page, sharing_prompt
 
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
@@ -115,6 +117,12 @@ def snapshot(prefix: str) -> dict:
                     "enrollment__student__email", "milestone__slug", "source"
                 )
             ),
+            "actions": sorted(
+                ScheduledAction.objects.filter(enrollment__student__email__startswith=prefix).values_list(
+                    "enrollment__student__email", "key", "status", "done_at"
+                ),
+                key=str,
+            ),
             "events": sorted(
                 InboundEvent.objects.filter(external_id__startswith=prefix).values_list(
                     "external_id", "outcome", "error", "waiting_for", "attempts", "next_attempt_at", "processed_at"
@@ -149,6 +157,118 @@ def test_a_batch_of_mixed_events_ends_as_processing_them_one_by_one(program, cap
     # The woken milestone is due: the next pass records it.
     services.events_process_batch(now=NOW)
     assert MilestoneReached.objects.filter(enrollment__student__email="zq2dan@example.org").count() == 1
+
+
+def milestone_events(prefix: str) -> list[InboundEvent]:
+    """Milestones of started students (one of them graduated), two in a row for one person, one reached
+    already, one after a withdrawal, one of a student not started yet, an unknown milestone, one before
+    its enrollment, and a run broken by another kind of event."""
+    at = NOW - timedelta(minutes=5)
+
+    def send(name, milestone, who, event_type="milestone.reached"):
+        nonlocal at
+        at += timedelta(seconds=1)
+        data = {"email": f"{prefix}{who}@example.org", "program": "focus", "milestone": milestone}
+        if event_type == "program.completed":
+            data.pop("milestone")
+        return receive(f"{prefix}-{name}", event_type, data, at)
+
+    return [
+        send("m-ann", "first-win", "ann"),
+        send("m-bo", "first-win", "bo"),
+        send("m-ann-half", "halfway", "ann"),  # the same person again: a new run
+        send("m-cy", "halfway", "cy"),  # graduated
+        send("m-bo-again", "first-win", "bo"),  # reached already
+        send("m-dee", "first-win", "dee"),  # withdrawn
+        send("m-eli", "first-win", "eli"),  # not started: a stage change first
+        send("m-fay", "no-such-milestone", "fay"),
+        send("m-gus", "first-win", "gus"),  # not enrolled (yet)
+        send("c-ann", "", "ann", event_type="program.completed"),
+        send("m-fay-half", "halfway", "fay"),
+    ]
+
+
+def started(program, prefix: str) -> None:
+    past = NOW - timedelta(days=10)
+    for who in ("ann", "bo", "cy", "dee", "eli", "fay"):
+        enroll(program=program, email=f"{prefix}{who}@example.org", starts_at=past, now=past)
+    ids = dict(Enrollment.objects.filter(student__email__startswith=prefix).values_list("student__email", "pk"))
+
+    def move(who, to_stage, from_stage=Stage.ACTIVE):
+        engine.enrollments_change_stage(
+            enrollment_ids=[ids[f"{prefix}{who}@example.org"]],
+            from_stage=from_stage,
+            to_stage=to_stage,
+            actor="test",
+            reason="test",
+            now=past,
+        )
+
+    for who in ("ann", "bo", "cy", "dee", "fay"):
+        move(who, Stage.ACTIVE, Stage.ENROLLED)
+    move("cy", Stage.COMPLETED)
+    move("dee", Stage.WITHDRAWN)
+
+
+@pytest.mark.django_db
+def test_a_batch_of_milestones_ends_as_processing_them_one_by_one(program, caplog, django_assert_max_num_queries):
+    sharing_prompt(program=program, milestone_slug="first-win")
+    feedback_plan(program=program, after_milestone_slug="halfway")
+    for prefix in ("zm1", "zm2"):
+        started(program, prefix)
+    one_by_one = milestone_events("zm1")
+    for event in one_by_one:
+        services.event_process(event_id=event.pk, now=NOW)
+    events = milestone_events("zm2")
+    done = services.events_process_batch(now=NOW, fresh=True, exclude=[event.pk for event in one_by_one])
+    assert set(done) == {event.pk for event in events}
+    assert not [record for record in caplog.records if record.levelname == "ERROR"]  # the runs took their share
+    expected = snapshot("zm1")
+    assert snapshot("zm2") == expected
+    outcomes = {row[0]: row[1:3] for row in expected["events"]}
+    assert outcomes["X-m-dee"][0] == Outcome.FAILED and "withdrawn" in outcomes["X-m-dee"][1]
+    assert outcomes["X-m-fay"][0] == Outcome.FAILED and "no milestone" in outcomes["X-m-fay"][1]
+    assert outcomes["X-m-gus"][0] == Outcome.WAITING
+    assert {outcomes[f"X-{name}"][0] for name in ("m-ann", "m-bo", "m-ann-half", "m-cy", "m-bo-again", "m-eli")} == {
+        Outcome.PROCESSED
+    }
+    reached = {tuple(row[:2]) for row in expected["milestones"]}
+    assert ("Xeli@example.org", "first-win") in reached and ("Xcy@example.org", "halfway") in reached
+    actors = {row[5] for row in expected["journey"] if row[1] == "milestone_reached"}
+    assert "api:X-m-ann" in actors and "api:X-m-bo" in actors  # each event's own sender
+    keys = {row[1] for row in expected["actions"]}
+    assert {key for key in keys if key.startswith("milestone:")} and len(
+        keys
+    ) > 2  # fallbacks and what reaching schedules
+    cancelled = {tuple(row[:2]) for row in expected["actions"] if row[2] == "cancelled"}
+    assert any(who == "Xann@example.org" for who, _ in cancelled)  # the platform reported it: no fallback later
+
+    # A run of many started students costs a few queries, not a dozen each.
+    events = []
+    for n in range(30):
+        enroll(
+            program=program, email=f"zr{n}@example.org", starts_at=NOW - timedelta(days=1), now=NOW - timedelta(days=1)
+        )
+        events.append(
+            receive(
+                f"zr-{n}",
+                "milestone.reached",
+                {"email": f"zr{n}@example.org", "program": "focus", "milestone": "first-win"},
+                NOW,
+            )
+        )
+    engine.enrollments_change_stage(
+        enrollment_ids=Enrollment.objects.filter(student__email__startswith="zr").values_list("pk", flat=True),
+        from_stage=Stage.ENROLLED,
+        to_stage=Stage.ACTIVE,
+        actor="test",
+        reason="test",
+        now=NOW - timedelta(days=1),
+    )
+    with django_assert_max_num_queries(40):
+        done = services.events_process_batch(now=NOW, fresh=True)
+    assert set(done.values()) == {Outcome.PROCESSED} and len(done) == 30
+    assert MilestoneReached.objects.filter(enrollment__student__email__startswith="zr").count() == 30
 
 
 @pytest.mark.django_db

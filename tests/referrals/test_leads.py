@@ -217,3 +217,14 @@ def test_the_service_refuses_names_that_carry_a_message(field, name):
         leads.lead_register(link=link, email="jo@example.org", now=NOW, **data)
     assert field in refused.value.message_dict
     assert not FriendLead.objects.exists() and not Message.objects.filter(kind="friend_confirm").exists()
+
+
+def test_a_lead_keeps_the_inbox_its_address_reaches_and_is_found_by_any_alias():
+    link = sam_of_sleep(now=NOW)
+    lead = leads.lead_register(link=link, first_name="Jo", email="Jo.Ann+news@googlemail.com", now=NOW)
+    assert FriendLead.objects.get(pk=lead.pk).inbox == "joann@gmail.com"
+    again = leads.lead_register(link=link, first_name="Jo", email="joann+2@gmail.com", now=NOW)
+    assert again.pk == lead.pk and FriendLead.objects.count() == 1  # one lead per inbox
+    lead.email = "bo@example.org"
+    lead.save(update_fields=["email"])  # the inbox follows the address, whatever the fields saved
+    assert FriendLead.objects.get(pk=lead.pk).inbox == "bo@example.org"

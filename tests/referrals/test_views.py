@@ -335,7 +335,7 @@ def test_an_alias_of_a_registered_friend_is_the_same_friend(program, client):
 def test_a_double_tap_on_register_keeps_the_first_registration(program, monkeypatch):
     """Two posts at once: both pass the "already registered?" read, the database keeps one."""
     link = make_link(program)
-    monkeypatch.setattr(leads, "_lead_of_inbox", lambda **kwargs: None)  # the second post's stale read
+    monkeypatch.setattr(leads, "lead_of_inbox", lambda **kwargs: None)  # the second post's stale read
     first = leads.lead_register(link=link, first_name="Jo", email="jo@example.org")
     second = leads.lead_register(link=link, first_name="Jo", email="JO@example.org")
     assert second.pk == first.pk and FriendLead.objects.count() == 1
