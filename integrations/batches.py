@@ -1,13 +1,14 @@
-"""The batch pass's set-based runs: consecutive API events of one kind and program, each about another person,
-written together with the same rows their handlers would write one at a time.
+"""The batch pass's set-based runs: consecutive API events, each about another person and order, written
+together with the same rows their handlers would write one at a time.
 
 ``services.events_process_batch`` walks the due events in order and collects a ``Run`` while events fit it;
-a run is processed before the next event that does not (another kind, another program, the same person
-again), so the order of what happens to one person is the order the events came in. Whatever a run cannot
-take (an existing student whose details the API corrects, a bad name, an enrollment not started or not
-there yet, an unknown milestone) goes through ``services.event_process`` on its own, which records the wait
-or the error as it would have anyway. A run that fails as a whole is rolled back to its savepoint and its
-events go one by one.
+a run is processed before the next event that does not (the same inbox or order again, or an event no run
+takes: a refund, a platform's event, a purchase with a referral code), so the order of what happens to one
+person is the order the events came in. Whatever a run cannot take (an existing student whose details the
+API corrects, a bad name, an enrollment not started or not there yet, an unknown milestone, a buyer who is
+not a student or has a lead to judge) goes through ``services.event_process`` on its own, which records the
+wait or the error as it would have anyway. A group that fails as a whole is rolled back to its savepoint
+and its events go one by one.
 """
 
 import json
@@ -24,6 +25,7 @@ from django.utils import timezone
 from integrations import handlers
 from integrations.models import InboundEvent, Outcome
 from integrations.schemas import EVENT_ADAPTER
+from referrals.inboxes import mailbox
 
 logger = logging.getLogger(__name__)
 
@@ -32,6 +34,7 @@ logger = logging.getLogger(__name__)
 BULK_HANDLERS = {
     "enrollment.created": handlers.enrollment_created,
     "milestone.reached": handlers.milestone_reached,
+    "purchase.completed": handlers.purchase_completed,
 }
 
 
@@ -45,9 +48,13 @@ class Item:
         return self.data.program
 
     @property
-    def person(self) -> str:
-        email = self.data.student.email if self.kind == "enrollment.created" else self.data.email
-        return email.lower()
+    def keys(self) -> set[str]:
+        """What two events of one run may not share: the person, and for a purchase its order and inbox."""
+        if self.kind == "enrollment.created":
+            return {self.data.student.email.lower()}
+        if self.kind == "purchase.completed":
+            return {self.data.email.lower(), f"order:{self.data.order_id}", f"inbox:{mailbox(self.data.email)}"}
+        return {self.data.email.lower()}
 
 
 def bulk_item(event: InboundEvent) -> Item | None:
@@ -61,35 +68,39 @@ def bulk_item(event: InboundEvent) -> Item | None:
         envelope = EVENT_ADAPTER.validate_python(json.loads(event.body))
     except Exception:  # noqa: BLE001 - the per-event path records what is wrong with it
         return None
-    return Item(kind=envelope.type, data=envelope.data) if envelope.type == event.event_type else None
+    if envelope.type != event.event_type:
+        return None
+    data = envelope.data
+    # A referral code is evidence to weigh (conversion_record): only purchases without one go in bulk.
+    if envelope.type == "purchase.completed" and (data.ref or data.coupon or data.affiliate):
+        return None
+    return Item(kind=envelope.type, data=data)
 
 
 @dataclass
 class Run:
-    events: list[tuple[InboundEvent, object]] = field(default_factory=list)
-    kind: str = ""
-    program: str = ""
-    people: set[str] = field(default_factory=set)
+    """Consecutive bulk items, each about another inbox and order: what happens to one person is then never
+    reordered, however the kinds are interleaved (an enrollment, someone else's milestone, a third
+    person's purchase). Written a group of one kind and program at a time."""
+
+    groups: dict[tuple[str, str], list[tuple[InboundEvent, object]]] = field(default_factory=dict)
+    keys: set[str] = field(default_factory=set)
 
     def __bool__(self) -> bool:
-        return bool(self.events)
+        return bool(self.groups)
 
     def takes(self, item: Item | None) -> bool:
-        return (
-            item is not None
-            and (item.kind, item.program) == (self.kind, self.program)
-            and (item.person not in self.people)
-        )
+        return item is not None and not (item.keys & self.keys)
 
     def add(self, event: InboundEvent, item: Item) -> None:
-        if not self.events:
-            self.kind, self.program = item.kind, item.program
-        self.events.append((event, item.data))
-        self.people.add(item.person)
+        self.groups.setdefault((item.kind, item.program), []).append((event, item.data))
+        self.keys |= item.keys
 
     def process(self, *, now: datetime, stamp: bool) -> dict[int, str]:
-        process = _enrollments if self.kind == "enrollment.created" else _milestones
-        return process(self.events, now, stamp)
+        outcomes: dict[int, str] = {}
+        for (kind, _), events in self.groups.items():
+            outcomes.update(WRITERS[kind](events, now, stamp))
+        return outcomes
 
 
 def _one_by_one(events: list[InboundEvent], outcomes: dict[int, str], now: datetime) -> dict[int, str]:
@@ -154,6 +165,91 @@ def _milestones(run: list, now: datetime, stamp: bool) -> dict[int, str]:
                 _mark_processed(done, outcomes, now, stamp)
         except Exception:
             logger.exception("bulk milestones of %s events failed; processing them one by one", len(taken))
+            outcomes.clear()
+            one_by_one += [event for event, _ in taken.values()]
+    return _one_by_one(one_by_one, outcomes, now)
+
+
+def _purchases(run: list, now: datetime, stamp: bool) -> dict[int, str]:
+    """One program's consecutive purchases without a referral code, by its students, each a new order of an
+    inbox with no lead or conversion in the program: the purchase and its unattributed first conversion in
+    bulk (``conversions_record_uncoded``); the others (a new buyer to enroll, an order seen before, a
+    friend to judge) one by one."""
+    from campaigns.models import Enrollment
+    from campaigns.models.inserts import insert_values
+    from campaigns.names import name_problem
+    from campaigns.services import normalize_email
+    from integrations import services
+    from integrations.models import Purchase
+    from referrals.conversions import services as conversions
+
+    outcomes: dict[int, str] = {}
+    program = handlers.live_program(run[0][1].program)
+    if program is None:
+        return _one_by_one([event for event, _ in run], outcomes, now)
+    enrolled = dict(
+        Enrollment.objects.filter(program=program)
+        .annotate(email_lower=Lower("student__email"))
+        .filter(email_lower__in=[data.email.lower() for _, data in run])
+        .values_list("email_lower", "pk")
+    )
+    bought = set(
+        Purchase.objects.filter(source="api", order_id__in=[data.order_id for _, data in run]).values_list(
+            "order_id", flat=True
+        )
+    )
+    taken, one_by_one = {}, []
+    for event, data in run:
+        try:
+            # What student_enroll refuses even for a student it finds: the handler says why.
+            good = not name_problem(" ".join(data.first_name.split())) and bool(normalize_email(data.email))
+        except (ValidationError, ValueError):
+            good = False
+        if good and data.email.lower() in enrolled and data.order_id not in bought:
+            taken[data.order_id] = (event, data)
+        else:
+            one_by_one.append(event)
+    if taken:
+        try:
+            with transaction.atomic():  # a savepoint: if the bulk path fails, each goes its own way
+                left = conversions.conversions_record_uncoded(
+                    program=program,
+                    purchases=[(event.source, order, data.email) for order, (event, data) in taken.items()],
+                    now=now,
+                )
+                one_by_one += [taken[order][0] for order in left]
+                done = {order: item for order, item in taken.items() if order not in left}
+                insert_values(
+                    Purchase,
+                    rows=[
+                        {
+                            "source": event.source,
+                            "order_id": order,
+                            "email": data.email,
+                            "program": program.pk,
+                            "enrollment": enrolled[data.email.lower()],
+                            "amount": data.amount,
+                            "currency": data.currency,
+                            "purchased_at": now,
+                            "inbound_event": event.pk,
+                        }
+                        for order, (event, data) in done.items()
+                    ],
+                )
+                services.events_wake_many(
+                    keys=[
+                        key
+                        for order, (event, data) in done.items()
+                        for key in (
+                            handlers.purchase_key(event.source, order),
+                            handlers.enrollment_key(data.email, program.pk),
+                        )
+                    ],
+                    now=now,
+                )
+                _mark_processed([event for event, _ in done.values()], outcomes, now, stamp)
+        except Exception:
+            logger.exception("bulk purchases of %s events failed; processing them one by one", len(taken))
             outcomes.clear()
             one_by_one += [event for event, _ in taken.values()]
     return _one_by_one(one_by_one, outcomes, now)
@@ -229,3 +325,6 @@ def _enrollments(run: list, now: datetime, stamp: bool) -> dict[int, str]:
             outcomes.clear()
             one_by_one += list(by_key.values())
     return _one_by_one(one_by_one, outcomes, now)
+
+
+WRITERS = {"enrollment.created": _enrollments, "milestone.reached": _milestones, "purchase.completed": _purchases}

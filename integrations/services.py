@@ -317,12 +317,13 @@ def events_process_batch(
 
     Due: a retry or a wait whose time has come; with ``fresh``, also every pending event not tried yet (the
     queue's task for one event takes its neighbours along). Rows another worker holds are skipped
-    (PostgreSQL), so two passes at once share the backlog and act once. Consecutive API events of one kind
-    and program, each about another person, are written together (``batches``): new students'
-    ``enrollment.created`` by the CSV import's set-based enrollment, ``milestone.reached`` of started
-    enrollments by ``enrollments_record_milestones``; the same rows the handlers write, in a few
-    statements. Every other event, and any of those a run cannot take (an existing student, whose details
-    the API may correct; a bad name; an enrollment not started yet or missing), goes through
+    (PostgreSQL), so two passes at once share the backlog and act once. Consecutive API events, each about
+    another inbox and order, are written together (``batches``): new students' ``enrollment.created`` by the
+    CSV import's set-based enrollment, ``milestone.reached`` of started enrollments by
+    ``enrollments_record_milestones``, students' ``purchase.completed`` without a referral code by
+    ``conversions_record_uncoded``; the same rows the handlers write, in a few statements. Every other
+    event, and any of those a run cannot take (an existing student, whose details the API may correct; a
+    bad name; an enrollment not started yet or missing; a friend's purchase to judge), goes through
     ``event_process``. ``stamp``: ``processed_at`` is when each run was written rather than ``now``. A
     program is looked up once per batch.
     """

@@ -311,6 +311,60 @@ def conversion_record(
     return conversion
 
 
+def conversions_record_uncoded(*, program, purchases: list[tuple[str, str, str]], now: datetime) -> set[str]:
+    """``conversion_record`` for many purchases that carry no referral code, (source, order id, email) each,
+    in a few statements (the events API's batch pass). A buyer whose inbox has no lead and no conversion in
+    the program yet is attributed to nobody and judged by nothing: what ``conversion_record`` records for
+    them is their first conversion, unattributed (so a later one earns nobody a thank-you). Returns the
+    order ids it left to ``conversion_record``: a lead or an earlier conversion to judge against, or the
+    order recorded already. The purchases' events are the senders: call inside their transaction."""
+    from campaigns.models.inserts import insert_values
+
+    inboxes = {mailbox(email) for _, _, email in purchases}
+    judged = set(FriendLead.objects.filter(program=program, inbox__in=inboxes).values_list("inbox", flat=True))
+    judged |= set(
+        Conversion.objects.filter(program=program, friend_inbox__in=inboxes, is_first=True).values_list(
+            "friend_inbox", flat=True
+        )
+    )
+    recorded = set(
+        Conversion.objects.filter(order_id__in=[order for _, order, _ in purchases])
+        .exclude(source="")
+        .values_list("source", "order_id")
+    )
+    plan = plan_for(program.pk) or DEFAULTS
+    rows, left = [], set()
+    for source, order_id, email in purchases:
+        email = email.strip().lower()
+        inbox = mailbox(email)
+        if inbox in judged or (source, order_id) in recorded:
+            left.add(order_id)
+            continue
+        judged.add(inbox)  # a second purchase of the inbox in the same call is judged against this one
+        link, rule, evidence, notes = attribute(
+            program_id=program.pk, email=email, codes={}, lead=None, occurred_at=now, plan=plan
+        )
+        assert link is None  # no code and no lead: nobody to attribute it to
+        rows.append(
+            {
+                "program": program.pk,
+                "friend_email": email,
+                "friend_inbox": inbox,
+                "source": source,
+                "order_id": order_id,
+                "rule": str(rule),  # plain strings: a driver may write an enum by its name
+                "evidence": {**evidence, "recorded_at": _iso(now)},
+                "is_first": True,
+                "status": Status.UNATTRIBUTED.value,
+                "reasons": notes,
+                "occurred_at": now,
+                "created_at": now,
+            }
+        )
+    insert_values(Conversion, rows=rows)
+    return left
+
+
 def _simulated(conversion: Conversion) -> bool:
     # simulate_cohort's graduates and friends are nobody's: no signal tells the rewards code, the loop
     # emails or a webhook about them (the simulation calls the rewards code itself, which sends nothing).

@@ -2,18 +2,19 @@
 same rows and outcomes as processing each event on its own."""
 
 import json
+import re
 import threading
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.db import connection, connections
 
-from campaigns.models import Enrollment, JourneyEvent, MilestoneReached, ScheduledAction, Student
+from campaigns import services as engine
+from campaigns.models import Enrollment, JourneyEvent, MilestoneReached, ScheduledAction, Stage, Student
 from integrations import services
 from integrations.models import InboundEvent, Outcome
-from campaigns import services as engine
-from campaigns.models import Stage
 from tests.factories import enroll, feedback_plan, program_page, sharing_prompt
+from tests.referrals.graduates import make_link
 
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
@@ -316,3 +317,181 @@ def test_two_batch_passes_at_once_act_once():
     assert set(InboundEvent.objects.values_list("outcome", "attempts")) == {(Outcome.PROCESSED, 1)}
     assert Student.objects.count() == Enrollment.objects.count() == 60
     assert JourneyEvent.objects.filter(kind="enrolled").count() == 60
+
+
+def purchase_events(prefix: str, code: str) -> list[InboundEvent]:
+    """Purchases by students (the bulk run's own), an alias of one of them, one carrying a graduate's
+    code, a new buyer, a friend with a lead, a buyer with an earlier conversion, an order reported again
+    and a bad name."""
+    at = NOW - timedelta(minutes=5)
+
+    def send(name, who, order, **extra):
+        nonlocal at
+        at += timedelta(seconds=1)
+        data = {"order_id": f"{prefix}-{order}", "email": f"{prefix}{who}@example.org", "program": "focus", **extra}
+        return receive(f"{prefix}-{name}", "purchase.completed", data, at)
+
+    return [
+        send("p-ann", "ann", "o1"),
+        send("p-bo", "bo", "o2", amount="49.00", currency="EUR", first_name="Bo"),
+        send("p-ann-alias", "ann+x", "o3"),  # the same inbox: a new run, and a new student refused as not first
+        send("p-cy-code", "cy", "o4", ref=code),  # evidence to weigh
+        send("p-new", "newbie", "o5", first_name="Nia"),  # not a student yet
+        send("p-fay", "fay", "o6"),  # registered through a link: a friend to judge
+        send("p-hal", "hal", "o7"),  # bought before
+        send("p-dee-again", "dee", "o1"),  # an order reported again (by another address)
+        send("p-dee", "dee", "o8"),
+        send("p-eve", "eve", "o9", first_name="http://spam.example"),
+    ]
+
+
+def buyers(program, prefix: str) -> str:
+    from referrals import leads
+
+    link = make_link(program, email=f"{prefix}gus@example.org", now=NOW - timedelta(days=5))
+    for who in ("ann", "bo", "cy", "dee", "eve", "fay", "hal"):
+        enroll(program=program, email=f"{prefix}{who}@example.org", now=NOW - timedelta(days=3))
+    leads.lead_register(link=link, first_name="Fay", email=f"{prefix}fay@example.org", now=NOW - timedelta(days=2))
+    earlier = receive(
+        f"{prefix}-p-hal-0",
+        "purchase.completed",
+        {"order_id": f"{prefix}-o0", "email": f"{prefix}hal@example.org", "program": "focus"},
+        NOW - timedelta(days=1),
+    )
+    services.event_process(event_id=earlier.pk, now=NOW - timedelta(days=1))
+    return link.code
+
+
+def purchase_snapshot(prefix: str, code: str) -> dict:
+    from integrations.models import Purchase
+    from referrals.conversions.models import Conversion
+
+    def no_ids(value):
+        if isinstance(value, dict):
+            return {k: no_ids(v) for k, v in value.items() if k != "id"}
+        return [no_ids(v) for v in value] if isinstance(value, list) else value
+
+    def plain(value):
+        text = json.dumps(value, default=str).replace(prefix, "X").replace(code, "CODE")
+        return json.loads(re.sub(r"conversion \d+", "conversion N", text))  # a reason names the first by id
+
+    return plain(
+        {
+            "purchases": sorted(
+                Purchase.objects.filter(order_id__startswith=prefix).values_list(
+                    "order_id",
+                    "email",
+                    "enrollment__student__email",
+                    "amount",
+                    "currency",
+                    "ref",
+                    "friend_lead__email",
+                    "purchased_at",
+                    "refunds",
+                ),
+                key=str,
+            ),
+            "conversions": sorted(
+                (
+                    [*row[:-1], no_ids(row[-1])]
+                    for row in Conversion.objects.filter(friend_email__startswith=prefix).values_list(
+                        "friend_email",
+                        "friend_inbox",
+                        "source",
+                        "order_id",
+                        "rule",
+                        "status",
+                        "is_first",
+                        "reasons",
+                        "graduate__email",
+                        "lead__email",
+                        "occurred_at",
+                        "hold_until",
+                        "evidence",
+                    )
+                ),
+                key=str,
+            ),
+            "students": sorted(Student.objects.filter(email__startswith=prefix).values_list("email", "first_name")),
+            "enrollments": sorted(
+                Enrollment.objects.filter(student__email__startswith=prefix).values_list("student__email", "stage")
+            ),
+            "events": sorted(
+                InboundEvent.objects.filter(external_id__startswith=prefix).values_list(
+                    "external_id", "outcome", "error", "waiting_for", "attempts", "next_attempt_at", "processed_at"
+                )
+            ),
+        }
+    )
+
+
+@pytest.mark.django_db
+def test_a_batch_of_purchases_ends_as_processing_them_one_by_one(program, caplog, django_assert_max_num_queries):
+    from integrations.models import Purchase
+    from referrals.conversions.models import Conversion
+
+    codes = {prefix: buyers(program, prefix) for prefix in ("zp1", "zp2")}
+    one_by_one = purchase_events("zp1", codes["zp1"])
+    for event in one_by_one:
+        services.event_process(event_id=event.pk, now=NOW)
+    events = purchase_events("zp2", codes["zp2"])
+    done = services.events_process_batch(now=NOW, fresh=True, exclude=[event.pk for event in one_by_one])
+    assert set(done) == {event.pk for event in events}
+    assert not [record for record in caplog.records if record.levelname == "ERROR"]  # the runs took their share
+    expected = purchase_snapshot("zp1", codes["zp1"])
+    assert purchase_snapshot("zp2", codes["zp2"]) == expected
+    outcomes = {row[0]: row[1:3] for row in expected["events"]}
+    assert outcomes["X-p-eve"][0] == Outcome.FAILED
+    assert {outcome for name, (outcome, _) in outcomes.items() if name != "X-p-eve"} == {Outcome.PROCESSED}
+    status = {row[3]: row[5] for row in expected["conversions"]}
+    assert status["X-o1"] == status["X-o2"] == status["X-o8"] == "unattributed"
+    assert status["X-o3"] == status["X-o7"] == "refused"  # not the inbox's first
+    assert status["X-o4"] == "refused"  # a student before the code's click
+    assert len(expected["purchases"]) == 9  # o1 once
+
+    # A run of many plain purchases costs a few queries, not twenty each.
+    for n in range(30):
+        enroll(program=program, email=f"zs{n}@example.org", now=NOW - timedelta(days=1))
+    for n in range(30):
+        receive(
+            f"zs-{n}",
+            "purchase.completed",
+            {"order_id": f"zs-{n}", "email": f"zs{n}@example.org", "program": "focus"},
+            NOW,
+        )
+    with django_assert_max_num_queries(30):
+        done = services.events_process_batch(now=NOW, fresh=True)
+    assert set(done.values()) == {Outcome.PROCESSED} and len(done) == 30
+    assert Purchase.objects.filter(order_id__startswith="zs-").count() == 30
+    assert set(Conversion.objects.filter(order_id__startswith="zs-").values_list("status", "is_first")) == {
+        ("unattributed", True)
+    }
+
+
+@pytest.mark.django_db
+def test_interleaved_kinds_about_different_people_share_one_run(program, django_assert_max_num_queries):
+    """The events API's usual traffic: one person's milestone, the next one's purchase, and so on."""
+    started_at = NOW - timedelta(days=1)
+    for n in range(30):
+        enroll(program=program, email=f"zi{n}@example.org", starts_at=started_at, now=started_at)
+    engine.enrollments_change_stage(
+        enrollment_ids=Enrollment.objects.values_list("pk", flat=True),
+        from_stage=Stage.ENROLLED,
+        to_stage=Stage.ACTIVE,
+        actor="test",
+        reason="test",
+        now=started_at,
+    )
+    for n in range(30):
+        email = f"zi{n}@example.org"
+        if n % 2:
+            receive(f"zi-{n}", "milestone.reached", {"email": email, "program": "focus", "milestone": "first-win"}, NOW)
+        else:
+            receive(f"zi-{n}", "purchase.completed", {"order_id": f"zi-{n}", "email": email, "program": "focus"}, NOW)
+    with django_assert_max_num_queries(40):
+        done = services.events_process_batch(now=NOW, fresh=True)
+    assert len(done) == 30 and set(done.values()) == {Outcome.PROCESSED}
+    assert MilestoneReached.objects.count() == 15
+    assert set(JourneyEvent.objects.filter(kind="milestone_reached").values_list("actor", flat=True)) == {
+        f"api:zi-{n}" for n in range(1, 30, 2)
+    }
