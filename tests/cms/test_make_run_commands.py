@@ -312,3 +312,37 @@ def test_runengine_s_links_name_the_address_it_serves(addrport, base):
     from cms.management.commands.runengine import local_base_url
 
     assert local_base_url(addrport) == base
+
+
+def test_the_admin_ensure_admin_makes_can_save_their_account_page(monkeypatch, client):
+    """Wagtail's account page is one form: without a first and last name the admin could not even turn a
+    team email off."""
+    from bs4 import BeautifulSoup
+    from django.urls import reverse
+
+    from cms.models import StaffEmailPreferences
+
+    monkeypatch.setenv("DJANGO_SUPERUSER_USERNAME", "creator")
+    monkeypatch.setenv("DJANGO_SUPERUSER_PASSWORD", "a-long-pass-phrase")
+    call_command("ensure_admin")
+    user = get_user_model().objects.get(username="creator")
+    assert user.first_name and user.last_name
+    client.force_login(user)
+    page = BeautifulSoup(client.get(reverse("wagtailadmin_account")).content, "html.parser")
+    form = page.find("input", {"name": "staff_emails-weekly_summary"}).find_parent("form")
+    data = {}
+    for field in form.find_all(["input", "select", "textarea"]):
+        name = field.get("name")
+        if not name or field.get("type") in ("submit", "file") or name == "staff_emails-weekly_summary":
+            continue
+        if field.get("type") in ("checkbox", "radio"):
+            if field.has_attr("checked"):
+                data[name] = field.get("value", "on")
+        elif field.name == "select":
+            chosen = field.find("option", selected=True) or field.find("option")
+            data[name] = chosen.get("value", "") if chosen else ""
+        else:
+            data[name] = field.get("value", field.text)
+    response = client.post(reverse("wagtailadmin_account"), data)
+    assert response.status_code == 302, response.content.decode()[:2000]
+    assert StaffEmailPreferences.objects.get(user=user).weekly_summary is False

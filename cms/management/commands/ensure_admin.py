@@ -51,5 +51,10 @@ class Command(BaseCommand):
             verb = "exists"
             if PASSWORD_FILE.exists():
                 password = PASSWORD_FILE.read_text().strip()
+        if not user.first_name and not user.last_name:
+            # Wagtail's account page is one form that requires a name: without one, the admin could not
+            # save any of its settings (the team emails' opt-outs among them). Theirs to change there.
+            user.first_name, user.last_name = username.replace("_", " ").title()[:150], "Admin"
+            user.save(update_fields=["first_name", "last_name"])
         shown = password if password else UNCHANGED
         self.stdout.write(f"admin user {verb}: username={username} password={shown}")
