@@ -55,17 +55,19 @@ def _parse(value: str) -> IPAddress | None:
     return mapped or address
 
 
+def _trusted(address) -> bool:
+    return address is not None and any(address in network for network in _networks(tuple(settings.TRUSTED_PROXIES)))
+
+
 def is_trusted_proxy(remote_addr: str) -> bool:
     """Whether ``remote_addr`` is one of ``TRUSTED_PROXIES`` (an address or in one of its networks)."""
-    address = _parse(remote_addr or "")
-    return address is not None and any(address in network for network in _networks(tuple(settings.TRUSTED_PROXIES)))
+    return _trusted(_parse(remote_addr or ""))
 
 
 def client_address(request) -> str | None:
     """The client's address as a valid IP, or None when even REMOTE_ADDR is not one (a unix socket)."""
     remote = _parse(request.META.get("REMOTE_ADDR", "") or "")
-    proxies = _networks(tuple(settings.TRUSTED_PROXIES))
-    if remote is None or not any(remote in network for network in proxies):
+    if not _trusted(remote):
         # No proxy configured, or this request did not come through one: X-Forwarded-For is the client's own say.
         return str(remote) if remote is not None else None
     nearest = remote  # the outermost trusted proxy seen so far
@@ -74,7 +76,7 @@ def client_address(request) -> str | None:
         if address is None:
             # Trusted proxies write addresses; junk here was written before them, by the client.
             break
-        if not any(address in network for network in proxies):
+        if not _trusted(address):
             return str(address)
         nearest = address
     return str(nearest)

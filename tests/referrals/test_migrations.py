@@ -14,6 +14,7 @@ from django.utils import timezone
 from integrations.models import Purchase
 from referrals.models import FriendLead, LeadStatus, ReferralClick, ReferralLink, ReferralPlan
 from tests.factories import StudentFactory, program_page
+from tests.migrating import latest_afterwards, migrate  # noqa: F401 - the fixture is autouse
 
 # The latest migrations before the move, and no referrals app at all.
 BEFORE = [
@@ -28,13 +29,6 @@ MODELS = {
     "friendlead": FriendLead,
 }
 MOVED = tuple(MODELS)
-
-
-def migrate(targets=None):
-    """To ``targets``, or to the latest migration of every app."""
-    executor = MigrationExecutor(connection)
-    executor.loader.build_graph()
-    executor.migrate(targets or executor.loader.graph.leaf_nodes())
 
 
 def historical_models():

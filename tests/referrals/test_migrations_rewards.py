@@ -2,21 +2,13 @@
 and in the program's revisions (a draft published later must not bring the old pair back)."""
 
 import pytest
-from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
 
 from referrals.models import ReferralPlan
 from tests.factories import program_page
+from tests.migrating import latest_afterwards, migrate  # noqa: F401 - the fixture is autouse
 
 BEFORE = [("referrals", "0007_conversion_superseded")]
 AFTER = [("referrals", "0005_reward_tiers_access")]
-
-
-def migrate(targets):
-    executor = MigrationExecutor(connection)
-    executor.loader.build_graph()
-    executor.migrate(targets)
-    return executor.loader.project_state(targets).apps
 
 
 @pytest.mark.django_db(transaction=True)

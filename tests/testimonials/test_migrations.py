@@ -1,21 +1,14 @@
 """The migration that gives testimonials a published version keeps a live wall as it was."""
 
 import pytest
-from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
 from django.utils import timezone
 
 from testimonials.models import Consent, ModerationStatus, Testimonial
 from tests.factories import program_page, testimonial
+from tests.migrating import latest_afterwards, migrate  # noqa: F401 - the fixture is autouse
 
 BEFORE = [("testimonials", "0004_feedback_language")]
 AFTER = [("testimonials", "0005_testimonial_published_version")]
-
-
-def migrate(targets):
-    executor = MigrationExecutor(connection)
-    executor.loader.build_graph()
-    executor.migrate(targets)
 
 
 @pytest.mark.django_db(transaction=True)
