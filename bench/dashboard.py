@@ -146,9 +146,9 @@ def add_students(programs: list[int], first: int, last: int) -> float:
         params["floor"] = cursor.fetchone()[0]
         statements = [
             # Students, joined over the last year.
-            """INSERT INTO campaigns_student (email, first_name, last_name, time_zone, marketing_consent, created_at,
-                   updated_at, link_version, simulated)
-               SELECT 'bench' || g || '@example.org', 'B' || g, '', 'UTC', g %% 2 = 0,
+            """INSERT INTO campaigns_student (email, inbox, first_name, last_name, time_zone, marketing_consent,
+                   created_at, updated_at, link_version, simulated)
+               SELECT 'bench' || g || '@example.org', 'bench' || g || '@example.org', 'B' || g, '', 'UTC', g %% 2 = 0,
                       now() - (g %% 365) * interval '1 day', now(), 1, false
                FROM generate_series(%(first)s, %(last)s - 1) g""",
             # One enrollment each, in one of the three programs and one of four cohorts.

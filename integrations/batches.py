@@ -22,10 +22,10 @@ from django.db.models import F
 from django.db.models.functions import Lower
 from django.utils import timezone
 
+from campaigns.inboxes import mailbox
 from integrations import handlers
 from integrations.models import InboundEvent, Outcome
 from integrations.schemas import EVENT_ADAPTER
-from referrals.inboxes import mailbox
 
 logger = logging.getLogger(__name__)
 

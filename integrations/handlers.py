@@ -13,11 +13,11 @@ from decimal import Decimal
 from django.db import IntegrityError, transaction
 
 from campaigns import services as engine
+from campaigns.inboxes import mailbox
 from campaigns.models import Enrollment, ProgramPage, Stage
 from integrations import schemas
 from integrations.models import InboundEvent, Purchase
 from referrals.conversions import services as conversions
-from referrals.inboxes import mailbox
 from referrals.models import FriendLead, LeadStatus
 
 

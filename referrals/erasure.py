@@ -10,9 +10,9 @@ logged answers that quoted the student are redacted. Their thank-yous lose the s
 from django.db.models import Q
 from django.utils import timezone
 
+from campaigns.inboxes import mailbox
 from mailers.erasure import placeholder_address, redact
 from referrals.conversions.models import Conversion
-from referrals.inboxes import mailbox
 from referrals.loops import friend_name
 from referrals.models import FriendLead, ReferralClick, ReferralLink
 from referrals.rewards.models import Reward

@@ -30,6 +30,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 
 from campaigns import links, services
+from campaigns.inboxes import mailbox
 from campaigns.models import Enrollment, ProgramPage, Student
 from campaigns.names import name_problem
 from mailers.rendering import absolute
@@ -37,7 +38,6 @@ from mailers.services import message_queue
 from referrals import emails, loops
 from referrals.conversions.services import conversion_record
 from referrals.events import ReferralEvent
-from referrals.inboxes import alias_pattern, mailbox
 from referrals.models import EnrollmentMode, FriendLead, FriendOffer, LeadStatus, ReferralLink, ReferralPlan
 from referrals.selectors import access_until, lead_of_inbox, link_first_click, plan_for
 from referrals.webhooks import payloads as webhook_events
@@ -228,7 +228,7 @@ def _student_of_inbox(email: str) -> Student | None:
     exact = Student.objects.filter(email__iexact=email).first()
     if exact is not None:
         return exact
-    return Student.objects.filter(email__iregex=alias_pattern(email)).order_by("created_at", "pk").first()
+    return Student.objects.filter(inbox=mailbox(email)).order_by("created_at", "pk").first()
 
 
 def friend_starts_at(*, program, plan: ReferralPlan | None, now: datetime) -> datetime:
@@ -266,7 +266,7 @@ def lead_confirm(*, lead_id: int, now: datetime | None = None) -> FriendLead:
     program, link = lead.program, lead.via_link
     graduate = link.student if link else None
     in_program = (
-        Enrollment.objects.filter(program=program, student__email__iregex=alias_pattern(lead.email))
+        Enrollment.objects.filter(program=program, student__inbox=mailbox(lead.email))
         .select_related("student")
         .order_by("enrolled_at", "pk")
         .first()

@@ -24,8 +24,8 @@ from modelcluster.fields import ParentalKey
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, MultiFieldPanel
 from wagtail.models import Orderable
 
+from campaigns.inboxes import mailbox
 from campaigns.names import validate_person_name
-from referrals.inboxes import mailbox
 from referrals.rewards.models import NO_THANK_YOU, PLAN_KIND_CHOICES, RewardKind
 
 # A new program's ask: fits any program (no audience, no promise but the program's own), and passes
@@ -345,7 +345,7 @@ class FriendLead(models.Model):
     email = models.EmailField(max_length=254)
     # The inbox the address reaches (inboxes.mailbox), written by save(): "the same inbox" (one lead per
     # inbox, a buyer's checkout hand-off) is then an index lookup, not a regular expression over every lead.
-    inbox = models.CharField(max_length=254, blank=True, default="", editable=False)
+    inbox = models.CharField(max_length=254, blank=True, default="", db_default="", editable=False)
     first_name = models.CharField(max_length=100, validators=[validate_person_name])
     last_name = models.CharField(max_length=100, blank=True, validators=[validate_person_name])
     consent_at = models.DateTimeField(

@@ -5,9 +5,9 @@ from datetime import datetime, timedelta
 from django.db.models import Count
 from django.urls import reverse
 
+from campaigns.inboxes import mailbox
 from campaigns.models import Student
 from mailers.rendering import absolute
-from referrals.inboxes import mailbox
 from referrals.models import FriendLead, ReferralClick, ReferralLink, ReferralPlan
 
 

@@ -10,6 +10,7 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 
 from campaigns.choices import Stage
+from campaigns.inboxes import mailbox
 from campaigns.models.inserts import insert_select, insert_values
 from campaigns.names import validate_person_name
 
@@ -29,7 +30,7 @@ class StudentQuerySet(models.QuerySet):
     def insert_new(self, *, rows: list[dict]) -> None:
         """Create a student per dict of field values (an import's rows), in one statement; an address
         taken meanwhile (any case: the unique index) is skipped, so the caller looks the ids up after."""
-        insert_values(self.model, rows=rows, ignore_conflicts=True)
+        insert_values(self.model, rows=[{**row, "inbox": mailbox(row["email"])} for row in rows], ignore_conflicts=True)
 
 
 class Student(models.Model):
@@ -39,6 +40,9 @@ class Student(models.Model):
     wagtail_reference_index_ignore = True
 
     email = models.EmailField(max_length=254)
+    # The inbox the address reaches (campaigns.inboxes.mailbox), written by save() and insert_new:
+    # "already a student" and "who is this friend" ask it of every alias at once, through the index.
+    inbox = models.CharField(max_length=254, blank=True, default="", db_default="", editable=False, db_index=True)
     # A name, never a message (links, domains, phone numbers): see campaigns/names.py.
     first_name = models.CharField(max_length=100, blank=True, validators=[validate_person_name])
     last_name = models.CharField(max_length=100, blank=True, validators=[validate_person_name])
@@ -92,6 +96,12 @@ class Student(models.Model):
     @property
     def full_name(self) -> str:
         return " ".join(part for part in (self.first_name, self.last_name) if part)
+
+    def save(self, *args, **kwargs):
+        self.inbox = mailbox(self.email)
+        if (fields := kwargs.get("update_fields")) is not None and "email" in fields:
+            kwargs["update_fields"] = {*fields, "inbox"}
+        super().save(*args, **kwargs)
 
     def validate_constraints(self, exclude=None):
         # Show a duplicate address on the email field rather than as a form-wide error.

@@ -28,10 +28,10 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from campaigns import services as engine
+from campaigns.inboxes import mailbox
 from campaigns.models import Enrollment
 from referrals.conversions.models import COUNTED, Conversion, Rule, Status
 from referrals.events import ReferralEvent
-from referrals.inboxes import alias_pattern, mailbox
 from referrals.models import FriendLead, ReferralClick, ReferralLink, ReferralPlan
 from referrals.selectors import lead_of_inbox, normalize_code, plan_for
 from referrals.signals import conversion_approved, conversion_attributed, conversion_refunded
@@ -135,9 +135,7 @@ def attribute(
 def _was_there_before(*, program_id: int, email: str, link: ReferralLink, before: datetime) -> list[dict]:
     reasons = []
     earlier = (
-        Enrollment.objects.filter(
-            program_id=program_id, student__email__iregex=alias_pattern(email), enrolled_at__lt=before
-        )
+        Enrollment.objects.filter(program_id=program_id, student__inbox=mailbox(email), enrolled_at__lt=before)
         .order_by("enrolled_at")
         .first()
     )

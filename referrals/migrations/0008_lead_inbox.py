@@ -1,11 +1,11 @@
-"""A friend lead keeps the inbox its address reaches (``referrals.inboxes.mailbox``), indexed with the
+"""A friend lead keeps the inbox its address reaches (``campaigns.inboxes.mailbox``), indexed with the
 program: "the same inbox" was a case-insensitive regular expression run over every lead of the table."""
 
 from django.db import migrations, models
 
 
 def fill_inboxes(apps, schema_editor):
-    from referrals.inboxes import mailbox
+    from campaigns.inboxes import mailbox
 
     FriendLead = apps.get_model("referrals", "FriendLead")
     batch = []
@@ -28,7 +28,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name="friendlead",
             name="inbox",
-            field=models.CharField(blank=True, default="", editable=False, max_length=254),
+            field=models.CharField(blank=True, db_default="", default="", editable=False, max_length=254),
         ),
         migrations.RunPython(fill_inboxes, migrations.RunPython.noop),
         migrations.AddIndex(

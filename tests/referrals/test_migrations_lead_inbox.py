@@ -1,4 +1,5 @@
-"""referrals 0008: every friend lead already there gets the inbox its address reaches."""
+"""referrals 0008 and campaigns 0012: every friend lead and student already there gets the inbox its address
+reaches."""
 
 import pytest
 
@@ -21,4 +22,19 @@ def test_the_leads_there_before_get_their_inbox():
         "Jo.Ann+news@googlemail.com": "joann@gmail.com",
         "bo+x@Example.org": "bo@example.org",
         "cy@example.org": "cy@example.org",
+    }
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_students_there_before_get_their_inbox():
+    from campaigns.models import Student
+
+    old = migrate([("campaigns", "0011_journey_funnel_index")])
+    Old = old.get_model("campaigns", "Student")
+    for email in ("Maria.L+x@gmail.com", "Sam@Example.org"):
+        Old.objects.create(email=email)
+    migrate()
+    assert dict(Student.objects.values_list("email", "inbox")) == {
+        "Maria.L+x@gmail.com": "marial@gmail.com",
+        "Sam@Example.org": "sam@example.org",
     }

@@ -10,6 +10,7 @@ from django.core import mail
 from django.core.management import call_command
 from django.utils import timezone
 
+from campaigns.inboxes import mailbox
 from campaigns.models import ProgramPage, Student
 from integrations import services as inbound
 from integrations.models import InboundEvent, Purchase
@@ -18,7 +19,6 @@ from mailers.models import Message
 from referrals import signals
 from referrals.conversions import services as conversions
 from referrals.conversions.models import Conversion, Status
-from referrals.inboxes import mailbox
 from referrals.rewards.models import Reward
 from referrals.webhooks.models import WebhookDelivery, WebhookEndpoint
 from tests.factories import sharing_prompt

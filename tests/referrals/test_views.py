@@ -13,10 +13,10 @@ from django.db import connection
 from django.utils import timezone
 
 from campaigns import names
+from campaigns.inboxes import mailbox
 from campaigns.models import Enrollment, JourneyEvent, Student
 from mailers.models import Message
 from referrals import leads
-from referrals.inboxes import mailbox
 from referrals.models import FriendLead, ReferralClick, ReferralLink
 from testimonials import publishing, submissions
 from testimonials.models import Consent, ModerationStatus, Testimonial

@@ -3,8 +3,6 @@
 Self-referral, "already a student" and "one lead per inbox" are judged by the inbox, not the address.
 """
 
-import re
-
 # One inbox, many addresses: plus-addressing everywhere, and dots at Gmail. Self-referral and
 # "already a student" are judged by the inbox, so maria+friend@… earns Maria no thank-you.
 _DOTLESS_DOMAINS = {"gmail.com": "gmail.com", "googlemail.com": "gmail.com"}
@@ -17,13 +15,3 @@ def mailbox(email: str) -> str:
     if domain in _DOTLESS_DOMAINS:
         local, domain = local.replace(".", ""), _DOTLESS_DOMAINS[domain]
     return f"{local}@{domain}"
-
-
-def alias_pattern(email: str) -> str:
-    """A regular expression (for ``__iregex``) matching every address of the same inbox."""
-    local, _, domain = mailbox(email).rpartition("@")
-    if domain == "gmail.com":
-        local_re, domain_re = r"\.?".join(re.escape(ch) for ch in local), r"(gmail|googlemail)\.com"
-    else:
-        local_re, domain_re = re.escape(local), re.escape(domain)
-    return rf"^{local_re}(\+[^@]*)?@{domain_re}$"
