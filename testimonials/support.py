@@ -184,18 +184,29 @@ def webhook_payload(case: SupportCase) -> dict:
     }
 
 
-@task
+# A case's webhook_status while its one send is under way: whoever set it (the queued task or the periodic
+# pass that stands in for a task the queue lost) is the only one to post it.
+SENDING = "sending"
+# The queued task's head start before the pass takes a case whose task never ran, and how far back it looks.
+CASE_WEBHOOK_LOOKBACK = timedelta(days=1)
+CASE_WEBHOOKS_PER_PASS = 20
+
+
+@task(recovered_by="testimonials.tasks.case_webhooks_due")
 def post_case_webhook(case_id: int) -> str:
     """POST the case to the creator's help desk, signed (HMAC-SHA256 of the body) so they can trust it.
 
     What happened is recorded on the case (``webhook_status``), a refusal with its reason: a URL
     that is not public https (checked again here, as DNS may have changed since the editor saved
-    it), a redirect (never followed), a timeout.
+    it), a redirect (never followed), a timeout. Once per case: a redelivered task, or the periodic
+    pass for a task the queue lost, finds the case taken and posts nothing.
     """
     case = SupportCase.objects.select_related("response", "program", "student").filter(pk=case_id).first()
     plan = FeedbackPlan.objects.filter(program_id=case.program_id).first() if case else None
     if case is None or plan is None or not plan.helpdesk_webhook_url:
         return "skipped"
+    if not SupportCase.objects.filter(pk=case_id, webhook_status="").update(webhook_status=SENDING):
+        return "taken"
     secret = settings.HELPDESK_WEBHOOK_SECRET
     if not secret:
         status = "not sent: set HELPDESK_WEBHOOK_SECRET"
@@ -208,6 +219,26 @@ def post_case_webhook(case_id: int) -> str:
 
 
 RETRY_PAUSES = (0, 2, 8)  # seconds before each attempt
+
+
+def case_webhooks_due(*, now: datetime | None = None) -> int:
+    """The periodic pass: cases of the last day whose help-desk webhook task never ran (the queue was away
+    when they opened), after ``HELPDESK_WEBHOOK_GRACE_SECONDS`` gave the task its chance; each posted once.
+    Returns how many it posted."""
+    now = now or timezone.now()
+    hooked = FeedbackPlan.objects.exclude(helpdesk_webhook_url="").values("program_id")
+    due = (
+        SupportCase.objects.filter(
+            webhook_status="",
+            program_id__in=hooked,
+            student__simulated=False,
+            opened_at__lte=now - timedelta(seconds=settings.HELPDESK_WEBHOOK_GRACE_SECONDS),
+            opened_at__gte=now - CASE_WEBHOOK_LOOKBACK,
+        )
+        .order_by("opened_at", "pk")
+        .values_list("pk", flat=True)[:CASE_WEBHOOKS_PER_PASS]
+    )
+    return sum(post_case_webhook(pk) not in ("skipped", "taken") for pk in list(due))
 
 
 def _case_people(case, *, student, program_title: str) -> dict:

@@ -173,6 +173,9 @@ EVENTS_COALESCE_TASKS = env_bool("EVENTS_COALESCE_TASKS", bool(cache_url_from_en
 # CSV imports: how often a pass runs the imports whose task was lost, and when a running one counts as
 # stalled (its worker stopped) so that pass runs it again from its last committed chunk.
 IMPORTS_RESUME_SECONDS = env_int("IMPORTS_RESUME_SECONDS", 60, minimum=5)
+# A support case's help-desk webhook whose task never ran is posted by a periodic pass after this grace.
+HELPDESK_WEBHOOKS_DUE_SECONDS = env_int("HELPDESK_WEBHOOKS_DUE_SECONDS", 60, minimum=5)
+HELPDESK_WEBHOOK_GRACE_SECONDS = env_int("HELPDESK_WEBHOOK_GRACE_SECONDS", 300, minimum=0)
 IMPORT_STALLED_SECONDS = env_int("IMPORT_STALLED_SECONDS", 600, minimum=60)
 # How often the periodic pass picks up retries, waiting events and pending events whose task was lost.
 EVENTS_PROCESS_DUE_SECONDS = env_int("EVENTS_PROCESS_DUE_SECONDS", 60, minimum=5)
@@ -220,6 +223,7 @@ PERIODIC_TASKS = {
     "referrals.tasks.conversions_release_due": CONVERSIONS_RELEASE_DUE_SECONDS,
     "campaigns.tasks.resume_imports": IMPORTS_RESUME_SECONDS,
     "cms.tasks.staff_emails_due": STAFF_EMAILS_DUE_SECONDS,
+    "testimonials.tasks.case_webhooks_due": HELPDESK_WEBHOOKS_DUE_SECONDS,
 }
 # One contact budget per address, across every kind and program: marketing emails per window.
 MAIL_BUDGET_MAX = env_int("MAIL_BUDGET_MAX", 2, minimum=1)

@@ -140,12 +140,13 @@ def test_an_enrollment_started_while_the_broker_is_down_moves_on_at_the_tick(pro
 
 
 def test_a_task_no_pass_recovers_still_fails_loudly(broker, django_capture_on_commit_callbacks):
-    """The help-desk webhook has no periodic pass: a lost send would be lost for good, so it raises."""
+    """A case update's help-desk webhook has no periodic pass: a lost send would be lost for good, so it
+    raises."""
     from kombu.exceptions import OperationalError
 
     broker.stop()
     with pytest.raises(OperationalError), django_capture_on_commit_callbacks(execute=True):
-        runner.enqueue(support.post_case_webhook, 1)
+        runner.enqueue(support.post_case_update_webhook, 1, 0, 1)
 
 
 def test_every_recovering_pass_is_a_periodic_task(settings):
@@ -158,6 +159,7 @@ def test_every_recovering_pass_is_a_periodic_task(settings):
         "integrations.tasks.process_event",
         "mailers.tasks.send_message",
         "campaigns.tasks.advance_enrollment",
+        "testimonials.support.post_case_webhook",
     }
     for name, periodic in recovered.items():
         assert periodic in settings.PERIODIC_TASKS and periodic in tasks, f"{name}: {periodic} never runs"

@@ -222,3 +222,43 @@ def test_the_pinned_connection_goes_to_the_checked_address_whatever_the_name():
     thread.join(2)
     listener.close()
     assert accepted and accepted[0][:1] == b"\x16"
+
+
+def test_a_case_whose_task_the_queue_lost_is_posted_once_by_the_periodic_pass(
+    program, client, settings, django_capture_on_commit_callbacks, desk
+):
+    from datetime import timedelta
+
+    settings.HELPDESK_WEBHOOK_SECRET = "s3cret-hook"
+    asked(program, helpdesk_webhook_url="https://helpdesk.example.com/h")
+    with django_capture_on_commit_callbacks(execute=False):  # the queue was away: the task never ran
+        follow_up(client, mail.outbox[0], 2, "Nobody answered my emails.")
+    case = SupportCase.objects.get()
+    assert case.webhook_status == "" and Desk.received == []
+    opened = case.opened_at
+    assert support.case_webhooks_due(now=opened + timedelta(seconds=299)) == 0  # the task's head start
+    assert support.case_webhooks_due(now=opened + timedelta(seconds=301)) == 1
+    case.refresh_from_db()
+    assert case.webhook_status == "delivered (204)" and len(Desk.received) == 1
+    assert support.case_webhooks_due(now=opened + timedelta(minutes=10)) == 0
+    assert support.post_case_webhook(case.pk) == "taken"  # the lost task, delivered late after all
+    assert len(Desk.received) == 1
+    from testimonials import tasks
+
+    assert tasks.case_webhooks_due() == 0  # the periodic task itself, on the real clock
+
+
+def test_the_pass_leaves_old_cases_and_sent_ones_alone(
+    program, client, settings, django_capture_on_commit_callbacks, desk
+):
+    from datetime import timedelta
+
+    settings.HELPDESK_WEBHOOK_SECRET = "s3cret-hook"
+    asked(program, helpdesk_webhook_url="https://helpdesk.example.com/h")
+    with django_capture_on_commit_callbacks(execute=False):
+        follow_up(client, mail.outbox[0], 2, "Nobody answered my emails.")
+    case = SupportCase.objects.get()
+    assert support.case_webhooks_due(now=case.opened_at + timedelta(days=1, minutes=1)) == 0  # a day late
+    SupportCase.objects.filter(pk=case.pk).update(webhook_status="failed: HTTP 503")
+    assert support.case_webhooks_due(now=case.opened_at + timedelta(minutes=10)) == 0  # tried: shown as it is
+    assert Desk.received == []
