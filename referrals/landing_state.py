@@ -21,6 +21,7 @@ from wagtail.models import Page
 
 from campaigns.models import Student
 from referrals.models import ReferralClick, ReferralLink
+from referrals.selectors import link_first_click_keep
 from testimonials.models import Consent, ModerationStatus, Testimonial
 
 
@@ -74,10 +75,10 @@ class LandingState:
 _SQL = (
     "SELECT l.id, l.program_id, l.revoked_at, p.live, p.latest_revision_id,"
     " s.first_name, s.last_name, t.id, t.published_at, t.status, t.published_consent,"
+    " l.first_click_at, CASE WHEN l.first_click_at IS NULL THEN"
     " (SELECT MIN(c.clicked_at) FROM {click} c WHERE c.link_id = l.id"
-    # The link's first day of clicks, then its first click that day: two probes of the click index
-    # (link, day, visitor), however many clicks the link has had since.
-    "  AND c.day = (SELECT MIN(d.day) FROM {click} d WHERE d.link_id = l.id))"
+    # The link's first day of clicks, then its first click that day; read once, then kept on the link.
+    "  AND c.day = (SELECT MIN(d.day) FROM {click} d WHERE d.link_id = l.id)) END"
     " FROM {link} l"
     " JOIN {student} s ON s.id = l.student_id"
     " JOIN {page} p ON p.id = l.program_id"  # a program's pk is its Wagtail page's
@@ -112,7 +113,10 @@ def landing_state(*, code: str) -> LandingState | None:
     if row is None:
         return None
     (link_id, program_id, revoked_at, live, revision_id, first, last) = row[:7]
-    (t_id, t_published, t_status, t_consent, first_click) = row[7:]
+    (t_id, t_published, t_status, t_consent, kept, found) = row[7:]
+    first_click = _aware(kept) or _aware(found)
+    if kept is None and found is not None:
+        link_first_click_keep(link_id=link_id, at=first_click)
     return LandingState(
         link_id=link_id,
         program_id=program_id,
@@ -124,5 +128,5 @@ def landing_state(*, code: str) -> LandingState | None:
         testimonial=TestimonialState(t_id, None if t_published is None else str(t_published), t_status, t_consent)
         if t_id is not None
         else None,
-        first_click=_aware(first_click),
+        first_click=first_click,
     )

@@ -257,6 +257,9 @@ class ReferralLink(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     first_shared_at = models.DateTimeField(null=True, blank=True, help_text="First copy or share from the hub.")
     revoked_at = models.DateTimeField(null=True, blank=True)
+    # The link's first counted click (where its access window starts), kept once it is known: finding it
+    # among the clicks reads every click of the link's first day, thousands for a link shared widely.
+    first_click_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         constraints = [models.UniqueConstraint("student", "program", name="referral_link_one_per_program")]

@@ -50,10 +50,21 @@ def access_until(*, first_click: datetime | None, plan: ReferralPlan | None, now
 
 def link_first_click(*, link_id: int) -> datetime | None:
     """The link's first counted click by anyone (where its access window starts; the landing page
-    reads the same in its one statement)."""
-    return (
+    reads the same in its one statement). Kept on the link once found: clicks only ever come later."""
+    kept = ReferralLink.objects.filter(pk=link_id).values_list("first_click_at", flat=True).first()
+    if kept is not None:
+        return kept
+    found = (
         ReferralClick.objects.filter(link_id=link_id).order_by("day", "clicked_at").values_list("clicked_at", flat=True)
     ).first()
+    if found is not None:
+        link_first_click_keep(link_id=link_id, at=found)
+    return found
+
+
+def link_first_click_keep(*, link_id: int, at: datetime) -> None:
+    """Keep the link's first click (once: a concurrent reader wrote the same)."""
+    ReferralLink.objects.filter(pk=link_id, first_click_at__isnull=True).update(first_click_at=at)
 
 
 def link_by_code(code: str) -> ReferralLink | None:

@@ -107,7 +107,19 @@ def test_the_first_click_is_read_in_the_one_statement(clock, link, django_assert
     ReferralClick.objects.record(code=link.code, visitor="a" * 32, now=first + timedelta(days=1))
     ReferralClick.objects.record(code=link.code, visitor="b" * 32, now=first)
     ReferralClick.objects.record(code=link.code, visitor="c" * 32, now=first + timedelta(hours=1))  # same day, later
-    with django_assert_num_queries(1):
+    with django_assert_num_queries(2):  # found among the clicks, and kept on the link
         state = landing_state(code=link.code)
     assert state.first_click == first
+    link.refresh_from_db()
+    assert link.first_click_at == first
+    ReferralClick.objects.record(code=link.code, visitor="d" * 32, now=first + timedelta(hours=2))
+    with django_assert_num_queries(1):  # from then on, the one statement reads it from the link
+        assert landing_state(code=link.code).first_click == first
     assert landing_state(code="NOPE2345") is None
+
+
+def test_a_link_without_clicks_keeps_nothing(clock, link, django_assert_num_queries):
+    with django_assert_num_queries(1):
+        assert landing_state(code=link.code).first_click is None
+    link.refresh_from_db()
+    assert link.first_click_at is None
