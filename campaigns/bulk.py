@@ -18,7 +18,6 @@ from django.utils import timezone
 
 from campaigns.events import EngineEvent
 from campaigns.models import Enrollment, JourneyEvent, ProgramPage, ScheduledAction, Stage, Student, validate_time_zone
-from campaigns.models.inserts import insert_values
 from campaigns.names import name_problem
 from campaigns.services import journey_schedule, normalize_email
 
@@ -153,8 +152,7 @@ def enroll_chunk(
         }
         if any(by_email[emails_by_student[student_id]].get("actor") for _, student_id in created):
             # One sender per person (the events API): the same rows, one executemany instead of a SELECT.
-            insert_values(
-                JourneyEvent,
+            JourneyEvent.objects.insert_rows(
                 rows=[
                     {
                         "student": student_id,

@@ -15,3 +15,16 @@ def mailbox(email: str) -> str:
     if domain in _DOTLESS_DOMAINS:
         local, domain = local.replace(".", ""), _DOTLESS_DOMAINS[domain]
     return f"{local}@{domain}"
+
+
+def fill_inboxes(model) -> None:
+    """Write ``inbox`` for every row of ``model`` (a migration's historical model with ``email`` and
+    ``inbox``), 2,000 rows at a time: the migrations that added the column."""
+    batch = []
+    for row in model.objects.only("pk", "email").iterator(chunk_size=2000):
+        row.inbox = mailbox(row.email)
+        batch.append(row)
+        if len(batch) >= 2000:
+            model.objects.bulk_update(batch, ["inbox"])
+            batch = []
+    model.objects.bulk_update(batch, ["inbox"])

@@ -25,7 +25,6 @@ from campaigns.models import (
     Student,
     validate_time_zone,
 )
-from campaigns.models.inserts import insert_values
 from campaigns.names import name_problem
 from mailers.rendering import absolute
 from mailers.services import message_queue, normalize_address
@@ -480,8 +479,7 @@ def milestones_record_reached(
         data = {"milestone": milestones[m].slug, "milestone_id": m, "source": source}
         if actors:
             # One sender per enrollment: the same rows, one executemany instead of a SELECT.
-            insert_values(
-                JourneyEvent,
+            JourneyEvent.objects.insert_rows(
                 rows=[
                     {
                         "student": owners[e][0],

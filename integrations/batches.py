@@ -49,12 +49,12 @@ class Item:
 
     @property
     def keys(self) -> set[str]:
-        """What two events of one run may not share: the person, and for a purchase its order and inbox."""
+        """What two events of one run may not share: the inbox of the person (any alias), and an order."""
         if self.kind == "enrollment.created":
-            return {self.data.student.email.lower()}
+            return {f"inbox:{mailbox(self.data.student.email)}"}
         if self.kind == "purchase.completed":
-            return {self.data.email.lower(), f"order:{self.data.order_id}", f"inbox:{mailbox(self.data.email)}"}
-        return {self.data.email.lower()}
+            return {f"inbox:{mailbox(self.data.email)}", f"order:{self.data.order_id}"}
+        return {f"inbox:{mailbox(self.data.email)}"}
 
 
 def bulk_item(event: InboundEvent) -> Item | None:
@@ -124,23 +124,30 @@ def _mark_processed(events: list[InboundEvent], outcomes: dict[int, str], now: d
     outcomes.update({event.pk: Outcome.PROCESSED for event in events})
 
 
-def _milestones(run: list, now: datetime, stamp: bool) -> dict[int, str]:
-    """One program's consecutive milestones of started enrollments, in bulk; the others one by one."""
-    from campaigns import services as engine
-    from campaigns.models import Enrollment, Stage
+def _enrollments_by_address(program, run: list) -> dict[str, tuple[int, str]]:
+    """The program's enrollments of the run's addresses (``data.email``), by lower-cased address: (id, stage)."""
+    from campaigns.models import Enrollment
 
-    outcomes: dict[int, str] = {}
-    program = handlers.live_program(run[0][1].program)
-    if program is None:
-        return _one_by_one([event for event, _ in run], outcomes, now)
-    milestones = {m.slug: m.pk for m in program.milestones.all()}
-    found = {
+    return {
         email: (pk, stage)
         for email, pk, stage in Enrollment.objects.filter(program=program)
         .annotate(email_lower=Lower("student__email"))
         .filter(email_lower__in=[data.email.lower() for _, data in run])
         .values_list("email_lower", "pk", "stage")
     }
+
+
+def _milestones(run: list, now: datetime, stamp: bool) -> dict[int, str]:
+    """One program's consecutive milestones of started enrollments, in bulk; the others one by one."""
+    from campaigns import services as engine
+    from campaigns.models import Stage
+
+    outcomes: dict[int, str] = {}
+    program = handlers.live_program(run[0][1].program)
+    if program is None:
+        return _one_by_one([event for event, _ in run], outcomes, now)
+    milestones = {m.slug: m.pk for m in program.milestones.all()}
+    found = _enrollments_by_address(program, run)
     taken, one_by_one = {}, []
     for event, data in run:
         milestone, (enrollment, stage) = milestones.get(data.milestone), found.get(data.email.lower(), (None, None))
@@ -175,7 +182,6 @@ def _purchases(run: list, now: datetime, stamp: bool) -> dict[int, str]:
     inbox with no lead or conversion in the program: the purchase and its unattributed first conversion in
     bulk (``conversions_record_uncoded``); the others (a new buyer to enroll, an order seen before, a
     friend to judge) one by one."""
-    from campaigns.models import Enrollment
     from campaigns.models.inserts import insert_values
     from campaigns.names import name_problem
     from campaigns.services import normalize_email
@@ -187,12 +193,7 @@ def _purchases(run: list, now: datetime, stamp: bool) -> dict[int, str]:
     program = handlers.live_program(run[0][1].program)
     if program is None:
         return _one_by_one([event for event, _ in run], outcomes, now)
-    enrolled = dict(
-        Enrollment.objects.filter(program=program)
-        .annotate(email_lower=Lower("student__email"))
-        .filter(email_lower__in=[data.email.lower() for _, data in run])
-        .values_list("email_lower", "pk")
-    )
+    enrolled = {email: pk for email, (pk, _) in _enrollments_by_address(program, run).items()}
     bought = set(
         Purchase.objects.filter(source="api", order_id__in=[data.order_id for _, data in run]).values_list(
             "order_id", flat=True

@@ -5,17 +5,9 @@ from django.db import migrations, models
 
 
 def fill_inboxes(apps, schema_editor):
-    from campaigns.inboxes import mailbox
+    from campaigns.inboxes import fill_inboxes
 
-    Student = apps.get_model("campaigns", "Student")
-    batch = []
-    for student in Student.objects.only("pk", "email").iterator(chunk_size=2000):
-        student.inbox = mailbox(student.email)
-        batch.append(student)
-        if len(batch) >= 2000:
-            Student.objects.bulk_update(batch, ["inbox"])
-            batch = []
-    Student.objects.bulk_update(batch, ["inbox"])
+    fill_inboxes(apps.get_model("campaigns", "Student"))
 
 
 class Migration(migrations.Migration):

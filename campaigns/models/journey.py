@@ -6,7 +6,7 @@ from django.db import models
 from django.utils import timezone
 
 from campaigns import events
-from campaigns.models.inserts import insert_select
+from campaigns.models.inserts import insert_select, insert_values
 
 
 class AppendOnlyError(RuntimeError):
@@ -25,6 +25,13 @@ class JourneyEventQuerySet(models.QuerySet):
         for event in objs:
             events.check(event.kind)
         return super().bulk_create(objs, *args, **kwargs)
+
+    def insert_rows(self, *, rows: list[dict]) -> None:
+        """One event per dict (field name -> value), each with values of its own (a sender per row, the
+        events API), in one ``executemany``. An unknown kind is refused, as ``bulk_create`` refuses it."""
+        for kind in {row["kind"] for row in rows}:
+            events.check(kind)
+        insert_values(self.model, rows=rows)
 
     def insert_stage_changes(
         self,

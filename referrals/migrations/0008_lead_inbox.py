@@ -5,17 +5,9 @@ from django.db import migrations, models
 
 
 def fill_inboxes(apps, schema_editor):
-    from campaigns.inboxes import mailbox
+    from campaigns.inboxes import fill_inboxes
 
-    FriendLead = apps.get_model("referrals", "FriendLead")
-    batch = []
-    for lead in FriendLead.objects.only("pk", "email").iterator(chunk_size=2000):
-        lead.inbox = mailbox(lead.email)
-        batch.append(lead)
-        if len(batch) >= 2000:
-            FriendLead.objects.bulk_update(batch, ["inbox"])
-            batch = []
-    FriendLead.objects.bulk_update(batch, ["inbox"])
+    fill_inboxes(apps.get_model("referrals", "FriendLead"))
 
 
 class Migration(migrations.Migration):

@@ -495,3 +495,22 @@ def test_interleaved_kinds_about_different_people_share_one_run(program, django_
     assert set(JourneyEvent.objects.filter(kind="milestone_reached").values_list("actor", flat=True)) == {
         f"api:zi-{n}" for n in range(1, 30, 2)
     }
+
+
+def test_a_run_ends_at_a_second_event_for_the_same_inbox_whatever_the_kinds():
+    from integrations import batches, schemas
+
+    def item(kind, data):
+        return batches.Item(kind=kind, data=schemas.EVENT_ADAPTER.validate_python({"type": kind, "data": data}).data)
+
+    run = batches.Run()
+    run.add(None, item("enrollment.created", {"student": student("Ann.Lee@gmail.com"), "program": "focus"}))
+    run.add(None, item("milestone.reached", {"email": "bo@example.org", "program": "focus", "milestone": "m"}))
+    alias = item("milestone.reached", {"email": "annlee+x@googlemail.com", "program": "focus", "milestone": "m"})
+    same_order = item("purchase.completed", {"order_id": "o1", "email": "cy@example.org", "program": "focus"})
+    other_order = item("purchase.completed", {"order_id": "o1", "email": "dee@example.org", "program": "other"})
+    assert not run.takes(alias)  # another alias of Ann's inbox: after her enrollment, not beside it
+    assert run.takes(same_order)
+    run.add(None, same_order)
+    assert not run.takes(other_order)  # the same order again
+    assert run.takes(item("purchase.completed", {"order_id": "o2", "email": "eve@example.org", "program": "x"}))
