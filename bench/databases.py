@@ -18,3 +18,21 @@ def fresh_pg_database(url: str, *, drop_only: bool = False) -> bool:
         return True
     except psycopg.OperationalError:
         return False
+
+
+def settle_database(*, vacuum: bool = False) -> None:
+    """Write out what the last phase dirtied, so that its checkpoint does not land in the middle of the
+    next measured run. PostgreSQL: a CHECKPOINT, after a VACUUM ANALYZE with ``vacuum`` (the autovacuum a
+    burst of writes calls for would otherwise run beside the next run); SQLite: a WAL checkpoint. Runs in
+    a process with Django set up."""
+    from django.db import DatabaseError, connection
+
+    statements = ["PRAGMA wal_checkpoint(TRUNCATE)"]
+    if connection.vendor == "postgresql":
+        statements = (["VACUUM ANALYZE"] if vacuum else []) + ["CHECKPOINT"]
+    try:
+        with connection.cursor() as cursor:
+            for statement in statements:
+                cursor.execute(statement)
+    except DatabaseError:
+        pass  # not a superuser (CHECKPOINT), or a reader holds the WAL: the measurements carry that noise

@@ -8,6 +8,8 @@ with the production settings, then two runs, each measured against /healthz in t
     clients (4 processes x 4 threads, keep-alive connections, signed before the clock starts);
   - mix: N events, half `milestone.reached` for the students of the first run, half `purchase.completed`
     (a new order each, by those students).
+Before each run the database is settled (PostgreSQL: VACUUM ANALYZE and a CHECKPOINT; SQLite: a WAL
+checkpoint), so the last run's processing does not write itself out during this one's measurement.
 No worker runs while the clients post (the tasks wait on the broker); then one worker
 (`celery -A cms worker --pool=solo`) is started and processes the lot: each event's task is a batch pass
 (up to EVENTS_BATCH_SIZE pending events in one transaction, new students' enrollments set-based), so
@@ -42,7 +44,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.databases import fresh_pg_database  # noqa: E402 - after the path is set
+from bench.databases import fresh_pg_database, settle_database  # noqa: E402 - after the path is set
 
 WORKERS = 2
 PROCESSES, THREADS = 4, 4  # 16 concurrent clients
@@ -139,17 +141,13 @@ def prepare() -> dict:
     return {}
 
 
-def settle_database() -> None:
-    """PostgreSQL: a CHECKPOINT, so writing out what set-up dirtied does not land in a measured run."""
-    from django.db import DatabaseError, connection
+def settle() -> dict:
+    """Between the worker's processing and the next measured run: its writes' checkpoint and vacuum."""
+    import django
 
-    if connection.vendor != "postgresql":
-        return
-    try:
-        with connection.cursor() as cursor:
-            cursor.execute("CHECKPOINT")
-    except DatabaseError:
-        pass
+    django.setup()
+    settle_database(vacuum=True)
+    return {}
 
 
 def count() -> dict:
@@ -384,6 +382,7 @@ def bench_database(name: str, database_url: str, tmp: str, n: int) -> dict:
             expected = WARM
             for run in ("enrollments", "mix"):
                 batch = events(run, n, run)
+                child("settle", env)
                 before = load(port, n)
                 accepted = load(port, batch)
                 after = load(port, n)
@@ -458,7 +457,7 @@ def main() -> None:
     parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
-        print(json.dumps(prepare() if args.child == "prepare" else count()))
+        print(json.dumps({"prepare": prepare, "count": count, "settle": settle}[args.child]()))
         return
     if shutil.which("redis-server") is None:
         sys.exit("redis-server is not installed: apt-get install -y redis-server")

@@ -45,7 +45,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.databases import fresh_pg_database  # noqa: E402 - after the path is set
+from bench.databases import fresh_pg_database, settle_database  # noqa: E402 - after the path is set
 
 USER_AGENT = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0 Safari/537.36"
 VISITOR = "0123456789abcdef0123456789abcdef"  # the friend's browser cookie on the landing page
@@ -177,20 +177,6 @@ def prepare() -> dict:
     ReferralClick.objects.record(code=link.code, visitor=VISITOR)
     settle_database()
     return {"code": link.code}
-
-
-def settle_database() -> None:
-    """PostgreSQL: write out what creating the database and migrating it dirtied (a CHECKPOINT), so that
-    a checkpoint of the set-up does not land in the middle of a measured run."""
-    from django.db import DatabaseError, connection
-
-    if connection.vendor != "postgresql":
-        return
-    try:
-        with connection.cursor() as cursor:
-            cursor.execute("CHECKPOINT")
-    except DatabaseError:
-        pass  # not a superuser: the measurements just carry that noise
 
 
 def count_clicks() -> dict:
