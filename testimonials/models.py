@@ -250,6 +250,42 @@ class SupportCase(models.Model):
         return f"case #{self.pk} ({self.get_status_display()})"
 
 
+class HelpDeskPost(models.Model):
+    """One post owed to the creator's help desk: the case opened, or words the student added to it.
+
+    Written in the transaction that opened the case (or added the words), so a post whose task the queue
+    lost, or whose worker stopped mid-send, is still owed: the periodic pass makes it
+    (``support.case_webhooks_due``). ``status`` is "" while owed, "sending" while a send holds it (from
+    ``claimed_at``), then what happened; the case's ``webhook_status`` shows the latest.
+    """
+
+    wagtail_reference_index_ignore = True
+
+    class Kind(models.TextChoices):
+        OPENED = "opened", "Case opened"
+        UPDATED = "updated", "Words added"
+
+    case = models.ForeignKey(SupportCase, on_delete=models.CASCADE, related_name="help_desk_posts")
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    # Where the added words begin and end in the case's student_words (0 and 0 for the opening).
+    start = models.PositiveIntegerField(default=0)
+    end = models.PositiveIntegerField(default=0)
+    status = models.CharField(max_length=255, blank=True)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint("case", "kind", "start", name="help_desk_post_once")]
+        indexes = [
+            models.Index(
+                fields=["created_at"], name="help_desk_post_owed", condition=models.Q(status__in=["", "sending"])
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} (case #{self.case_id}): {self.status or 'owed'}"
+
+
 class Consent(models.TextChoices):
     FULL = "full", "My full name and photo"
     FIRST_NAME = "first_name", "My first name only"

@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
@@ -25,7 +26,7 @@ from mailers.runner import enqueue, task
 from testimonials import outbound
 from testimonials.emails import CASE_EMAIL, CASE_UPDATE_EMAIL
 from testimonials.events import FeedbackEvent
-from testimonials.models import CaseStatus, FeedbackPlan, FeedbackResponse, SupportCase
+from testimonials.models import CaseStatus, FeedbackPlan, FeedbackResponse, HelpDeskPost, SupportCase
 
 logger = logging.getLogger(__name__)
 
@@ -74,6 +75,7 @@ def case_open(
             now=now,
         )
         if plan.helpdesk_webhook_url:
+            HelpDeskPost.objects.create(case=case, kind=HelpDeskPost.Kind.OPENED, created_at=now)
             enqueue(post_case_webhook, case.pk)
     return case
 
@@ -122,7 +124,11 @@ def case_update_notify(*, case: SupportCase, offset: int, now: datetime) -> None
         now=now,
     )
     if plan.helpdesk_webhook_url:
-        enqueue(post_case_update_webhook, case.pk, offset, len(case.student_words))
+        end = len(case.student_words)
+        HelpDeskPost.objects.get_or_create(
+            case=case, kind=HelpDeskPost.Kind.UPDATED, start=offset, defaults={"end": end, "created_at": now}
+        )
+        enqueue(post_case_update_webhook, case.pk, offset, end)
 
 
 @transaction.atomic
@@ -184,10 +190,10 @@ def webhook_payload(case: SupportCase) -> dict:
     }
 
 
-# A case's webhook_status while its one send is under way: whoever set it (the queued task or the periodic
-# pass that stands in for a task the queue lost) is the only one to post it.
+# A post's status while one send holds it: whoever claimed it (the queued task, or the periodic pass that
+# stands in for a task the queue lost) is the only one to post it, until the lease runs out.
 SENDING = "sending"
-# The queued task's head start before the pass takes a case whose task never ran, and how far back it looks.
+# How far back the pass looks for owed posts, and how many it makes at a time.
 CASE_WEBHOOK_LOOKBACK = timedelta(days=1)
 CASE_WEBHOOKS_PER_PASS = 20
 
@@ -196,49 +202,90 @@ CASE_WEBHOOKS_PER_PASS = 20
 def post_case_webhook(case_id: int) -> str:
     """POST the case to the creator's help desk, signed (HMAC-SHA256 of the body) so they can trust it.
 
-    What happened is recorded on the case (``webhook_status``), a refusal with its reason: a URL
-    that is not public https (checked again here, as DNS may have changed since the editor saved
+    What happened is recorded on the post and the case (``webhook_status``), a refusal with its reason:
+    a URL that is not public https (checked again here, as DNS may have changed since the editor saved
     it), a redirect (never followed), a timeout. Once per case: a redelivered task, or the periodic
-    pass for a task the queue lost, finds the case taken and posts nothing.
+    pass for a task the queue lost, finds the post taken and posts nothing.
     """
+    return _post_owed(case_id, HelpDeskPost.Kind.OPENED, 0, 0)
+
+
+@task(recovered_by="testimonials.tasks.case_webhooks_due")
+def post_case_update_webhook(case_id: int, start: int, end: int) -> str:
+    """POST what the student added to an open case to the help desk, signed like the case itself.
+
+    ``start``/``end`` mark the addition in ``student_words`` (a later one may be there by now).
+    ``update_id`` (case and start) lets the help desk attach it to the ticket the case opened,
+    and drop a repeat.
+    """
+    return _post_owed(case_id, HelpDeskPost.Kind.UPDATED, start, end)
+
+
+def _post_owed(case_id: int, kind: str, start: int, end: int, *, now: datetime | None = None) -> str:
+    now = now or timezone.now()
     case = SupportCase.objects.select_related("response", "program", "student").filter(pk=case_id).first()
     plan = FeedbackPlan.objects.filter(program_id=case.program_id).first() if case else None
     if case is None or plan is None or not plan.helpdesk_webhook_url:
         return "skipped"
-    if not SupportCase.objects.filter(pk=case_id, webhook_status="").update(webhook_status=SENDING):
+    # A task queued before posts were kept has no row: it is owed all the same.
+    post, _ = HelpDeskPost.objects.get_or_create(
+        case=case, kind=kind, start=start, defaults={"end": end, "created_at": now}
+    )
+    if not _claim(post, now):
         return "taken"
+    update = kind == HelpDeskPost.Kind.UPDATED
     secret = settings.HELPDESK_WEBHOOK_SECRET
     if not secret:
         status = "not sent: set HELPDESK_WEBHOOK_SECRET"
         logger.warning("help-desk webhook for case %s not sent: HELPDESK_WEBHOOK_SECRET is not set", case_id)
     else:
-        status = _post(plan.helpdesk_webhook_url, json.dumps(webhook_payload(case)).encode(), secret)
+        payload = webhook_payload(case)
+        if update:
+            payload.update(
+                event="support_case.updated",
+                update_id=f"{case.pk}:{post.start}",
+                added_words=case.student_words[post.start : post.end].strip(),
+            )
+        status = _post(plan.helpdesk_webhook_url, json.dumps(payload).encode(), secret)
     limit = SupportCase._meta.get_field("webhook_status").max_length
-    SupportCase.objects.filter(pk=case_id).update(webhook_status=status[:limit])
+    HelpDeskPost.objects.filter(pk=post.pk).update(status=status[:limit])
+    SupportCase.objects.filter(pk=case_id).update(webhook_status=(f"update {status}" if update else status)[:limit])
     return status
+
+
+def _claim(post: HelpDeskPost, now: datetime) -> bool:
+    """Take the post for one send, in one conditional UPDATE: owed, or held by a send whose lease ran out
+    (its worker stopped mid-send; the help desk may have it already, and drops a repeat by its ids)."""
+    lease = timedelta(seconds=settings.HELPDESK_WEBHOOK_LEASE_SECONDS)
+    free = Q(status="") | Q(status=SENDING, claimed_at__lt=now - lease)
+    return bool(HelpDeskPost.objects.filter(free, pk=post.pk).update(status=SENDING, claimed_at=now))
 
 
 RETRY_PAUSES = (0, 2, 8)  # seconds before each attempt
 
 
 def case_webhooks_due(*, now: datetime | None = None) -> int:
-    """The periodic pass: cases of the last day whose help-desk webhook task never ran (the queue was away
-    when they opened), after ``HELPDESK_WEBHOOK_GRACE_SECONDS`` gave the task its chance; each posted once.
-    Returns how many it posted."""
+    """The periodic pass: posts of the last day still owed to a help desk, once their task had its chance
+    (``HELPDESK_WEBHOOK_GRACE_SECONDS``: the queue was away when they were written), and posts a stopped
+    worker left mid-send (``HELPDESK_WEBHOOK_LEASE_SECONDS``); each made once. Returns how many it made."""
     now = now or timezone.now()
     hooked = FeedbackPlan.objects.exclude(helpdesk_webhook_url="").values("program_id")
-    due = (
-        SupportCase.objects.filter(
-            webhook_status="",
-            program_id__in=hooked,
-            student__simulated=False,
-            opened_at__lte=now - timedelta(seconds=settings.HELPDESK_WEBHOOK_GRACE_SECONDS),
-            opened_at__gte=now - CASE_WEBHOOK_LOOKBACK,
+    grace = timedelta(seconds=settings.HELPDESK_WEBHOOK_GRACE_SECONDS)
+    lease = timedelta(seconds=settings.HELPDESK_WEBHOOK_LEASE_SECONDS)
+    owed = (
+        HelpDeskPost.objects.filter(
+            Q(status="", created_at__lte=now - grace) | Q(status=SENDING, claimed_at__lt=now - lease)
         )
-        .order_by("opened_at", "pk")
-        .values_list("pk", flat=True)[:CASE_WEBHOOKS_PER_PASS]
+        .filter(
+            case__program_id__in=hooked,
+            case__student__simulated=False,
+            created_at__gte=now - CASE_WEBHOOK_LOOKBACK,
+        )
+        .order_by("created_at", "pk")
+        .values_list("case_id", "kind", "start", "end")[:CASE_WEBHOOKS_PER_PASS]
     )
-    return sum(post_case_webhook(pk) not in ("skipped", "taken") for pk in list(due))
+    made = [_post_owed(*row, now=now) for row in list(owed)]
+    return sum(status not in ("skipped", "taken") for status in made)
 
 
 def _case_people(case, *, student, program_title: str) -> dict:
@@ -280,34 +327,3 @@ def _post(url: str, body: bytes, secret: str) -> str:
                 break  # the help desk refused it; retrying will not help
         logger.warning("help-desk webhook attempt %d to %s failed: %s", attempt, url, error)
     return f"failed: {error}"
-
-
-@task
-def post_case_update_webhook(case_id: int, start: int, end: int) -> str:
-    """POST what the student added to an open case to the help desk, signed like the case itself.
-
-    ``start``/``end`` mark the addition in ``student_words`` (a later one may be there by now).
-    ``update_id`` (case and start) lets the help desk attach it to the ticket the case opened,
-    and drop a repeat if this task runs twice.
-    """
-    case = SupportCase.objects.select_related("response", "program", "student").filter(pk=case_id).first()
-    plan = FeedbackPlan.objects.filter(program_id=case.program_id).first() if case else None
-    if case is None or plan is None or not plan.helpdesk_webhook_url:
-        return "skipped"
-    secret = settings.HELPDESK_WEBHOOK_SECRET
-    if not secret:
-        status = "not sent: set HELPDESK_WEBHOOK_SECRET"
-        label = "update not sent: set HELPDESK_WEBHOOK_SECRET"
-        logger.warning("help-desk update for case %s not sent: HELPDESK_WEBHOOK_SECRET is not set", case_id)
-    else:
-        payload = {
-            **webhook_payload(case),
-            "event": "support_case.updated",
-            "update_id": f"{case.pk}:{start}",
-            "added_words": case.student_words[start:end].strip(),
-        }
-        # The same signed send as the case itself (its URL checks included).
-        status = _post(plan.helpdesk_webhook_url, json.dumps(payload).encode(), secret)
-        label = f"update {status}"
-    SupportCase.objects.filter(pk=case_id).update(webhook_status=label[:255])
-    return status

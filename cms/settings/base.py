@@ -173,9 +173,11 @@ EVENTS_COALESCE_TASKS = env_bool("EVENTS_COALESCE_TASKS", bool(cache_url_from_en
 # CSV imports: how often a pass runs the imports whose task was lost, and when a running one counts as
 # stalled (its worker stopped) so that pass runs it again from its last committed chunk.
 IMPORTS_RESUME_SECONDS = env_int("IMPORTS_RESUME_SECONDS", 60, minimum=5)
-# A support case's help-desk webhook whose task never ran is posted by a periodic pass after this grace.
+# A help-desk post (a case opened, words added) whose task never ran is made by a periodic pass after this grace.
 HELPDESK_WEBHOOKS_DUE_SECONDS = env_int("HELPDESK_WEBHOOKS_DUE_SECONDS", 60, minimum=5)
 HELPDESK_WEBHOOK_GRACE_SECONDS = env_int("HELPDESK_WEBHOOK_GRACE_SECONDS", 300, minimum=0)
+# A send that has held a post this long (its worker stopped mid-send) gives it up to the pass.
+HELPDESK_WEBHOOK_LEASE_SECONDS = env_int("HELPDESK_WEBHOOK_LEASE_SECONDS", 900, minimum=60)
 IMPORT_STALLED_SECONDS = env_int("IMPORT_STALLED_SECONDS", 600, minimum=60)
 # How often the periodic pass picks up retries, waiting events and pending events whose task was lost.
 EVENTS_PROCESS_DUE_SECONDS = env_int("EVENTS_PROCESS_DUE_SECONDS", 60, minimum=5)

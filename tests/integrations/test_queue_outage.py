@@ -21,7 +21,6 @@ from integrations.models import InboundEvent, Outcome
 from mailers import runner
 from mailers import services as mail
 from mailers.models import Message, Status
-from testimonials import support
 from tests.factories import enroll
 from tests.integrations.conftest import student_data
 from tests.private_redis import PrivateRedis
@@ -140,13 +139,15 @@ def test_an_enrollment_started_while_the_broker_is_down_moves_on_at_the_tick(pro
 
 
 def test_a_task_no_pass_recovers_still_fails_loudly(broker, django_capture_on_commit_callbacks):
-    """A case update's help-desk webhook has no periodic pass: a lost send would be lost for good, so it
+    """A periodic task queued by hand has no pass behind it: a lost send would be lost for good, so it
     raises."""
     from kombu.exceptions import OperationalError
 
+    from testimonials import tasks as testimonial_tasks
+
     broker.stop()
     with pytest.raises(OperationalError), django_capture_on_commit_callbacks(execute=True):
-        runner.enqueue(support.post_case_update_webhook, 1, 0, 1)
+        runner.enqueue(testimonial_tasks.case_webhooks_due)
 
 
 def test_every_recovering_pass_is_a_periodic_task(settings):
@@ -160,6 +161,7 @@ def test_every_recovering_pass_is_a_periodic_task(settings):
         "mailers.tasks.send_message",
         "campaigns.tasks.advance_enrollment",
         "testimonials.support.post_case_webhook",
+        "testimonials.support.post_case_update_webhook",
     }
     for name, periodic in recovered.items():
         assert periodic in settings.PERIODIC_TASKS and periodic in tasks, f"{name}: {periodic} never runs"

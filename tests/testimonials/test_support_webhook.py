@@ -12,7 +12,7 @@ from django.core.cache import cache
 
 from campaigns.models import ProgramPage
 from testimonials import outbound, support
-from testimonials.models import FeedbackPlan, SupportCase
+from testimonials.models import FeedbackPlan, HelpDeskPost, SupportCase
 from tests.factories import add_url, program_form
 from tests.testimonials.test_feedback_flow import asked, follow_up
 from tests.testimonials.test_simulate_and_editor import PLAN
@@ -78,10 +78,11 @@ class Desk(BaseHTTPRequestHandler):
     location = ""
     delay = 0.0
     received: list = []
+    bodies: list = []
 
     def do_POST(self):  # noqa: N802 - http.server's naming
         Desk.received.append((self.path, self.headers.get("Host")))
-        self.rfile.read(int(self.headers["Content-Length"]))
+        Desk.bodies.append(self.rfile.read(int(self.headers["Content-Length"])))
         time.sleep(Desk.delay)
         self.send_response(Desk.status)
         if Desk.location:
@@ -96,7 +97,7 @@ class Desk(BaseHTTPRequestHandler):
 @pytest.fixture
 def desk(monkeypatch):
     """The connection to the checked address goes to a local server instead (plain HTTP)."""
-    Desk.status, Desk.location, Desk.delay, Desk.received = 204, "", 0.0, []
+    Desk.status, Desk.location, Desk.delay, Desk.received, Desk.bodies = 204, "", 0.0, [], []
     server = HTTPServer(("127.0.0.1", 0), Desk)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     addresses = []
@@ -259,6 +260,78 @@ def test_the_pass_leaves_old_cases_and_sent_ones_alone(
         follow_up(client, mail.outbox[0], 2, "Nobody answered my emails.")
     case = SupportCase.objects.get()
     assert support.case_webhooks_due(now=case.opened_at + timedelta(days=1, minutes=1)) == 0  # a day late
-    SupportCase.objects.filter(pk=case.pk).update(webhook_status="failed: HTTP 503")
+    HelpDeskPost.objects.filter(case=case).update(status="failed: HTTP 503")
     assert support.case_webhooks_due(now=case.opened_at + timedelta(minutes=10)) == 0  # tried: shown as it is
+    assert Desk.received == []
+
+
+def test_words_added_while_the_queue_was_away_are_posted_once_by_the_pass(
+    program, client, settings, django_capture_on_commit_callbacks, desk
+):
+    """Before: the addition's task had no pass behind it, and a lost send raised at the end of the student's
+    request. Now the post is written with the words, and the pass makes it when its task never ran."""
+    import json
+    from datetime import timedelta
+
+    from tests.testimonials.test_feedback_flow import BROWSER
+
+    settings.HELPDESK_WEBHOOK_SECRET = "s3cret-hook"
+    asked(program, helpdesk_webhook_url="https://helpdesk.example.com/h")
+    with django_capture_on_commit_callbacks(execute=True):
+        page = follow_up(client, mail.outbox[0], 2, "Nobody answered my emails.")
+    case = SupportCase.objects.get()
+    assert case.webhook_status == "delivered (204)" and len(Desk.received) == 1
+    with django_capture_on_commit_callbacks(execute=False):  # the queue was away: the task never ran
+        vent = client.post(page.redirect_chain[-1][0], {"words": "Still nobody."}, HTTP_USER_AGENT=BROWSER)
+    assert vent.status_code in (200, 302)
+    post = HelpDeskPost.objects.get(case=case, kind=HelpDeskPost.Kind.UPDATED)
+    assert post.status == "" and post.end == len(SupportCase.objects.get().student_words)
+    written = post.created_at
+    assert support.case_webhooks_due(now=written + timedelta(seconds=299)) == 0  # the task's head start
+    assert support.case_webhooks_due(now=written + timedelta(seconds=301)) == 1
+    assert len(Desk.received) == 2
+    post.refresh_from_db()
+    case.refresh_from_db()
+    assert post.status == "delivered (204)" and case.webhook_status == "update delivered (204)"
+    assert support.case_webhooks_due(now=written + timedelta(minutes=30)) == 0
+    assert support.post_case_update_webhook(case.pk, post.start, post.end) == "taken"  # the lost task, late
+    assert len(Desk.received) == 2
+    # The late task's copy of the words is not needed: the row says which words the update was.
+    assert json.loads(Desk.bodies[-1])["added_words"].endswith("] Still nobody.")
+
+
+def test_a_post_a_stopped_worker_left_mid_send_is_made_again_after_its_lease(
+    program, client, settings, django_capture_on_commit_callbacks, desk
+):
+    """Before: a worker that stopped between claiming the case and recording the answer left it at
+    "sending" for good. The help desk may have it already: the repeat carries the same case_id."""
+    import json
+    from datetime import timedelta
+
+    settings.HELPDESK_WEBHOOK_SECRET = "s3cret-hook"
+    settings.HELPDESK_WEBHOOK_LEASE_SECONDS = 900
+    asked(program, helpdesk_webhook_url="https://helpdesk.example.com/h")
+    with django_capture_on_commit_callbacks(execute=False):
+        follow_up(client, mail.outbox[0], 2, "Nobody answered my emails.")
+    case = SupportCase.objects.get()
+    claimed = case.opened_at + timedelta(minutes=1)
+    HelpDeskPost.objects.filter(case=case).update(status=support.SENDING, claimed_at=claimed)  # and then it stopped
+    assert support.case_webhooks_due(now=claimed + timedelta(seconds=899)) == 0  # it may still be sending
+    assert support.post_case_webhook(case.pk) == "taken"  # nor does a redelivered task post it meanwhile
+    assert support.case_webhooks_due(now=claimed + timedelta(seconds=901)) == 1
+    assert len(Desk.received) == 1 and json.loads(Desk.bodies[-1])["case_id"] == case.pk
+    case.refresh_from_db()
+    assert case.webhook_status == "delivered (204)"
+    assert support.case_webhooks_due(now=claimed + timedelta(hours=2)) == 0
+
+
+def test_a_case_without_a_help_desk_owes_nothing(program, client, settings, desk):
+    from datetime import timedelta
+
+    settings.HELPDESK_WEBHOOK_SECRET = "s3cret-hook"
+    asked(program)  # no help-desk URL
+    follow_up(client, mail.outbox[0], 2, "Nobody answered my emails.")
+    case = SupportCase.objects.get()
+    assert not HelpDeskPost.objects.exists()
+    assert support.case_webhooks_due(now=case.opened_at + timedelta(minutes=10)) == 0
     assert Desk.received == []
