@@ -276,6 +276,7 @@ class HelpDeskPost(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint("case", "kind", "start", name="help_desk_post_once")]
+        ordering = ["created_at", "pk"]
         indexes = [
             models.Index(
                 fields=["created_at"], name="help_desk_post_owed", condition=models.Q(status__in=["", "sending"])

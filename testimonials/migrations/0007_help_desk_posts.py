@@ -51,6 +51,7 @@ class Migration(migrations.Migration):
                 ('case', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='help_desk_posts', to='testimonials.supportcase')),
             ],
             options={
+                'ordering': ['created_at', 'pk'],
                 'indexes': [models.Index(condition=models.Q(('status__in', ['', 'sending'])), fields=['created_at'], name='help_desk_post_owed')],
                 'constraints': [models.UniqueConstraint(models.F('case'), models.F('kind'), models.F('start'), name='help_desk_post_once')],
             },

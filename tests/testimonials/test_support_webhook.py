@@ -335,3 +335,24 @@ def test_a_case_without_a_help_desk_owes_nothing(program, client, settings, desk
     assert not HelpDeskPost.objects.exists()
     assert support.case_webhooks_due(now=case.opened_at + timedelta(minutes=10)) == 0
     assert Desk.received == []
+
+
+def test_the_case_page_lists_what_was_posted_to_the_help_desk(
+    program, client, admin_client, settings, django_capture_on_commit_callbacks, desk
+):
+    from django.urls import reverse
+
+    from tests.testimonials.test_feedback_flow import BROWSER
+
+    settings.HELPDESK_WEBHOOK_SECRET = "s3cret-hook"
+    asked(program, helpdesk_webhook_url="https://helpdesk.example.com/h")
+    with django_capture_on_commit_callbacks(execute=True):
+        page = follow_up(client, mail.outbox[0], 2, "Nobody answered my emails.")
+    Desk.status = 503
+    with django_capture_on_commit_callbacks(execute=False):  # its task is lost: owed to the pass
+        client.post(page.redirect_chain[-1][0], {"words": "Still nobody."}, HTTP_USER_AGENT=BROWSER)
+    case = SupportCase.objects.get()
+    html = admin_client.get(reverse("testimonials_supportcase:edit", args=[case.pk])).content.decode()
+    assert "Posted to the help desk" in html
+    assert "Case opened" in html and "delivered (204)" in html
+    assert "Words added" in html and "waiting to be posted" in html
