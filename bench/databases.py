@@ -27,7 +27,7 @@ def settle_database(*, vacuum: bool = False) -> None:
     a process with Django set up."""
     from django.db import DatabaseError, connection
 
-    statements = ["PRAGMA wal_checkpoint(TRUNCATE)"]
+    statements = ["PRAGMA wal_checkpoint(RESTART)"]
     if connection.vendor == "postgresql":
         statements = (["VACUUM ANALYZE"] if vacuum else []) + ["CHECKPOINT"]
     try:
