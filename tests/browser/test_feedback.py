@@ -18,8 +18,8 @@ from tests.factories import enroll, feedback_plan, program_page, testimonial_wal
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def feedback_email(program, email="ann@example.org", first_name="Ann"):
-    feedback_plan(program=program, after_milestone_slug="first-win")
+def feedback_email(program, email="ann@example.org", first_name="Ann", **plan):
+    feedback_plan(program=program, after_milestone_slug="first-win", **plan)
     now = timezone.now()
     enrollment = enroll(
         program=program,
@@ -50,7 +50,8 @@ def admin_login(page, base):
 
 def test_unhappy_student_is_heard_and_the_team_sees_the_case(phone, desktop, live_server, admin_user):
     program = program_page(slug="calm", milestones=[("first-win", 7)])
-    links = feedback_email(program)
+    # A help desk too; no HELPDESK_WEBHOOK_SECRET here, so each post says why it was not sent.
+    links = feedback_email(program, helpdesk_webhook_url="https://helpdesk.example.com/hook")
 
     phone.goto(live_server.url + links[3])
     assert phone.is_checked("#id_score_3")
@@ -71,7 +72,10 @@ def test_unhappy_student_is_heard_and_the_team_sees_the_case(phone, desktop, liv
     desktop.goto(f"{live_server.url}/admin/support-cases/")
     assert "Open" in desktop.inner_text("main")
     desktop.goto(f"{live_server.url}/admin/support-cases/edit/{case.pk}/")
-    assert "I felt ignored for three weeks." in desktop.inner_text("main")
+    main = desktop.inner_text("main")
+    assert "I felt ignored for three weeks." in main
+    assert "Posted to the help desk" in main
+    assert "Case opened" in main and "Words added" in main and "not sent: set HELPDESK_WEBHOOK_SECRET" in main
     desktop.select_option("#id_assigned_to", label="alice")
     desktop.select_option("#id_status", "made_right")
     desktop.fill("#id_resolution_note", "Called Ann, extended her access.")
