@@ -256,9 +256,13 @@ def _post_owed(case_id: int, kind: str, start: int, end: int, *, now: datetime |
 def _claim(post: HelpDeskPost, now: datetime) -> bool:
     """Take the post for one send, in one conditional UPDATE: owed, or held by a send whose lease ran out
     (its worker stopped mid-send; the help desk may have it already, and drops a repeat by its ids)."""
-    lease = timedelta(seconds=settings.HELPDESK_WEBHOOK_LEASE_SECONDS)
-    free = Q(status="") | Q(status=SENDING, claimed_at__lt=now - lease)
+    free = Q(status="") | _lapsed_send(now)
     return bool(HelpDeskPost.objects.filter(free, pk=post.pk).update(status=SENDING, claimed_at=now))
+
+
+def _lapsed_send(now: datetime) -> Q:
+    """Posts a send has held for longer than ``HELPDESK_WEBHOOK_LEASE_SECONDS``: its worker stopped."""
+    return Q(status=SENDING, claimed_at__lt=now - timedelta(seconds=settings.HELPDESK_WEBHOOK_LEASE_SECONDS))
 
 
 RETRY_PAUSES = (0, 2, 8)  # seconds before each attempt
@@ -271,11 +275,8 @@ def case_webhooks_due(*, now: datetime | None = None) -> int:
     now = now or timezone.now()
     hooked = FeedbackPlan.objects.exclude(helpdesk_webhook_url="").values("program_id")
     grace = timedelta(seconds=settings.HELPDESK_WEBHOOK_GRACE_SECONDS)
-    lease = timedelta(seconds=settings.HELPDESK_WEBHOOK_LEASE_SECONDS)
     owed = (
-        HelpDeskPost.objects.filter(
-            Q(status="", created_at__lte=now - grace) | Q(status=SENDING, claimed_at__lt=now - lease)
-        )
+        HelpDeskPost.objects.filter(Q(status="", created_at__lte=now - grace) | _lapsed_send(now))
         .filter(
             case__program_id__in=hooked,
             case__student__simulated=False,
