@@ -39,11 +39,12 @@ ACCEPTED_OUTCOMES = (
 
 
 class InboundEventManager(models.Manager):
-    def insert_one(self, **values) -> int:
+    def insert_one(self, *, checks_connection: bool = False, **values) -> int:
         """One row, written without the ORM's ``create()``, its id returned: accepting an event is the
         events API's hot path, and ``create()`` was a third of its cost. Nothing listens to this model's
-        save signals (the reference index ignores it)."""
-        return insert_one(self.model, values)
+        save signals (the reference index ignores it). ``checks_connection``: for an accepted event, whose
+        unique (source, event id) makes a second run of the INSERT fail (``inserts.insert_one``)."""
+        return insert_one(self.model, values, checks_connection=checks_connection)
 
 
 class InboundEvent(models.Model):

@@ -139,14 +139,25 @@ def event_receive(
     try:
         # One statement: outside a transaction it commits on its own (one round trip, no BEGIN/COMMIT);
         # inside the caller's, a savepoint keeps a refused duplicate from spoiling it.
+        # Outside one, the INSERT is also the connection's health check: one round trip, not two.
         with transaction.atomic() if connection.in_atomic_block else nullcontext():
             event_id = InboundEvent.objects.insert_one(
-                **fields, accepted=True, status_code=202, outcome=Outcome.PENDING, next_attempt_at=now + pending_grace()
+                **fields,
+                accepted=True,
+                status_code=202,
+                outcome=Outcome.PENDING,
+                next_attempt_at=now + pending_grace(),
+                checks_connection=True,
             )
     except IntegrityError:
-        first = InboundEvent.objects.only("pk", "body_sha256").get(
+        first = InboundEvent.objects.only("pk", "body_sha256", "received_at").get(
             source=source, external_id=external_id, accepted=True
         )
+        if first.body_sha256 == digest and first.received_at == now:
+            # This request's own row: the INSERT committed, the connection broke before its answer came
+            # back, and the statement ran again on a new connection (inserts._checked_by_use).
+            tasks.enqueue_process(first.pk)
+            return Received(event_id=first.pk)
         if first.body_sha256 == digest:
             InboundEvent.objects.create(
                 **fields, status_code=202, outcome=Outcome.DUPLICATE, duplicate_of=first, processed_at=now

@@ -6,9 +6,9 @@ a model instance per row for ``bulk_create`` costs several times the SQL itself 
 bench/import.py). The same SQL runs on SQLite and PostgreSQL.
 """
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 
-from django.db import connection, models
+from django.db import InterfaceError, OperationalError, connection, models
 from django.utils import timezone
 
 # IN lists stay far below every backend's bound-parameter limit (SQLite: 32,766).
@@ -118,11 +118,16 @@ def insert_values(model: type[models.Model], *, rows: Sequence[dict], ignore_con
 _INSERT_ONE_SQL: dict[tuple[str, str], tuple[list, str]] = {}
 
 
-def insert_one(model: type[models.Model], values: dict) -> int:
+def insert_one(model: type[models.Model], values: dict, *, checks_connection: bool = False) -> int:
     """Insert one ``model`` row (field attname → value; the field's default for the others) and return its
     primary key, in one ``INSERT … RETURNING``: for a row written on a request's hot path, where the ORM's
     ``create()`` (a model instance, four signals, the SQL compiler) costs several times the statement.
-    No save signal is sent: only for models nothing listens to. Outside a transaction it commits alone."""
+    No save signal is sent: only for models nothing listens to. Outside a transaction it commits alone.
+
+    ``checks_connection``: outside a transaction, the INSERT is the request's connection health check
+    (``CONN_HEALTH_CHECKS``) instead of a ``SELECT 1`` round trip before it (see ``_checked_by_use``).
+    Only for a row whose table has a unique key that makes writing it twice fail: when the connection
+    breaks mid-statement, the INSERT may have committed before the answer was lost, and it runs again."""
     key = (model._meta.label, connection.vendor)
     if key not in _INSERT_ONE_SQL:
         fields = [f for f in model._meta.concrete_fields if not f.primary_key]
@@ -144,8 +149,34 @@ def insert_one(model: type[models.Model], values: dict) -> int:
         value = values[field.attname] if field.attname in values else field.get_default()
         as_is = value is None or isinstance(field, _AS_IS) and not field.is_relation
         params.append(value if as_is else field.get_db_prep_save(value, connection))
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        if connection.features.can_return_columns_from_insert:
-            return cursor.fetchone()[0]
-        return cursor.lastrowid
+
+    def execute() -> int:
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            if connection.features.can_return_columns_from_insert:
+                return cursor.fetchone()[0]
+            return cursor.lastrowid
+
+    return _checked_by_use(execute) if checks_connection else execute()
+
+
+def _checked_by_use(execute: Callable[[], int]) -> int:
+    """Run one autocommitted statement as its own connection health check.
+
+    With ``CONN_HEALTH_CHECKS``, Django sends ``SELECT 1`` before a request's first statement on a reused
+    connection, so that a connection the server dropped meanwhile (a restart, an idle timeout) is replaced
+    rather than failing the request. For the events API's INSERT that round trip was a sixth of accepting
+    an event. Here the statement goes first; if it fails and the connection no longer answers, the
+    connection is replaced and the statement sent once more, so a dropped connection still costs the
+    request nothing. Inside a transaction (or on a new connection) Django's own check applies."""
+    usable_before = connection.connection is not None and not connection.in_atomic_block
+    if not (usable_before and connection.health_check_enabled and not connection.health_check_done):
+        return execute()
+    connection.health_check_done = True  # this statement is the check
+    try:
+        return execute()
+    except (OperationalError, InterfaceError):
+        if connection.is_usable():
+            raise  # the statement failed, not the connection
+    connection.close()
+    return execute()  # on a new connection, which Django counts healthy
