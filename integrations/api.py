@@ -251,18 +251,3 @@ def _no_constants(name: str):
 
 def json_not_found(request, rest: str = ""):
     return JsonResponse({"message": "No such endpoint of the API.", "errors": []}, status=404)
-
-
-def json_errors(view):
-    """ninja answers a wrong method with a plain-text 405; every answer of the API is JSON."""
-
-    def wrapped(request, *args, **kwargs):
-        response = view(request, *args, **kwargs)
-        if response.status_code == 405 and not response.get("Content-Type", "").startswith("application/json"):
-            allowed = response.get("Allow", "")
-            response = JsonResponse({"message": "Method not allowed.", "errors": []}, status=405)
-            response["Allow"] = allowed
-        return response
-
-    wrapped.csrf_exempt = getattr(view, "csrf_exempt", False)
-    return wrapped
