@@ -61,6 +61,7 @@ def test_a_kept_connection_sends_the_insert_without_a_select_before_it(client, p
     assert health_checks == [1]
 
 
+@pytest.mark.services  # PostgreSQL: a server that ends a connection
 def test_a_connection_the_database_dropped_is_replaced_and_the_event_accepted(client, program, postgres_db):
     assert post_enrollment(client, "before").status_code == 202
     with connection.cursor() as cursor:
@@ -81,6 +82,7 @@ def test_a_connection_the_database_dropped_is_replaced_and_the_event_accepted(cl
     assert InboundEvent.objects.filter(external_id="after").count() == 1
 
 
+@pytest.mark.services
 def test_an_insert_that_committed_before_the_connection_broke_is_stored_once(client, program, postgres_db, monkeypatch):
     real = inserts._checked_by_use
 
