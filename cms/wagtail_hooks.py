@@ -1,6 +1,7 @@
-"""Admin: the addresses the business records had while they were snippets, as permanent redirects to
-their model viewsets, so links already out in the world (team emails about a support case, help-desk
-tickets, bookmarks) still lead to the record. Delete a line once nothing can point at it any more."""
+"""Admin: our few admin styles (``admin_css``), and the addresses the business records had while they
+were snippets, as permanent redirects to their model viewsets, so links already out in the world (team
+emails about a support case, help-desk tickets, bookmarks) still lead to the record. Delete a line once
+nothing can point at it any more."""
 
 from django.http import HttpResponsePermanentRedirect
 from django.urls import path, re_path, reverse
@@ -53,3 +54,12 @@ def staff_emails_panel(request, user, profile):
     from cms.staff_emails.account import StaffEmailsPanel
 
     return StaffEmailsPanel(request, user, profile)
+
+
+@hooks.register("insert_global_admin_css")
+def admin_css():
+    """Our few admin styles (cms/static/css/admin.css): listings that scroll sideways on a phone."""
+    from django.templatetags.static import static
+    from django.utils.html import format_html
+
+    return format_html('<link rel="stylesheet" href="{}">', static("css/admin.css"))

@@ -5,6 +5,7 @@ shared, committed database is what lets another process see the rows), then wait
 periodic tick or an enqueued task to move an enrollment forward.
 """
 
+import os
 import subprocess
 import sys
 import tempfile
@@ -74,15 +75,23 @@ def redis_clean(redis_server):
     client.flushdb()
 
 
-def test_django_q2_cluster_runs_the_scheduled_tick(program):
+def test_django_q2_cluster_runs_the_scheduled_tick(program, tmp_path):
     from django_q.models import Schedule
 
     runner.sync_periodic_schedule()  # a transactional test before this one may have flushed it
     enrollment_id = started_enrollment_waiting_for_the_tick(program)
     Schedule.objects.filter(name="campaigns.tasks.tick").update(next_run=timezone.now() - timedelta(seconds=1))
-    proc = start_process([sys.executable, "manage.py", "qcluster"], engine_env(TASK_RUNNER="q2"))
+    # django-q2's guard runs the scheduler once its cycles add up to 30 s (0.5 s each, so half a minute
+    # after the cluster starts, which this test used to wait out). With a 30 s cycle the first one does:
+    # the cluster's scheduler still finds the due tick in the schedule table and a worker runs it.
+    (tmp_path / "q2_scheduler_at_start.py").write_text(
+        "from cms.settings.dev import *  # noqa: F403\n\nQ_CLUSTER = {**Q_CLUSTER, 'guard_cycle': 30}  # noqa: F405\n"
+    )
+    env = engine_env(TASK_RUNNER="q2")
+    env["DJANGO_SETTINGS_MODULE"] = "q2_scheduler_at_start"
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(tmp_path), str(ROOT), env.get("PYTHONPATH")]))
+    proc = start_process([sys.executable, "manage.py", "qcluster"], env)
     try:
-        # django-q2's scheduler wakes every 30 seconds.
         wait_for_stage(enrollment_id, Stage.ACTIVE, timeout=90, proc=proc)
     finally:
         stop_process(proc)
