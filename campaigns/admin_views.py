@@ -15,6 +15,9 @@ from wagtail.log_actions import log
 from campaigns import selectors, services
 from campaigns.models import Enrollment, Milestone, Student
 
+# Every admin listing of something a student owns is searched by the person, as well as by its own fields.
+SEARCH_BY_STUDENT = ["student__email", "student__first_name", "student__last_name"]
+
 
 def admin_actor(user) -> str:
     return f"admin:{user.get_username()}"

@@ -9,6 +9,7 @@ from datetime import date
 from django.db.models import Count, QuerySet
 
 from campaigns.events import EngineEvent
+from campaigns.figures import figure
 from campaigns.models import Enrollment, JourneyEvent, MilestoneReached, ProgramPage, Stage, Student
 
 # Funnel steps phase apps add (label, journey event kind), registered from AppConfig.ready();
@@ -43,7 +44,7 @@ class MissionProgress:
         return f"We are out to {self.statement} by {self.deadline:%B %Y}. {self.reached:,} {self.unit} so far."
 
     def figures(self) -> str:
-        return f"{self.reached:,} of {self.goal:,} {self.unit} ({self.percent}%)"
+        return f"{figure(self.reached)} of {figure(self.goal)} {self.unit} ({figure(self.percent)}%)"
 
 
 # Set only by the dashboard and its door lists when staff ask to see the simulated cohorts (the demo,

@@ -13,6 +13,7 @@ from campaigns import import_views
 from campaigns.admin_filters import StudentFilterSet
 from campaigns.admin_previews import SendEmailPreviewView
 from campaigns.admin_views import (
+    SEARCH_BY_STUDENT,
     EnrollmentCreateView,
     EnrollmentEditView,
     StudentDeleteView,
@@ -82,7 +83,8 @@ class EnrollmentViewSet(SafeExportViewSet, ModelViewSet):
     menu_label = "Enrollments"
     list_display = ["student", "program", "cohort", "stage", "starts_at", "completed_at"]
     list_filter = ["stage", "program", "cohort"]
-    search_fields = ["cohort"]
+    # A creator looks an enrollment up by the person as often as by the cohort.
+    search_fields = [*SEARCH_BY_STUDENT, "cohort"]
     add_view_class = EnrollmentCreateView
     edit_view_class = EnrollmentEditView
     edit_handler = ObjectList(

@@ -26,6 +26,8 @@ from django.core.handlers.exception import convert_exception_to_response
 from django.http import JsonResponse
 from django.urls import resolve
 
+from integrations.api import NOT_FOUND
+
 API_PREFIX = "/api/v1/"
 
 
@@ -42,7 +44,7 @@ class ApiDoorMiddleware:
         if response.status_code >= 400 and not response.get("Content-Type", "").startswith("application/json"):
             response = _as_json(response)
         if "X-Frame-Options" not in response:
-            response["X-Frame-Options"] = getattr(settings, "X_FRAME_OPTIONS", "DENY").upper()
+            response["X-Frame-Options"] = settings.X_FRAME_OPTIONS.upper()
         return response
 
     @staticmethod
@@ -61,7 +63,7 @@ class ApiDoorMiddleware:
 MESSAGES = {
     400: "Bad request.",
     403: "Forbidden.",
-    404: "No such endpoint of the API.",
+    404: NOT_FOUND,  # an Http404 raised in a view; unknown paths get the same from the URLconf
     405: "Method not allowed.",
     500: "Something went wrong on our side; try again later.",
 }

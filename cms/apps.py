@@ -8,11 +8,12 @@ class CmsConfig(AppConfig):
     def ready(self) -> None:
         from django.conf import settings
 
-        from cms import program_editor
+        from cms import admin_values, program_editor
         from cms.staff_emails import emails
         from mailers import kinds
 
         program_editor.install()
+        admin_values.install()
         kinds.register_all(emails.KINDS)
 
         if settings.TASK_RUNNER == "celery":

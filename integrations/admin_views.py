@@ -15,7 +15,7 @@ from wagtail.admin.filters import DateRangePickerWidget, WagtailFilterSet
 from wagtail.admin.views.generic import InspectView
 
 from integrations import platforms, services
-from integrations.models import InboundEvent, Outcome, PlatformToken
+from integrations.models import SIMULATED_ID_PREFIX, InboundEvent, Outcome, PlatformToken
 from integrations.schemas import EVENT_TYPES
 from mailers.rendering import absolute
 
@@ -32,10 +32,17 @@ class InboundEventFilterSet(WagtailFilterSet):
     outcome = django_filters.ChoiceFilter(choices=Outcome.choices)
     verified = django_filters.BooleanFilter()
     received_at = django_filters.DateFromToRangeFilter(label="Received", widget=DateRangePickerWidget)
+    simulated = django_filters.BooleanFilter(label="Simulated (simulate_cohort)", method="filter_simulated")
 
     class Meta:
         model = InboundEvent
-        fields = ["source", "event_type", "outcome", "verified", "received_at"]
+        fields = ["source", "event_type", "outcome", "verified", "received_at", "simulated"]
+
+    def filter_simulated(self, queryset, name, value):
+        if value is None:
+            return queryset
+        lookup = {"external_id__startswith": SIMULATED_ID_PREFIX}
+        return queryset.filter(**lookup) if value else queryset.exclude(**lookup)
 
 
 def pretty_body(body: str) -> str:

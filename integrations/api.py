@@ -249,5 +249,8 @@ def _no_constants(name: str):
     raise ValueError(f"{name} is not JSON")
 
 
+NOT_FOUND = "No such endpoint of the API."
+
+
 def json_not_found(request, rest: str = ""):
-    return JsonResponse({"message": "No such endpoint of the API.", "errors": []}, status=404)
+    return JsonResponse({"message": NOT_FOUND, "errors": []}, status=404)

@@ -19,12 +19,17 @@ class Outcome(models.TextChoices):
     WAITING = "waiting", "Waiting for an earlier event"
     FAILED = "failed", "Failed"
     DUPLICATE = "duplicate", "Duplicate (acted on once, as the first)"
-    REJECTED = "rejected", "Rejected at the door (bad body)"
+    REJECTED = "rejected", "Rejected at the door (its status and error say why)"
     UNVERIFIED = "unverified", "Unverified (never processed)"
     # A platform's event for a product, course or lesson no program is mapped to (the program editor's
     # Integrations tab): kept, and processed when replayed after the mapping is added.
     UNMAPPED = "unmapped", "Unmapped (no program has this platform id)"
     IGNORED = "ignored", "Ignored (a type or state we do not act on)"
+
+
+# The webhook-id of every event simulate_cohort reports ("sim-<run>-<n>"), so the admin can tell its
+# events from the platforms' (Inbound events → Simulated).
+SIMULATED_ID_PREFIX = "sim-"
 
 
 # Outcomes of an event that owns its id and is (or was) handed to the task runner.

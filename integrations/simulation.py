@@ -31,7 +31,7 @@ from campaigns import simulation as engine_simulation
 from campaigns.models import Enrollment
 from campaigns.simulation import person_mark_simulated
 from integrations import api, services, signing
-from integrations.models import InboundEvent, Outcome
+from integrations.models import SIMULATED_ID_PREFIX, InboundEvent, Outcome
 
 PATH = "/api/v1/events"
 
@@ -54,7 +54,7 @@ class _Purchases:
 
     def _next_id(self) -> str:
         self.count += 1
-        return f"sim-{self.run}-{self.count}"
+        return f"{SIMULATED_ID_PREFIX}{self.run}-{self.count}"
 
     def _process(self, event_type: str, msg_id: str, now) -> None:
         event = InboundEvent.objects.filter(source=api.SOURCE, external_id=msg_id, accepted=True).first()

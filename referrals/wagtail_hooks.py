@@ -12,6 +12,7 @@ from wagtail.admin.views.generic.models import IndexView
 from wagtail.admin.viewsets.model import ModelViewSet, ModelViewSetGroup
 from wagtail.permissions import register_permission_policy
 
+from campaigns.admin_views import SEARCH_BY_STUDENT
 from mailers.exports import SafeExportViewSet
 from mailers.permissions import ViewOnlyPolicy
 from referrals import admin_filters, admin_views
@@ -79,7 +80,7 @@ class ReferralLinkViewSet(SafeExportViewSet, ModelViewSet):
     index_view_class = ReferralLinkIndexView
     list_display = ["code", "student", "program", "created_at", "first_shared_at", "revoked_at"]
     list_filter = ["program", "created_at", "revoked_at"]
-    search_fields = ["code", "student__email", "student__first_name", "student__last_name"]
+    search_fields = ["code", *SEARCH_BY_STUDENT]
     ordering = ["-id"]
     inspect_view_enabled = True
     form_fields = ["code"]  # nothing is edited by hand (the views exist only because a ModelViewSet builds them)
@@ -256,7 +257,7 @@ class RewardViewSet(SafeExportViewSet, ModelViewSet):
     index_view_class = reward_admin.RewardIndexView
     list_display = ["student", "program", "tier", "kind", "status", "reason", "released_at", "shipped_at"]
     filterset_class = reward_admin.RewardFilterSet
-    search_fields = ["student__email", "student__first_name", "tracking_note"]
+    search_fields = [*SEARCH_BY_STUDENT, "tracking_note"]
     ordering = ["-created_at", "-id"]
     inspect_view_enabled = True
     inspect_view_class = reward_admin.RewardInspectView

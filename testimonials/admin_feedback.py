@@ -4,6 +4,7 @@ The students' own words are here too, so the list is exported neutralised like e
 from wagtail.admin.views.generic import IndexView
 from wagtail.admin.viewsets.model import ModelViewSet
 
+from campaigns.admin_views import SEARCH_BY_STUDENT
 from mailers.exports import SafeExportViewSet
 from testimonials.models import FeedbackResponse
 
@@ -25,7 +26,7 @@ class FeedbackViewSet(SafeExportViewSet, ModelViewSet):
     index_view_class = FeedbackIndexView
     list_display = ["student", "program", "cohort", "round", "score", "route", "scored_at"]
     list_filter = ["program", "route", "round", "cohort"]
-    search_fields = ["cohort"]
+    search_fields = [*SEARCH_BY_STUDENT, "cohort"]
     ordering = ["-requested_at", "-id"]
     inspect_view_enabled = True
     list_export = [

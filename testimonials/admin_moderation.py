@@ -29,6 +29,7 @@ from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.log_actions import log
 from wagtail.permissions import policy_registry
 
+from campaigns.admin_views import SEARCH_BY_STUDENT
 from mailers.exports import SafeExportViewSet
 from testimonials import publishing
 from testimonials.models import CaseStatus, Consent, SupportCase, Testimonial
@@ -241,7 +242,7 @@ class TestimonialViewSet(SafeExportViewSet, ModelViewSet):
         "withdrawn_at",
     ]
     filterset_class = TestimonialFilterSet  # status, consent, program, and the dashboard's "waiting"
-    search_fields = ["text"]
+    search_fields = [*SEARCH_BY_STUDENT, "text"]
     index_view_class = TestimonialIndexView
     edit_view_class = TestimonialEditView
     inspect_view_enabled = True

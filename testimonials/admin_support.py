@@ -8,6 +8,7 @@ from wagtail.admin.views.generic import EditView, IndexView
 from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.log_actions import log
 
+from campaigns.admin_views import SEARCH_BY_STUDENT
 from mailers.exports import SafeExportViewSet
 from testimonials import support
 from testimonials.models import SupportCase
@@ -63,7 +64,7 @@ class SupportCaseViewSet(SafeExportViewSet, ModelViewSet):
     add_to_admin_menu = True
     list_display = ["__str__", "student", "program", "status", "assigned_to", "opened_at"]
     list_filter = ["status", "program", "assigned_to"]
-    search_fields = ["reason", "student_words"]
+    search_fields = [*SEARCH_BY_STUDENT, "reason", "student_words"]
     index_view_class = SupportCaseIndexView
     edit_view_class = SupportCaseEditView
     edit_template_name = "testimonials/admin/case_edit.html"  # the case's story above the form

@@ -327,16 +327,25 @@ CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "inte
 if CELERY_BROKER_URL.split("://", 1)[0] in ("redis", "rediss"):
     CELERY_BROKER_TRANSPORT = "cms.celery_transport:Transport"
 
+LOG_LEVEL = env_str("LOG_LEVEL", "INFO")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
+    "filters": {"without_traceback": {"()": "cms.log_filters.WithoutTraceback"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
+    "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {
+        # Django's own default gives "django" a console handler of its own under DEBUG, and it also
+        # reaches ours: each 404 and each bad Host was printed twice. One handler, the root's.
+        "django": {"handlers": [], "level": LOG_LEVEL, "propagate": True},
+        "django.security.DisallowedHost": {"filters": ["without_traceback"]},
         "django.db.backends": {"level": "WARNING"},
         # One line per background task of Wagtail's own is noise in `make run`'s output.
         "django_tasks": {"level": "WARNING"},
+        # django-q2 logs "Enqueued …" for every task at INFO, through a handler of its own when it is
+        # imported before this is applied: configured here, it goes through ours, failures still shown.
+        "django-q": {"level": "WARNING"},
         # django-axes announces its configuration at every start (each manage.py command).
         "axes": {"level": "WARNING"},
     },

@@ -49,7 +49,7 @@ def test_student_completes_a_prompt_from_the_email_on_a_phone(phone, desktop, li
     link = re.search(r"https?://\S+/prompts/\d+/", email.body).group(0)
 
     admin_login(desktop, live_server.url)
-    assert completion_rate(desktop, live_server.url, program) == "0.0%"
+    assert completion_rate(desktop, live_server.url, program) == "0%"
 
     phone.context.grant_permissions(["clipboard-read", "clipboard-write"])
     phone.goto(live_server.url + urlsplit(link).path)
@@ -97,4 +97,4 @@ def test_student_completes_a_prompt_from_the_email_on_a_phone(phone, desktop, li
     phone.wait_for_selector("text=Wins you shared")
     assert "shared with 3" in phone.inner_text("main")
 
-    assert completion_rate(desktop, live_server.url, program) == "100.0%"
+    assert completion_rate(desktop, live_server.url, program) == "100%"

@@ -213,6 +213,35 @@ def test_the_enrollment_list_filters_by_program_and_stage(admin_client, program)
     assert "ann@example.org" in by_stage and "bo@example.org" not in by_stage
 
 
+@pytest.mark.parametrize(
+    ("name", "url"),
+    [
+        ("enrollments", "campaigns_enrollment:index"),
+        ("feedback", "testimonials_feedbackresponse:index"),
+        ("support cases", "testimonials_supportcase:index"),
+        ("testimonials", "testimonials_testimonial:index"),
+        ("special links", "referrals_referrallink:index"),
+        ("rewards", "referrals_reward:index"),
+    ],
+)
+def test_every_listing_of_what_a_student_owns_searches_by_the_person(admin_client, program, name, url):
+    """Before: Enrollments searched the cohort only, feedback the cohort, cases and testimonials their
+    text. A lookup through the student that does not exist would be a 500 (FieldError) here."""
+    enroll(program=program, email="ann.lee@example.org", first_name="Annabel")
+    for query in ("ann.lee@", "annabel"):
+        response = admin_client.get(reverse(url), {"q": query})
+        assert response.status_code == 200, (name, query)
+
+
+def test_an_enrollment_is_found_by_the_student_s_address_or_name(admin_client, program):
+    enroll(program=program, email="ann.lee@example.org", first_name="Annabel")
+    enroll(program=program, email="bo@example.org", first_name="Bo")
+    url = reverse("campaigns_enrollment:index")
+    for query in ("ann.lee@", "annabel", "ANNABEL"):
+        found = admin_client.get(url, {"q": query}).content.decode()
+        assert "ann.lee@example.org" in found and "bo@example.org" not in found, query
+
+
 def test_the_journey_log_filters_by_kind_and_shows_an_event(admin_client, program):
     enrollment = enroll(program=program, email="ann@example.org")
     from campaigns import services

@@ -159,12 +159,17 @@ def test_runengine_serves_the_site_and_runs_the_worker_until_stopped(tmp_path, m
             time.sleep(0.5)
         assert len(family) >= 2, "the django-q2 cluster and its workers are not running"
     finally:
+        stopping = time.monotonic()
         if how == "ctrl-c":
             os.killpg(proc.pid, signal.SIGINT)  # what Ctrl-C in a terminal does: the whole group
         else:
             os.kill(proc.pid, signal.SIGTERM if how == "sigterm" else signal.SIGINT)  # the parent only
         out, _ = proc.communicate(timeout=30)
+        stopped_in = time.monotonic() - stopping
     assert proc.returncode is not None
+    # Before: SIGTERM to the cluster's whole group left it waiting on its own processes until the 10 s
+    # grace ran out and they were killed (about 12 s); the cluster stopping itself takes about 3.
+    assert stopped_in < 9, f"stopping took {stopped_in:.1f} s"
     time.sleep(1)
     left = [pid for pid in family if _alive(pid)]
     assert not left, f"still running after the stop: {left}"
@@ -215,6 +220,37 @@ def test_runengine_ends_its_start_up_output_with_the_admin_the_credentials_and_t
     for subject in ("would you put what changed into words", "First breakthrough: a moment worth sharing"):
         assert subject not in text
     assert "INFO django-q" not in text  # the worker's routine task lines stay out (LOG_LEVEL=INFO shows them)
+
+
+def test_the_summary_waits_for_runserver_s_banner(monkeypatch):
+    """Before: the summary went out once the port listened, and Django 5's runserver prints its banner
+    only after binding, so the banner could land below the credentials."""
+    import io
+    from types import SimpleNamespace
+
+    from cms.management.commands import runengine
+
+    monkeypatch.setattr(runengine, "_listening", lambda addrport: True)
+    monkeypatch.setattr(runengine, "_has_children", lambda pid: True)
+    monkeypatch.setattr(runengine, "_queue_empty", lambda: True)
+    monkeypatch.setattr(runengine, "summary_lines", lambda addrport: ["THE SUMMARY"])
+    screen = io.StringIO()
+    server_out = runengine._Announcing(screen)
+    command = runengine.Command(stdout=screen)
+    quiet_worker = SimpleNamespace(quiet_for=lambda: 60.0)
+    summary = threading.Thread(
+        target=command._summary_when_up,
+        args=("127.0.0.1:8000", SimpleNamespace(pid=1), quiet_worker, server_out),
+        kwargs={"settle": 0, "limit": 20},
+    )
+    summary.start()
+    time.sleep(1.0)
+    assert "THE SUMMARY" not in screen.getvalue()  # listening, worker quiet, queue empty: not yet
+    print("Starting development server at http://127.0.0.1:8000/\nQuit the server with CONTROL-C.", file=server_out)
+    server_out.write("WARNING: This is a development server.\n")
+    summary.join(timeout=10)
+    text = screen.getvalue()
+    assert "THE SUMMARY" in text and text.index("WARNING: This is a development server") < text.index("THE SUMMARY")
 
 
 def test_load_demo_records_the_demo_s_history_emails_without_printing_them(capsys):

@@ -1,6 +1,7 @@
 """Integrations → Inbound events in the admin: list, filters, the full record, replay."""
 
 import json
+import re
 
 import pytest
 from django.contrib.auth.models import Group, Permission
@@ -106,3 +107,24 @@ def test_purchases_are_listed(admin_client, post, program):
     post("purchase.completed", {"order_id": "ord_77", "email": "bo@example.org", "program": "focus", "ref": "ZZ"})
     html = admin_client.get(reverse("integrations_purchase:index")).content.decode()
     assert "ord_77" in html and "bo@example.org" in html
+
+
+def test_the_record_says_yes_no_and_a_dash_rather_than_python(admin_client, post, program):
+    """Before: "Verified: True", "Next attempt at: None" (every viewset's Inspect, through cms/admin_values.py)."""
+    post("enrollment.created", student_data(first_name="Ann"), msg_id="msg_done")
+    event = InboundEvent.objects.get(external_id="msg_done")
+    assert event.outcome == Outcome.PROCESSED and event.next_attempt_at is None and event.verified
+    html = admin_client.get(reverse(INSPECT, args=[event.pk])).content.decode()
+    fields = dict(re.findall(r"<dt>(.*?)</dt>\s*<dd>\s*(.*?)\s*</dd>", html, flags=re.S))
+    assert fields["Verified"] == "Yes" and fields["Next attempt at"] == "—", fields
+    assert fields["Outcome"] == "Processed"  # a choice keeps its label
+    assert "None" not in fields.values() and "True" not in fields.values() and "False" not in fields.values()
+
+
+def test_simulated_events_can_be_told_from_the_platforms(admin_client, post, program):
+    post("enrollment.created", student_data(email="real@example.org"), msg_id="msg_real")
+    post("enrollment.created", student_data(email="sim@example.test"), msg_id="sim-run1-1")
+    only_simulated = admin_client.get(reverse(LIST), {"simulated": "true"}).content.decode()
+    assert "sim-run1-1" in only_simulated and "msg_real" not in only_simulated
+    real_only = admin_client.get(reverse(LIST), {"simulated": "false"}).content.decode()
+    assert "msg_real" in real_only and "sim-run1-1" not in real_only
