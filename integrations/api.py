@@ -14,10 +14,11 @@ from ninja import NinjaAPI, Redoc, Schema, Status
 from pydantic import ValidationError as PydanticValidationError
 from wagtail.signals import page_published, page_unpublished
 
-from integrations import schemas, services, signing
+from integrations import schemas, services, signing, webhook_docs
 from integrations.handlers import live_program
 
 SOURCE = "api"
+EVENTS_TAG = "Events API"
 MAX_BODY_BYTES = 256 * 1024
 
 DESCRIPTION = """
@@ -56,7 +57,8 @@ class EventsAPI(NinjaAPI):
         document = super().get_openapi_schema(*args, **kwargs)
         body, models = schemas.openapi_components()
         document.setdefault("components", {}).setdefault("schemas", {}).update({**models, "Event": body})
-        return document
+        document["tags"] = [{"name": EVENTS_TAG, "description": "Your own platform, checkout or script reports here."}]
+        return webhook_docs.add_to(document)
 
 
 api = EventsAPI(
@@ -170,6 +172,7 @@ def _reject(request, body: bytes, status: int, message: str, *, verified: bool, 
     "/events",
     response={202: Accepted, 400: Error, 401: Error, 409: Error, 413: Error, 415: Error, 503: Error},
     summary="Report an event",
+    tags=[EVENTS_TAG],
     openapi_extra={
         "parameters": _HEADERS,
         "requestBody": {

@@ -256,6 +256,18 @@ def test_openapi_document_and_docs_are_served(client, db):
         "purchase.completed",
         "purchase.refunded",
     }
+    # The platforms' webhooks are there too, each with its proof and what it acts on.
+    stripe = document["paths"]["/api/v1/webhooks/stripe"]["post"]
+    assert [p["name"] for p in stripe["parameters"]] == ["Stripe-Signature"] and "checkout.session.completed" in stripe[
+        "description"
+    ]
+    teachable = document["paths"]["/api/v1/webhooks/teachable/{token}"]["post"]
+    assert (
+        teachable["parameters"][0]["in"] == "path"
+        and "Platform connections" in teachable["parameters"][0]["description"]
+    )
+    assert set(teachable["responses"]) >= {"200", "202", "401", "413", "415", "503"}
+    assert [tag["name"] for tag in document["tags"]] == ["Events API", "Course platforms' webhooks"]
     docs = client.get("/api/v1/docs")
     assert docs.status_code == 200 and b"openapi.json" in docs.content
 

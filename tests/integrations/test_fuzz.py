@@ -25,11 +25,11 @@ def assert_json_error(response):
         assert isinstance(payload.get("message"), str) and payload["message"], payload
 
 
-def _run(operation, *, sign: bool, mode) -> set[int]:
+def _run(operation, *, sign: bool, mode, max_examples: int = MAX_EXAMPLES) -> set[int]:
     statuses: set[int] = set()
 
     @settings(
-        max_examples=MAX_EXAMPLES,
+        max_examples=max_examples,
         deadline=None,
         derandomize=True,  # the same examples on every run: a failure here is reproducible
         database=None,
@@ -75,11 +75,19 @@ def wsgi_keeps_the_test_connection():
     request_finished.connect(close_old_connections)
 
 
+WEBHOOKS = [
+    "POST /api/v1/webhooks/stripe",
+    "POST /api/v1/webhooks/thinkific",
+    "POST /api/v1/webhooks/teachable/{token}",
+    "POST /api/v1/webhooks/kajabi/{token}",
+]
+
+
 @pytest.fixture
 def operations(program, wsgi_keeps_the_test_connection):
     schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", application)
-    found = [result.ok() for result in schema.get_all_operations()]
-    assert [op.label for op in found] == ["POST /api/v1/events"]
+    found = {op.label: op for op in (result.ok() for result in schema.get_all_operations())}
+    assert list(found) == ["POST /api/v1/events", *WEBHOOKS]  # the platforms' webhooks are documented too
     return found
 
 
@@ -88,10 +96,28 @@ def operations(program, wsgi_keeps_the_test_connection):
 def test_fuzz_the_events_api(operations, sign, mode):
     from schemathesis import GenerationMode
 
-    for operation in operations:
-        statuses = _run(operation, sign=sign, mode=GenerationMode(mode))
-        if sign:
-            # Signed examples get past the signature to the body's checks (random slugs: 400s).
-            assert 400 in statuses, statuses
-        else:
-            assert statuses <= {401, 415}, statuses
+    statuses = _run(operations["POST /api/v1/events"], sign=sign, mode=GenerationMode(mode))
+    if sign:
+        # Signed examples get past the signature to the body's checks (random slugs: 400s).
+        assert 400 in statuses, statuses
+    else:
+        assert statuses <= {401, 415}, statuses
+
+
+@pytest.mark.parametrize("mode", ["positive", "negative"])
+def test_fuzz_the_platform_webhooks_from_their_documentation(operations, mode, platform_secrets):
+    """Whatever a stranger posts to a set-up platform's documented URL: refused (401 without the
+    platform's signature or the current token, 415 for a body that is not even text), in JSON, as
+    documented, and nothing stored that will be processed."""
+    from schemathesis import GenerationMode
+
+    from integrations import services
+    from integrations.models import InboundEvent
+
+    for source in ("teachable", "kajabi"):
+        services.platform_token_rotate(source=source, actor="test")  # the fuzzer cannot know the token
+    for label in WEBHOOKS:
+        # Fewer each: four of them, and every example stops at the door's first check.
+        statuses = _run(operations[label], sign=False, mode=GenerationMode(mode), max_examples=MAX_EXAMPLES // 2)
+        assert statuses and statuses <= {401, 415}, (label, statuses)
+    assert not InboundEvent.objects.filter(accepted=True).exists()
