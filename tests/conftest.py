@@ -61,7 +61,7 @@ DATABASE_FIXTURES = {"db", "transactional_db", "django_db_reset_sequences", "dja
 OWN_BACKEND_FIXTURES = {"postgres_db", "live_server"}
 
 
-def pytest_collection_modifyitems(items) -> None:
+def pytest_collection_modifyitems(config, items) -> None:
     """A test that never reaches the database runs the same on SQLite and on PostgreSQL: it is marked
     backend_independent, so the PostgreSQL pass does not run it a second time. pytest-django refuses
     database access to a test without a database fixture or marker, so an unmarked test cannot be one
@@ -73,6 +73,23 @@ def pytest_collection_modifyitems(items) -> None:
         if fixtures & (DATABASE_FIXTURES | OWN_BACKEND_FIXTURES):
             continue
         item.add_marker(pytest.mark.backend_independent)
+    _keep_xdist_groups_together(config, items)
+
+
+def _keep_xdist_groups_together(config, items) -> None:
+    """Keep each ``xdist_group`` on one worker (``--dist loadgroup``). pytest-xdist 3.8 marks a grouped
+    test by appending "@<group>" to ``item._nodeid``, which pytest 9 no longer reads (the id is
+    ``item._id``, a ``NodeId``): every group was spread over both workers, so the engine drills ran
+    beside one another and each worker migrated the runengine tests' demo database (33 s) for itself."""
+    if not getattr(config.option, "loadgroup", False):  # set in xdist's workers under --dist loadgroup
+        return
+    from _pytest.nodeid import coerce_node_id
+
+    for item in items:
+        marks = item.iter_markers("xdist_group")
+        names = {str(mark.args[0] if mark.args else mark.kwargs.get("name", "default")) for mark in marks}
+        if names and "@" not in item.nodeid:
+            item._id = coerce_node_id(f"{item.nodeid}@{'_'.join(sorted(names))}")
 
 
 def need(condition: bool, why: str) -> None:
