@@ -92,6 +92,19 @@ def _keep_xdist_groups_together(config, items) -> None:
             item._id = coerce_node_id(f"{item.nodeid}@{'_'.join(sorted(names))}")
 
 
+@pytest.fixture(scope="session")
+def migrated_sqlite_db(tmp_path_factory) -> Path:
+    """One SQLite file with every migration applied, by ``manage.py migrate`` in a child process (about
+    15 s). Tests that start a child on a database of its own copy it (``shutil.copy``) instead of
+    migrating one each; those in the "runengine" xdist group share it on one worker."""
+    import sys
+
+    path = tmp_path_factory.mktemp("migrated") / "db.sqlite3"
+    env = subprocess_env(DJANGO_SETTINGS_MODULE="cms.settings.dev", DATABASE_URL=f"sqlite:///{path}")
+    subprocess.run([sys.executable, "manage.py", "migrate", "-v0"], cwd=ROOT, env=env, check=True, capture_output=True)
+    return path
+
+
 def need(condition: bool, why: str) -> None:
     """Skip locally when a service is missing; under CI=true a missing service fails the run."""
     if condition:

@@ -3,6 +3,7 @@
 import pytest
 from django.contrib.auth.models import Group, Permission
 from django.urls import reverse
+from wagtail.models import GroupPagePermission, Page
 
 from campaigns.models import ProgramPage
 from testimonials import outbound
@@ -20,10 +21,24 @@ def dns(monkeypatch):
     monkeypatch.setattr(outbound, "resolve", lambda host, port: ["93.184.215.14"])
 
 
+def moderators() -> Group:
+    """Wagtail's Moderators group, as its migrations make it: the admin, and add, edit and publish on
+    every page. Made here if it is missing: a transactional test that ran before on this worker (a
+    browser test, a migration test) empties every table, the rows migrations wrote included."""
+    group, made = Group.objects.get_or_create(name="Moderators")
+    if made:
+        group.permissions.add(Permission.objects.get(content_type__app_label="wagtailadmin", codename="access_admin"))
+        root = Page.get_first_root_node()
+        for codename in ("add_page", "change_page", "publish_page"):
+            permission = Permission.objects.get(content_type__app_label="wagtailcore", codename=codename)
+            GroupPagePermission.objects.create(group=group, page=root, permission=permission)
+    return group
+
+
 def user(django_user_model, name: str, *, handles_support: bool):
     """A moderator (edits and publishes every page, as Wagtail's Moderators group does)."""
     person = django_user_model.objects.create_user(name, f"{name}@example.org", "pw-123456")
-    person.groups.add(Group.objects.get(name="Moderators"))
+    person.groups.add(moderators())
     if handles_support:
         person.user_permissions.add(Permission.objects.get(codename="change_supportcase"))
     return person
