@@ -129,7 +129,8 @@ def summary_lines(addrport: str) -> list[str]:
         lines += ["", "The demo, as its students and their friends see it:"] + [f"  {line}" for line in demo]
     lines += [
         "",
-        "Emails the engine sends appear above this block as they go; each is also in the admin's Mail > Message log.",
+        "Emails the engine sends from now on are printed below as they go; each is also in the admin's "
+        "Mail > Message log.",
         rule,
     ]
     return lines
