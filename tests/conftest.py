@@ -79,8 +79,10 @@ def pytest_collection_modifyitems(config, items) -> None:
 def _keep_xdist_groups_together(config, items) -> None:
     """Keep each ``xdist_group`` on one worker (``--dist loadgroup``). pytest-xdist 3.8 marks a grouped
     test by appending "@<group>" to ``item._nodeid``, which pytest 9 no longer reads (the id is
-    ``item._id``, a ``NodeId``): every group was spread over both workers, so the engine drills ran
-    beside one another and each worker migrated the runengine tests' demo database (33 s) for itself."""
+    ``item._id``, a ``NodeId``): every group was spread over both workers, and each worker migrated
+    the runengine tests' demo database (33 s) for itself. Keep transactional tests out of groups:
+    xdist runs the largest group first, and such a test empties the tables (the rows migrations wrote
+    included) for the tests that come after it on its worker."""
     if not getattr(config.option, "loadgroup", False):  # set in xdist's workers under --dist loadgroup
         return
     from _pytest.nodeid import coerce_node_id

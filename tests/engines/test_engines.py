@@ -25,7 +25,7 @@ from tests.factories import program_page
 
 ROOT = Path(__file__).resolve().parents[2]
 REDIS_URL = "redis://127.0.0.1:6379/15"  # a database of its own, emptied before each run
-pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True), pytest.mark.xdist_group("services")]
+pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
 
 
 def engine_env(**extra) -> dict:

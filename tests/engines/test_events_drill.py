@@ -31,7 +31,7 @@ from tests.factories import program_page
 from tests.integrations.conftest import SECRET
 from tests.private_redis import PrivateRedis, free_port
 
-pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True), pytest.mark.xdist_group("services")]
+pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
 
 BEFORE, OUTAGE, AFTER = 6.0, 30.0, 6.0  # seconds of posting around and during the outage
 PAUSE = 0.1  # between two students

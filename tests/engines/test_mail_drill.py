@@ -21,7 +21,7 @@ from tests.conftest import start_process, stop_process, subprocess_env
 ROOT = Path(__file__).resolve().parents[2]
 REDIS_URL = "redis://127.0.0.1:6379/14"
 N = 2000
-pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True), pytest.mark.xdist_group("services")]
+pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
 
 
 def worker_env(log_path: Path) -> dict:
