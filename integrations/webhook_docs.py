@@ -95,7 +95,7 @@ def add_to(document: dict) -> dict:
     """The webhooks' paths, their answer's schema and their tag, added to ninja's document."""
     document.setdefault("paths", {}).update(dict(_operation(info) for info in PLATFORMS.values()))
     document.setdefault("components", {}).setdefault("schemas", {})["WebhookAnswer"] = ANSWER
-    document.setdefault("tags", []).append(
-        {"name": TAG, "description": "Stripe, Thinkific, Teachable and Kajabi post here, each its own way."}
-    )
+    labels = [info.label for info in PLATFORMS.values()]
+    names = f"{', '.join(labels[:-1])} and {labels[-1]}" if len(labels) > 1 else labels[0]
+    document.setdefault("tags", []).append({"name": TAG, "description": f"{names} post here, each its own way."})
     return document
